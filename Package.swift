@@ -1,0 +1,75 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layers (see ../shared/DESIGN.md): each target imports only the layers below it.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "skein",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "skein", targets: ["skein"]),
+        .executable(name: "skein-emissary", targets: ["skein-emissary"]),
+        .executable(name: "skein-bench", targets: ["skein-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // L0: C libraries from apt, and the one piece of C that must run between fork and exec.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CSandbox"),
+        .target(name: "WorkflowExpressions", swiftSettings: strict),
+
+        // L1
+        .target(name: "WorkflowModel", dependencies: ["CYAML", "WorkflowExpressions"], swiftSettings: strict),
+
+        // L2
+        .target(name: "WorkflowEngine", dependencies: ["WorkflowModel", "WorkflowExpressions"], swiftSettings: strict),
+        .target(name: "Sandbox", dependencies: ["CSandbox"], swiftSettings: strict),
+        .target(name: "Artifacts", dependencies: ["CCurl", "CZlib"], swiftSettings: strict),
+
+        // L3
+        .target(name: "Executor", dependencies: ["WorkflowModel", "Artifacts"], swiftSettings: strict),
+
+        // L4
+        .target(name: "LocalRunner",
+                dependencies: ["WorkflowEngine", "WorkflowModel", "WorkflowExpressions", "Sandbox", "Artifacts", "Executor"],
+                swiftSettings: strict),
+
+        // L5
+        .target(name: "SkeinCommands",
+                dependencies: ["LocalRunner", "WorkflowEngine", "WorkflowModel", "Artifacts",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: strict),
+        .executableTarget(name: "skein", dependencies: ["SkeinCommands"], swiftSettings: strict),
+        // Fully static, Glibc only: copied into every pod and run in any image.
+        .executableTarget(name: "skein-emissary", swiftSettings: strict,
+                          linkerSettings: [.unsafeFlags(["-static-executable"])]),
+        .executableTarget(name: "skein-bench",
+                          dependencies: ["WorkflowEngine", "WorkflowModel", "LocalRunner", "SkeinCommands"],
+                          swiftSettings: strict),
+
+        .target(name: "SkeinTestSupport",
+                dependencies: ["WorkflowModel", "WorkflowEngine", "LocalRunner", "SkeinCommands"],
+                swiftSettings: strict),
+
+        .testTarget(name: "WorkflowExpressionsTests", dependencies: ["WorkflowExpressions"], swiftSettings: strict),
+        .testTarget(name: "WorkflowModelTests", dependencies: ["WorkflowModel", "SkeinTestSupport"], swiftSettings: strict),
+        .testTarget(name: "WorkflowEngineTests",
+                    dependencies: ["WorkflowEngine", "WorkflowModel", "SkeinTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], swiftSettings: strict),
+        .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts"], swiftSettings: strict),
+        .testTarget(name: "EmissaryTests", dependencies: ["SkeinTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LocalRunnerTests",
+                    dependencies: ["LocalRunner", "WorkflowModel", "SkeinTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SkeinCommandsTests",
+                    dependencies: ["SkeinCommands", "WorkflowModel", "SkeinTestSupport"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)
