@@ -1,0 +1,213 @@
+/// Decodes `Decodable` types straight from a `JSONValue` (no JSON text in between), so a
+/// failure carries the exact field path of the offending value.
+public struct JSONValueDecoder {
+    public init() {}
+
+    public func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws(ModelDecodingError) -> T {
+        do {
+            return try T(from: ValueDecoder(value: value, codingPath: []))
+        } catch let e as ModelDecodingError {
+            throw e
+        } catch {
+            throw ModelDecodingError(path: .root, message: "\(error)")
+        }
+    }
+}
+
+/// A value of the wrong shape: where it is and what was expected.
+public struct ModelDecodingError: Error, Sendable, CustomStringConvertible {
+    public var path: FieldPath
+    public var message: String
+    public init(path: FieldPath, message: String) {
+        self.path = path
+        self.message = message
+    }
+    public var description: String { "\(path): \(message)" }
+}
+
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init(intValue: Int) {
+        self.stringValue = String(intValue)
+        self.intValue = intValue
+    }
+}
+
+func fieldPath(_ codingPath: [any CodingKey]) -> FieldPath {
+    FieldPath(codingPath.map { k in
+        if let i = k.intValue, k is AnyKey, k.stringValue == String(i) { return .index(i) }
+        return .key(k.stringValue)
+    })
+}
+
+private struct ValueDecoder: Decoder {
+    let value: JSONValue
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func mismatch(_ expected: String) -> ModelDecodingError {
+        ModelDecodingError(path: fieldPath(codingPath), message: "expected \(expected), found \(value.kindName)")
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        guard case .object(let o) = value else { throw mismatch("a map") }
+        return KeyedDecodingContainer(KeyedValueContainer<Key>(object: o, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        guard case .array(let a) = value else { throw mismatch("a list") }
+        return UnkeyedValueContainer(array: a, codingPath: codingPath)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        SingleValueContainer(value: value, codingPath: codingPath)
+    }
+}
+
+private struct KeyedValueContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let object: [String: JSONValue]
+    let codingPath: [any CodingKey]
+
+    var allKeys: [Key] { object.keys.compactMap { Key(stringValue: $0) } }
+    func contains(_ key: Key) -> Bool { object[key.stringValue] != nil }
+
+    func child(_ key: Key) throws -> ValueDecoder {
+        guard let v = object[key.stringValue] else {
+            throw ModelDecodingError(path: fieldPath(codingPath + [key]), message: "required field is missing")
+        }
+        return ValueDecoder(value: v, codingPath: codingPath + [key])
+    }
+
+    func decodeNil(forKey key: Key) throws -> Bool { object[key.stringValue]?.isNull ?? true }
+
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        if T.self == JSONValue.self, let v = object[key.stringValue] as? T { return v }
+        return try T(from: child(key))
+    }
+
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard let v = object[key.stringValue], !v.isNull else { return nil }
+        if T.self == JSONValue.self, let v = v as? T { return v }
+        return try T(from: ValueDecoder(value: v, codingPath: codingPath + [key]))
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
+        try child(key).container(keyedBy: type)
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        try child(key).unkeyedContainer()
+    }
+
+    func superDecoder() throws -> any Decoder { ValueDecoder(value: .object(object), codingPath: codingPath) }
+    func superDecoder(forKey key: Key) throws -> any Decoder { try child(key) }
+}
+
+private struct UnkeyedValueContainer: UnkeyedDecodingContainer {
+    let array: [JSONValue]
+    let codingPath: [any CodingKey]
+    var currentIndex = 0
+    var count: Int? { array.count }
+    var isAtEnd: Bool { currentIndex >= array.count }
+
+    init(array: [JSONValue], codingPath: [any CodingKey]) {
+        self.array = array
+        self.codingPath = codingPath
+    }
+
+    mutating func next() throws -> ValueDecoder {
+        guard !isAtEnd else {
+            throw ModelDecodingError(path: fieldPath(codingPath), message: "list ended early")
+        }
+        defer { currentIndex += 1 }
+        return ValueDecoder(value: array[currentIndex], codingPath: codingPath + [AnyKey(intValue: currentIndex)])
+    }
+
+    mutating func decodeNil() throws -> Bool {
+        if !isAtEnd, array[currentIndex].isNull {
+            currentIndex += 1
+            return true
+        }
+        return false
+    }
+
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        if T.self == JSONValue.self, !isAtEnd, let v = array[currentIndex] as? T {
+            currentIndex += 1
+            return v
+        }
+        return try T(from: next())
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
+        try next().container(keyedBy: type)
+    }
+
+    mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer { try next().unkeyedContainer() }
+    mutating func superDecoder() throws -> any Decoder { try next() }
+}
+
+private struct SingleValueContainer: SingleValueDecodingContainer {
+    let value: JSONValue
+    let codingPath: [any CodingKey]
+
+    func mismatch(_ expected: String) -> ModelDecodingError {
+        ModelDecodingError(path: fieldPath(codingPath), message: "expected \(expected), found \(value.kindName)")
+    }
+
+    func decodeNil() -> Bool { value.isNull }
+
+    func decode(_ type: Bool.Type) throws -> Bool {
+        if case .bool(let b) = value { return b }
+        throw mismatch("true or false")
+    }
+
+    func decode(_ type: String.Type) throws -> String {
+        if case .string(let s) = value { return s }
+        throw mismatch("a string")
+    }
+
+    func decode(_ type: Double.Type) throws -> Double {
+        switch value {
+        case .double(let d): return d
+        case .int(let i): return Double(i)
+        default: throw mismatch("a number")
+        }
+    }
+
+    func decode(_ type: Float.Type) throws -> Float { Float(try decode(Double.self)) }
+
+    func decode(_ type: Int.Type) throws -> Int {
+        switch value {
+        case .int(let i): return i
+        case .double(let d) where d == d.rounded() && abs(d) < 9e15: return Int(d)
+        default: throw mismatch("an integer")
+        }
+    }
+
+    func decode(_ type: Int8.Type) throws -> Int8 { try narrow(decode(Int.self)) }
+    func decode(_ type: Int16.Type) throws -> Int16 { try narrow(decode(Int.self)) }
+    func decode(_ type: Int32.Type) throws -> Int32 { try narrow(decode(Int.self)) }
+    func decode(_ type: Int64.Type) throws -> Int64 { Int64(try decode(Int.self)) }
+    func decode(_ type: UInt.Type) throws -> UInt { try narrow(decode(Int.self)) }
+    func decode(_ type: UInt8.Type) throws -> UInt8 { try narrow(decode(Int.self)) }
+    func decode(_ type: UInt16.Type) throws -> UInt16 { try narrow(decode(Int.self)) }
+    func decode(_ type: UInt32.Type) throws -> UInt32 { try narrow(decode(Int.self)) }
+    func decode(_ type: UInt64.Type) throws -> UInt64 { try narrow(decode(Int.self)) }
+
+    func narrow<T: FixedWidthInteger>(_ i: Int) throws -> T {
+        guard let v = T(exactly: i) else { throw mismatch("an integer in range for \(T.self)") }
+        return v
+    }
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        if T.self == JSONValue.self, let v = value as? T { return v }
+        return try T(from: ValueDecoder(value: value, codingPath: codingPath))
+    }
+}

@@ -1,0 +1,55 @@
+/// An artifact (a file or directory) passed into or out of a step.
+public struct Artifact: Codable, Sendable, Hashable {
+    public var name: String
+    public var path: String?
+    public var mode: Int?
+    public var from: String?
+    public var fromExpression: String?
+    public var optional: Bool?
+    public var subPath: String?
+    public var globalName: String?
+    public var archive: ArchiveStrategy?
+    public var raw: RawArtifact?
+    public var http: HTTPArtifact?
+    /// Where a stored artifact lives in the artifact repository (set on outputs once saved).
+    public var key: String?
+    // Kept as written: other repositories (S3, GCS, git, ...) are issues of their own.
+    public var s3: JSONValue?
+    public var gcs: JSONValue?
+    public var git: JSONValue?
+    public var hdfs: JSONValue?
+    public var oss: JSONValue?
+    public var azure: JSONValue?
+    public var artifactory: JSONValue?
+    public var archiveLogs: Bool?
+    public var recurseMode: Bool?
+    public var deleted: Bool?
+    public var artifactGC: JSONValue?
+
+    public init(name: String, path: String? = nil) {
+        self.name = name
+        self.path = path
+    }
+}
+
+public struct ArchiveStrategy: Codable, Sendable, Hashable {
+    public var none: JSONValue?
+    public var tar: TarStrategy?
+    public var zip: JSONValue?
+    public struct TarStrategy: Codable, Sendable, Hashable {
+        public var compressionLevel: Int?
+    }
+}
+
+public struct RawArtifact: Codable, Sendable, Hashable {
+    public var data: String
+}
+
+public struct HTTPArtifact: Codable, Sendable, Hashable {
+    public var url: String
+    public var headers: [Header]?
+    public struct Header: Codable, Sendable, Hashable {
+        public var name: String
+        public var value: String
+    }
+}

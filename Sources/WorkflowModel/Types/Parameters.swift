@@ -1,0 +1,64 @@
+/// An input or output parameter (`inputs.parameters[]`, `outputs.parameters[]`, `arguments.parameters[]`).
+public struct Parameter: Codable, Sendable, Hashable {
+    public var name: String
+    public var value: AnyString?
+    public var `default`: AnyString?
+    public var `enum`: [AnyString]?
+    public var valueFrom: ValueFrom?
+    public var globalName: String?
+    public var description: String?
+
+    public init(name: String, value: String? = nil, default: String? = nil) {
+        self.name = name
+        self.value = value.map { AnyString($0) }
+        self.default = `default`.map { AnyString($0) }
+    }
+}
+
+/// Where a parameter's value comes from.
+public struct ValueFrom: Codable, Sendable, Hashable {
+    public var path: String?
+    public var expression: String?
+    public var parameter: String?
+    public var jsonPath: String?
+    public var jqFilter: String?
+    public var event: String?
+    public var `default`: AnyString?
+    public var supplied: JSONValue?
+    public var configMapKeyRef: JSONValue?
+}
+
+public struct Arguments: Codable, Sendable, Hashable {
+    public var parameters: [Parameter]?
+    public var artifacts: [Artifact]?
+    public init(parameters: [Parameter]? = nil, artifacts: [Artifact]? = nil) {
+        self.parameters = parameters
+        self.artifacts = artifacts
+    }
+}
+
+public struct Inputs: Codable, Sendable, Hashable {
+    public var parameters: [Parameter]?
+    public var artifacts: [Artifact]?
+    public init(parameters: [Parameter]? = nil, artifacts: [Artifact]? = nil) {
+        self.parameters = parameters
+        self.artifacts = artifacts
+    }
+}
+
+public struct Outputs: Codable, Sendable, Hashable {
+    public var parameters: [Parameter]?
+    public var artifacts: [Artifact]?
+    public var result: String?
+    public var exitCode: String?
+    public init(parameters: [Parameter]? = nil, artifacts: [Artifact]? = nil, result: String? = nil, exitCode: String? = nil) {
+        self.parameters = parameters
+        self.artifacts = artifacts
+        self.result = result
+        self.exitCode = exitCode
+    }
+
+    public var isEmpty: Bool {
+        (parameters ?? []).isEmpty && (artifacts ?? []).isEmpty && result == nil && exitCode == nil
+    }
+}

@@ -1,0 +1,117 @@
+/// A field Argo declares as a string but where users write any scalar (`value: 3`,
+/// `default: true`): the number or boolean is taken as its text.
+public struct AnyString: Codable, Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public var value: String
+    public init(_ value: String) { self.value = value }
+    public init(stringLiteral value: String) { self.value = value }
+
+    public init(from decoder: any Decoder) throws {
+        let v = try JSONValue(from: decoder)
+        if let text = v.scalarText {
+            value = text
+        } else {
+            // A list or map given where a string is expected: Argo keeps its JSON text.
+            value = v.compactJSON
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(value)
+    }
+
+    public var description: String { value }
+}
+
+/// Kubernetes' IntOrString, used where Argo accepts a number or a `{{...}}` expression
+/// (`activeDeadlineSeconds`, `retryStrategy.limit`, `backoff.factor`).
+public enum IntOrString: Codable, Sendable, Hashable, CustomStringConvertible {
+    case int(Int)
+    case string(String)
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let i = try? c.decode(Int.self) {
+            self = .int(i)
+        } else if let d = try? c.decode(Double.self) {
+            self = .string(JSONValue.double(d).scalarText ?? "\(d)")
+        } else {
+            self = .string(try c.decode(String.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .int(let i): try c.encode(i)
+        case .string(let s): try c.encode(s)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .int(let i): return String(i)
+        case .string(let s): return s
+        }
+    }
+}
+
+extension JSONValue {
+    /// Compact JSON with sorted keys (Go's encoding/json output for maps).
+    public var compactJSON: String {
+        var out = ""
+        writeJSON(into: &out)
+        return out
+    }
+
+    func writeJSON(into out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d):
+            if d.isFinite { out += JSONValue.formatDouble(d) } else { out += "null" }
+        case .string(let s): JSONValue.writeQuoted(s, into: &out)
+        case .array(let a):
+            out += "["
+            for (i, v) in a.enumerated() {
+                if i > 0 { out += "," }
+                v.writeJSON(into: &out)
+            }
+            out += "]"
+        case .object(let o):
+            out += "{"
+            for (i, k) in o.keys.sorted().enumerated() {
+                if i > 0 { out += "," }
+                JSONValue.writeQuoted(k, into: &out)
+                out += ":"
+                o[k]!.writeJSON(into: &out)
+            }
+            out += "}"
+        }
+    }
+
+    static func writeQuoted(_ s: String, into out: inout String) {
+        out += "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "<": out += "\\u003c"
+            case ">": out += "\\u003e"
+            case "&": out += "\\u0026"
+            default:
+                if u.value < 0x20 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        out += "\""
+    }
+}
