@@ -43,6 +43,7 @@ public struct ArchiveStrategy: Codable, Sendable, Hashable {
 
 public struct RawArtifact: Codable, Sendable, Hashable {
     public var data: String
+    public init(data: String) { self.data = data }
 }
 
 public struct HTTPArtifact: Codable, Sendable, Hashable {

@@ -1,0 +1,193 @@
+import WorkflowExpressions
+import WorkflowModel
+
+extension WorkflowExecution {
+    /// Drive the workflow: the entrypoint, then the exit handler, then the final phase.
+    func advance() {
+        let rootID = id(of: name)
+        guard let entry = spec.entrypoint, !entry.isEmpty else {
+            finishWorkflow(.error, message: "spec.entrypoint is not set; name the template to run first")
+            return
+        }
+        var root = nodes[rootID]
+        if root == nil || !(root?.phase.isFulfilled ?? false) {
+            if workflowFailure == nil || root != nil {
+                var req = ExecRequest(nodeName: name, displayName: name, holder: .name(entry),
+                                      arguments: workflowArguments, templateScope: workflowScope, boundaryID: nil, parentID: nil)
+                req.hooks = nil
+                root = execute(req)
+            }
+        }
+        runWorkflowHooks()
+        if workflowFailure != nil, let r = nodes[rootID], !r.phase.isFulfilled {
+            setPhase(rootID, .failed, message: workflowFailure?.message)
+        }
+        let mainPhase: NodePhase
+        let mainMessage: String?
+        if let r = nodes[rootID] {
+            guard r.phase.isFulfilled else { return }
+            mainPhase = r.phase
+            mainMessage = r.message
+        } else if let f = workflowFailure {
+            mainPhase = f.phase
+            mainMessage = f.message
+        } else {
+            return
+        }
+        if activePods > 0 { return }
+        let phase = workflowPhase(of: mainPhase)
+        // The exit handler (`onExit`, or the `exit` hook) sees how the workflow went.
+        if let handler = spec.onExit ?? spec.hooks?["exit"]?.template {
+            var req = ExecRequest(nodeName: "\(name).onExit", displayName: "\(name).onExit", holder: .name(handler),
+                                  arguments: spec.hooks?["exit"]?.arguments ?? Arguments(), templateScope: workflowScope,
+                                  boundaryID: nil, parentID: nil)
+            if spec.onExit == nil, let ref = spec.hooks?["exit"]?.templateRef { req.holder = .ref(ref) }
+            req.isExitWork = true
+            req.extraVariables = exitVariables(phase: phase)
+            if let args = try? resolveArguments(req.arguments, scope: Scope().with(req.extraVariables), field: "spec.hooks.exit.arguments") {
+                req.arguments = args
+            }
+            guard let exitNode = execute(req), exitNode.phase.isFulfilled, activePods == 0 else { return }
+            if phase == .succeeded, exitNode.phase.isFailure {
+                finishWorkflow(exitNode.phase == .error ? .error : .failed, message: "exit handler failed: \(exitNode.message ?? "")")
+                return
+            }
+        }
+        finishWorkflow(phase, message: phase == .succeeded ? nil : (workflowFailure?.message ?? mainMessage))
+    }
+
+    var workflowArguments: Arguments {
+        var args = spec.arguments ?? Arguments()
+        if let ps = args.parameters {
+            args.parameters = ps.map { p in
+                var q = p
+                if q.value == nil { q.value = p.default }
+                return q
+            }
+        }
+        return args
+    }
+
+    func workflowPhase(of p: NodePhase) -> WorkflowPhase {
+        switch p {
+        case .failed: return .failed
+        case .error: return .error
+        default: return .succeeded
+        }
+    }
+
+    /// `workflow.status` and `workflow.failures`, for exit handlers and hooks.
+    func exitVariables(phase: WorkflowPhase) -> [String: String] {
+        var failures: [JSONValue] = []
+        for n in nodes.values.sorted(by: { ($0.finishedAt?.seconds ?? 0, $0.name) < ($1.finishedAt?.seconds ?? 0, $1.name) })
+        where n.phase.isFailure && n.type == .pod {
+            var f: [String: JSONValue] = [
+                "displayName": .string(n.displayName), "message": .string(n.message ?? ""),
+                "templateName": .string(n.templateName ?? ""), "phase": .string(n.phase.rawValue),
+                "podName": .string(NodeNaming.podName(workflow: name, nodeName: n.name, templateName: n.templateName)),
+            ]
+            if let t = n.finishedAt { f["finishedAt"] = .string(t.description) }
+            failures.append(.object(f))
+        }
+        return ["workflow.status": phase.rawValue, "workflow.failures": JSONValue.array(failures).compactJSON]
+    }
+
+    func finishWorkflow(_ phase: WorkflowPhase, message: String?) {
+        wfStatus.phase = phase
+        wfStatus.message = message
+        wfStatus.finishedAt = now
+        wakeAt.removeAll()
+        actions.append(.workflowFinished(phase))
+    }
+
+    // MARK: - Step exit handlers and lifecycle hooks
+
+    /// A step whose `onExit` handler (or `exit` hook) has not finished is not done yet.
+    func hasPendingExitWork(_ node: NodeStatus, _ req: ExecRequest) -> Bool {
+        guard req.onExit != nil || req.hooks?["exit"] != nil else { return false }
+        guard let exitNode = nodes[id(of: "\(req.nodeName).onExit")] else { return true }
+        return !exitNode.phase.isFulfilled
+    }
+
+    /// After a step finishes, run its exit handler; while any hook runs, report the step as running.
+    func runExitWork(_ node: NodeStatus, _ req: ExecRequest, _ resolved: ResolvedTemplate) -> NodeStatus {
+        var effective = node
+        runStepHooks(node, req)
+        guard node.phase.isFulfilled else { return effective }
+        let handler: TemplateHolder?
+        var args = Arguments()
+        if let onExit = req.onExit {
+            handler = .name(onExit)
+        } else if let hook = req.hooks?["exit"] {
+            handler = hook.templateRef.map { .ref($0) } ?? hook.template.map { .name($0) }
+            args = hook.arguments ?? Arguments()
+        } else {
+            handler = nil
+        }
+        guard let handler else { return effective }
+        let scope = (req.stepScope ?? Scope()).with(stepStatusVariables(node, req))
+        var exitReq = ExecRequest(nodeName: "\(req.nodeName).onExit", displayName: "\(req.displayName).onExit", holder: handler,
+                                  arguments: (try? resolveArguments(args, scope: scope, field: "hooks.exit.arguments")) ?? args,
+                                  templateScope: req.templateScope, boundaryID: req.boundaryID, parentID: node.id)
+        exitReq.isExitWork = true
+        exitReq.extraVariables = stepStatusVariables(node, req)
+        exitReq.stepScope = scope
+        let exitNode = execute(exitReq)
+        if exitNode.map({ !$0.phase.isFulfilled }) ?? true {
+            effective.phase = .running
+        }
+        return effective
+    }
+
+    func stepStatusVariables(_ node: NodeStatus, _ req: ExecRequest) -> [String: String] {
+        ["workflow.status": (wfStatus.phase ?? .running).rawValue, "node.status": node.phase.rawValue]
+    }
+
+    /// Named hooks with an `expression`: each runs once, the first time its expression holds.
+    func runStepHooks(_ node: NodeStatus, _ req: ExecRequest) {
+        guard let hooks = req.hooks else { return }
+        for (hookName, hook) in hooks.sorted(by: { $0.key < $1.key }) where hookName != "exit" {
+            let hookNodeName = "\(req.nodeName).hooks.\(hookName)"
+            if nodes[id(of: hookNodeName)] != nil {
+                execute(hookRequest(hookNodeName, hook, req, parent: node.id))
+                continue
+            }
+            guard let expr = hook.expression else { continue }
+            let scope = (req.stepScope ?? Scope()).with(stepStatusVariables(node, req))
+            guard let v = try? evaluateExpression(expr, scope: scope, dialect: .expr), v.isTruthy else { continue }
+            execute(hookRequest(hookNodeName, hook, req, parent: node.id))
+        }
+    }
+
+    func hookRequest(_ nodeName: String, _ hook: LifecycleHook, _ req: ExecRequest, parent: String) -> ExecRequest {
+        let holder: TemplateHolder = hook.templateRef.map { .ref($0) } ?? .name(hook.template ?? "")
+        let scope = req.stepScope ?? Scope()
+        var r = ExecRequest(nodeName: nodeName, displayName: nodeName.split(separator: ".").suffix(2).joined(separator: "."),
+                            holder: holder,
+                            arguments: (try? resolveArguments(hook.arguments, scope: scope, field: "hooks")) ?? (hook.arguments ?? Arguments()),
+                            templateScope: req.templateScope, boundaryID: req.boundaryID, parentID: parent)
+        r.isExitWork = true
+        return r
+    }
+
+    /// Workflow-level hooks other than `exit`, checked on every reconcile.
+    func runWorkflowHooks() {
+        guard let hooks = spec.hooks else { return }
+        let phase = wfStatus.phase ?? .running
+        for (hookName, hook) in hooks.sorted(by: { $0.key < $1.key }) where hookName != "exit" {
+            let nodeName = "\(name).hooks.\(hookName)"
+            let holder: TemplateHolder = hook.templateRef.map { .ref($0) } ?? .name(hook.template ?? "")
+            var r = ExecRequest(nodeName: nodeName, displayName: nodeName, holder: holder, arguments: hook.arguments ?? Arguments(),
+                                templateScope: workflowScope, boundaryID: nil, parentID: nil)
+            r.isExitWork = true
+            if nodes[id(of: nodeName)] != nil {
+                execute(r)
+                continue
+            }
+            guard let expr = hook.expression else { continue }
+            let scope = Scope().with(["workflow.status": phase.rawValue])
+            guard let v = try? evaluateExpression(expr, scope: scope, dialect: .expr), v.isTruthy else { continue }
+            execute(r)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+public import WorkflowModel
+
+/// What a runtime saw happen to a step: the engine's only view of the outside world.
+public struct Observation: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// A step (pod or process) changed phase; outputs are set when it completes.
+        case step(phase: NodePhase, exitCode: Int?, outputs: Outputs?, message: String?,
+                  startedAt: Timestamp?, finishedAt: Timestamp?)
+        /// A suspend node (or every suspended node when `nodeID` is nil) was resumed,
+        /// with values for its `outputs.parameters` that use `valueFrom.supplied`.
+        case resume(parameters: [String: String])
+        /// A suspended node was stopped with `skein stop`/`resume --fail`-like intent.
+        case fail(message: String)
+    }
+
+    /// The node the observation is about; nil for resume means every suspended node.
+    public var nodeID: String?
+    public var kind: Kind
+
+    public init(nodeID: String?, kind: Kind) {
+        self.nodeID = nodeID
+        self.kind = kind
+    }
+
+    public static func step(_ nodeID: String, phase: NodePhase, exitCode: Int? = nil, outputs: Outputs? = nil,
+                            message: String? = nil, startedAt: Timestamp? = nil, finishedAt: Timestamp? = nil) -> Observation
+    {
+        Observation(nodeID: nodeID, kind: .step(phase: phase, exitCode: exitCode, outputs: outputs, message: message,
+                                                startedAt: startedAt, finishedAt: finishedAt))
+    }
+
+    public static func resume(_ nodeID: String? = nil, parameters: [String: String] = [:]) -> Observation {
+        Observation(nodeID: nodeID, kind: .resume(parameters: parameters))
+    }
+}

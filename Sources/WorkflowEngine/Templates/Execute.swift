@@ -1,0 +1,182 @@
+import WorkflowExpressions
+import WorkflowModel
+
+extension WorkflowExecution {
+    /// Execute a template as the node `req.nodeName`: create it if new, advance it if it
+    /// (or something under it) changed, and return it. Nil when it cannot start yet (no
+    /// parallelism slot).
+    @discardableResult
+    func execute(_ req: ExecRequest) -> NodeStatus? {
+        let nid = id(of: req.nodeName)
+        if let existing = nodes[nid] {
+            if let p = req.parentID, parentOf[nid] == nil { parentOf[nid] = p }
+            if existing.phase.isFulfilled && !hasPendingExitWork(existing, req) { return existing }
+            if !fullWalk && !dirty.contains(nid) { return existing }
+        }
+        let resolved: ResolvedTemplate
+        do {
+            resolved = try resolve(req.holder, in: req.templateScope)
+        } catch {
+            return errorNode(req, message: error.message)
+        }
+        let inputs: Inputs
+        do {
+            inputs = try mergeInputs(template: resolved.template, arguments: req.arguments)
+        } catch {
+            return errorNode(req, resolved: resolved, message: error.message)
+        }
+        if resolved.template.retryStrategy != nil, req.retryAttempt == nil {
+            return executeRetry(req, resolved, inputs)
+        }
+        let node: NodeStatus?
+        switch resolved.template.kind {
+        case .container, .script:
+            node = executeLeaf(req, resolved, inputs)
+        case .steps:
+            node = executeSteps(req, resolved, inputs)
+        case .dag:
+            node = executeDAG(req, resolved, inputs)
+        case .suspend:
+            node = executeSuspend(req, resolved, inputs)
+        case .some(let other):
+            node = errorNode(req, resolved: resolved,
+                             message: "\(other.rawValue) templates need a Kubernetes cluster; `skein run` runs container, script, steps, dag and suspend templates")
+        case .none:
+            node = errorNode(req, resolved: resolved, message: "template '\(resolved.name ?? "?")' has none of container, script, steps, dag, suspend or resource")
+        }
+        guard let node else { return nil }
+        return runExitWork(node, req, resolved)
+    }
+
+    /// An Error node for a template that cannot run, with the reason.
+    func errorNode(_ req: ExecRequest, resolved: ResolvedTemplate? = nil, message: String) -> NodeStatus {
+        let nid = id(of: req.nodeName)
+        if let existing = nodes[nid] {
+            setPhase(nid, .error, message: message)
+            return nodes[nid] ?? existing
+        }
+        let type: NodeType = resolved.map { nodeType(for: $0.template) } ?? .pod
+        return createNode(name: req.nodeName, displayName: req.displayName, type: type == .pod ? .skipped : type,
+                          templateName: resolved?.name ?? req.holderName, boundaryID: req.boundaryID,
+                          parentID: req.parentID, phase: .error, message: message)
+    }
+
+    func nodeType(for t: Template) -> NodeType {
+        switch t.kind {
+        case .steps: return .steps
+        case .dag: return .dag
+        case .suspend: return .suspend
+        default: return .pod
+        }
+    }
+
+    /// Bind a template's inputs to the arguments given: argument, else the template's own
+    /// value, else its default; `enum` checked; missing ones are an error.
+    func mergeInputs(template: Template, arguments: Arguments) throws(EngineFailure) -> Inputs {
+        var params: [Parameter] = []
+        for p in template.inputs?.parameters ?? [] {
+            var out = p
+            let arg = arguments.parameters?.first(where: { $0.name == p.name })
+            guard let value = arg?.value?.value ?? p.value?.value ?? p.default?.value else {
+                if p.valueFrom?.supplied != nil || p.valueFrom?.configMapKeyRef != nil {
+                    throw EngineFailure("inputs.parameters.\(p.name): valueFrom.\(p.valueFrom?.configMapKeyRef != nil ? "configMapKeyRef needs a cluster" : "supplied is only for suspend outputs")")
+                }
+                throw EngineFailure("inputs.parameters.\(p.name) was not supplied; pass it in the step's arguments or give it a default")
+            }
+            if let allowed = p.enum, !allowed.isEmpty, !allowed.contains(where: { $0.value == value }) {
+                throw EngineFailure("value '\(value)' for inputs.parameters.\(p.name) is not one of the allowed values: \(allowed.map(\.value).joined(separator: ", "))")
+            }
+            out.value = AnyString(value)
+            out.default = nil
+            out.enum = nil
+            params.append(out)
+        }
+        var artifacts: [Artifact] = []
+        for a in template.inputs?.artifacts ?? [] {
+            var out = a
+            if let arg = arguments.artifacts?.first(where: { $0.name == a.name }) {
+                out.from = arg.from ?? out.from
+                out.fromExpression = arg.fromExpression ?? out.fromExpression
+                out.raw = arg.raw ?? out.raw
+                out.http = arg.http ?? out.http
+                out.key = arg.key ?? out.key
+                out.s3 = arg.s3 ?? out.s3
+                out.git = arg.git ?? out.git
+                out.gcs = arg.gcs ?? out.gcs
+                if let optional = arg.optional { out.optional = optional }
+            }
+            artifacts.append(out)
+        }
+        return Inputs(parameters: params.isEmpty ? nil : params, artifacts: artifacts.isEmpty ? nil : artifacts)
+    }
+
+    /// Variables a template's own fields see.
+    func localScope(_ req: ExecRequest, inputs: Inputs, podName: String? = nil) -> Scope {
+        var s = Scope()
+        for p in inputs.parameters ?? [] { s.vars["inputs.parameters.\(p.name)"] = p.value?.value ?? "" }
+        if let ps = inputs.parameters {
+            s.vars["inputs.parameters"] = JSONValue.array(ps.map { .object(["name": .string($0.name), "value": .string($0.value?.value ?? "")]) }).compactJSON
+        }
+        for a in inputs.artifacts ?? [] {
+            if let path = a.path { s.vars["inputs.artifacts.\(a.name).path"] = path }
+            s.inputArtifacts[a.name] = a
+        }
+        s.vars["node.name"] = req.nodeName
+        if let podName { s.vars["pod.name"] = podName }
+        s.vars["retries"] = String(req.retryAttempt ?? 0)
+        for (k, v) in req.extraVariables { s.vars[k] = v }
+        s.item = req.item
+        return s
+    }
+
+    /// Parse Argo's duration forms: "30s", "1m", "2h", "1h30m", "500ms", plain seconds.
+    static func parseDuration(_ text: String) -> Double? {
+        let t = text.trimmingWhitespace
+        if let v = Double(t) { return v }
+        var total = 0.0
+        var num = ""
+        var chars = Array(t)
+        var i = 0
+        guard !chars.isEmpty else { return nil }
+        if chars.first == "-" { return nil }
+        while i < chars.count {
+            let c = chars[i]
+            if c.isNumber || c == "." {
+                num.append(c)
+                i += 1
+                continue
+            }
+            var unit = String(c)
+            if i + 1 < chars.count, (c == "m" && chars[i + 1] == "s") || (c == "u" && chars[i + 1] == "s") || (c == "n" && chars[i + 1] == "s") {
+                unit += "s"
+                i += 1
+            }
+            i += 1
+            guard let v = Double(num) else { return nil }
+            num = ""
+            switch unit {
+            case "h": total += v * 3600
+            case "m": total += v * 60
+            case "s": total += v
+            case "ms": total += v / 1000
+            case "us": total += v / 1_000_000
+            case "ns": total += v / 1_000_000_000
+            case "d": total += v * 86400
+            default: return nil
+            }
+        }
+        if !num.isEmpty { return nil }
+        chars.removeAll()
+        return total
+    }
+}
+
+extension ExecRequest {
+    var holderName: String? {
+        switch holder {
+        case .name(let n): return n
+        case .ref(let r): return r.template
+        case .inline(let t): return t.name
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import WorkflowModel
+
+extension WorkflowExecution {
+    /// Container and script templates: one step (a pod, or a host process locally).
+    func executeLeaf(_ req: ExecRequest, _ resolved: ResolvedTemplate, _ inputs: Inputs) -> NodeStatus? {
+        let nid = id(of: req.nodeName)
+        if let existing = nodes[nid] {
+            if !existing.phase.isFulfilled, let deadline = wakeAt[nid] ?? deadlines[nid], deadline <= now {
+                actions.append(.stopStep(nodeID: nid, reason: "Step exceeded its deadline"))
+                setPhase(nid, .failed, message: "Step exceeded its deadline")
+                publishGlobalOutputs(of: nid)
+            }
+            return nodes[nid]
+        }
+        if workflowFailure != nil, !req.isExitWork {
+            return nil
+        }
+        if let limit = spec.parallelism, activePods >= limit {
+            if let p = req.parentID { blocked.insert(p) }
+            return nil
+        }
+        let podName = NodeNaming.podName(workflow: name, nodeName: req.nodeName, templateName: resolved.name)
+        let scope = localScope(req, inputs: inputs, podName: podName)
+        let launch: StepLaunch
+        do {
+            launch = try buildLaunch(req, resolved, inputs, scope: scope, podName: podName, nodeID: nid)
+        } catch {
+            return errorNode(req, resolved: resolved, message: error.message)
+        }
+        var node = createNode(name: req.nodeName, displayName: req.displayName, type: .pod, templateName: resolved.name,
+                              boundaryID: req.boundaryID, parentID: req.parentID, phase: .pending,
+                              inputs: inputs, templateRef: resolved.ref)
+        node.startedAt = now
+        nodes[nid] = node
+        activePods += 1
+        actions.append(.startStep(launch))
+        if let d = launch.deadline {
+            deadlines[nid] = d
+            wake(nid, at: d)
+        }
+        return node
+    }
+
+    func buildLaunch(_ req: ExecRequest, _ resolved: ResolvedTemplate, _ inputs: Inputs, scope: Scope,
+                     podName: String, nodeID: String) throws(EngineFailure) -> StepLaunch
+    {
+        var t = resolved.template
+        if let c = t.container { t.container = try substitute(c, scope: scope, field: "container") }
+        if let s = t.script { t.script = try substitute(s, scope: scope, field: "script") }
+        if let v = t.volumes { t.volumes = try v.map { (x) throws(EngineFailure) in try substitute(x, scope: scope, field: "volumes") } }
+        if let p = t.podSpecPatch { t.podSpecPatch = try substitute(p, scope: scope, field: "podSpecPatch") }
+        if let m = t.metadata { t.metadata = try substitute(m, scope: scope, field: "metadata") }
+
+        var inputArtifacts: [InputArtifact] = []
+        for a in inputs.artifacts ?? [] {
+            guard let rawPath = a.path else {
+                throw EngineFailure("inputs.artifacts.\(a.name) has no path; say where the step reads it")
+            }
+            let path = try substitute(rawPath, scope: scope, field: "inputs.artifacts.\(a.name).path")
+            let source: InputArtifact.Source
+            if let key = a.key {
+                source = .stored(key: key)
+            } else if let raw = a.raw {
+                source = .raw(data: try substitute(raw.data, scope: scope, field: "inputs.artifacts.\(a.name).raw.data"))
+            } else if let http = a.http {
+                source = .http(url: try substitute(http.url, scope: scope, field: "inputs.artifacts.\(a.name).http.url"),
+                               headers: http.headers ?? [])
+            } else if a.optional == true {
+                source = .none
+            } else if a.s3 != nil || a.gcs != nil || a.git != nil || a.hdfs != nil || a.oss != nil || a.azure != nil || a.artifactory != nil {
+                throw EngineFailure("inputs.artifacts.\(a.name): this artifact repository kind is not supported yet; use raw, http or an artifact from an earlier step")
+            } else {
+                throw EngineFailure("inputs.artifacts.\(a.name) was not supplied; pass it with `from`, `raw` or `http`, or mark it optional")
+            }
+            inputArtifacts.append(InputArtifact(name: a.name, path: path, source: source, mode: a.mode))
+        }
+
+        var outputArtifacts: [OutputArtifact] = []
+        for a in t.outputs?.artifacts ?? [] {
+            guard let rawPath = a.path else {
+                throw EngineFailure("outputs.artifacts.\(a.name) has no path; say which file or directory to save")
+            }
+            let path = try substitute(rawPath, scope: scope, field: "outputs.artifacts.\(a.name).path")
+            let archive = a.archive?.none == nil
+            let key = "\(name)/\(podName)/\(a.name)" + (archive ? ".tgz" : "")
+            outputArtifacts.append(OutputArtifact(artifact: a, path: path, key: key, archive: archive, optional: a.optional ?? false))
+        }
+
+        var outputParameters: [Parameter] = []
+        for p in t.outputs?.parameters ?? [] {
+            var q = p
+            if let path = p.valueFrom?.path {
+                q.valueFrom?.path = try substitute(path, scope: scope, field: "outputs.parameters.\(p.name).valueFrom.path")
+            }
+            outputParameters.append(q)
+        }
+
+        var deadline = req.deadline
+        if let ts = t.timeout {
+            let text = try substitute(ts, scope: scope, field: "timeout")
+            guard let secs = WorkflowExecution.parseDuration(text) else {
+                throw EngineFailure("timeout '\(text)' is not a duration like 30s, 5m or 1h")
+            }
+            deadline = min(deadline ?? now.adding(secs), now.adding(secs))
+        }
+        if let ads = t.activeDeadlineSeconds {
+            let secs: Double
+            switch ads {
+            case .int(let i): secs = Double(i)
+            case .string(let s):
+                let text = try substitute(s, scope: scope, field: "activeDeadlineSeconds")
+                guard let v = Double(text) else { throw EngineFailure("activeDeadlineSeconds '\(text)' is not a number of seconds") }
+                secs = v
+            }
+            deadline = min(deadline ?? now.adding(secs), now.adding(secs))
+        }
+        return StepLaunch(nodeID: nodeID, nodeName: req.nodeName, displayName: req.displayName, podName: podName,
+                          template: t, inputArtifacts: inputArtifacts, outputArtifacts: outputArtifacts,
+                          outputParameters: outputParameters, deadline: deadline, captureResult: true)
+    }
+}

@@ -1,0 +1,217 @@
+public import WorkflowModel
+import WorkflowExpressions
+
+/// One workflow's execution state. Deterministic: the same workflow, observations and times
+/// give the same status and actions. It keeps caches between reconciles (DAG bookkeeping,
+/// which nodes changed) so a reconcile costs what changed, not the size of the workflow; a
+/// fresh instance rebuilds them from the status with one full walk.
+public final class WorkflowExecution {
+    public let workflow: Workflow
+    let spec: WorkflowSpec
+    let library: TemplateLibrary
+    let name: String
+
+    var nodes: [String: NodeStatus]
+    var wfStatus: WorkflowStatus
+    var now = Timestamp(seconds: 0)
+    var actions: [Action] = []
+
+    /// Nodes to re-visit this reconcile (a descendant changed or a timer fired).
+    var dirty: Set<String> = []
+    /// First reconcile of this instance: visit every unfinished node to rebuild caches.
+    var fullWalk = true
+    /// Who executes whom: child node id → the node whose visit re-executes it.
+    var parentOf: [String: String] = [:]
+    /// Timers: node id → when to visit it again.
+    var wakeAt: [String: Timestamp] = [:]
+    /// Step deadlines (timeout / activeDeadlineSeconds), by node id.
+    var deadlines: [String: Timestamp] = [:]
+    var dagStates: [String: DAGState] = [:]
+    /// Scopes that could not start a child for lack of a parallelism slot.
+    var blocked: Set<String> = []
+    var activePods = 0
+    var podCount = 0
+    var podsSucceeded = 0
+    var globalParameters: [String: String] = [:]
+    /// Hooks already fired (node name of the hook node).
+    var firedHooks: Set<String> = []
+    /// Workflow-level failure that ends the run early (deadline, stop).
+    var workflowFailure: (phase: NodePhase, message: String)?
+
+    public init(workflow: Workflow, library: TemplateLibrary = TemplateLibrary()) {
+        self.workflow = workflow
+        self.library = library
+        self.name = workflow.metadata.name ?? "workflow"
+        var spec = workflow.spec
+        if let ref = spec.workflowTemplateRef, let base = library.lookup(ref.name, clusterScope: ref.clusterScope ?? false) {
+            spec = WorkflowExecution.merge(workflowSpec: spec, onto: base.spec)
+        }
+        self.spec = spec
+        self.wfStatus = workflow.status ?? WorkflowStatus()
+        self.nodes = wfStatus.nodes ?? [:]
+        wfStatus.nodes = nil
+        for p in spec.arguments?.parameters ?? [] {
+            globalParameters["workflow.parameters.\(p.name)"] = p.value?.value ?? p.default?.value ?? ""
+        }
+        for p in wfStatus.outputs?.parameters ?? [] {
+            globalParameters["workflow.outputs.parameters.\(p.name)"] = p.value?.value ?? ""
+        }
+        for n in nodes.values where n.type == .pod {
+            podCount += 1
+            if n.phase == .succeeded { podsSucceeded += 1 }
+            if !n.phase.isFulfilled, n.startedAt != nil { activePods += 1 }
+        }
+    }
+
+    /// The current status, with nodes and progress.
+    public var status: WorkflowStatus {
+        var s = wfStatus
+        s.nodes = nodes.isEmpty ? nil : nodes
+        s.progress = "\(podsSucceeded)/\(podCount)"
+        return s
+    }
+
+    public var phase: WorkflowPhase { wfStatus.phase ?? .unknown }
+
+    public func node(named nodeName: String) -> NodeStatus? { nodes[id(of: nodeName)] }
+
+    public func node(id: String) -> NodeStatus? { nodes[id] }
+
+    func id(of nodeName: String) -> String { NodeNaming.nodeID(workflow: name, nodeName: nodeName) }
+
+    /// One reconcile: apply what was observed, advance the workflow, and say what to do next.
+    public func reconcile(observations: [Observation], now: Timestamp) -> [Action] {
+        self.now = now
+        actions = []
+        if phase.isCompleted { return [] }
+        if wfStatus.startedAt == nil {
+            wfStatus.startedAt = now
+        }
+        if wfStatus.phase == nil || wfStatus.phase == .unknown || wfStatus.phase == .pending {
+            wfStatus.phase = .running
+        }
+        for o in observations { apply(o) }
+        for (id, t) in wakeAt where t <= now {
+            wakeAt[id] = nil
+            markDirty(id)
+        }
+        checkWorkflowDeadline()
+        advance()
+        fullWalk = false
+        dirty.removeAll(keepingCapacity: true)
+        if !phase.isCompleted, let next = wakeAt.values.min() {
+            actions.append(.requeue(after: max(0, next.seconds - now.seconds)))
+        }
+        return actions
+    }
+
+    /// Mark a node and every node above it for a visit.
+    func markDirty(_ id: String) {
+        var cur: String? = id
+        while let c = cur, dirty.insert(c).inserted {
+            cur = parentOf[c]
+        }
+    }
+
+    func wake(_ id: String, at t: Timestamp) {
+        if let existing = wakeAt[id], existing <= t { return }
+        wakeAt[id] = t
+    }
+
+    // MARK: - Nodes
+
+    @discardableResult
+    func createNode(name nodeName: String, displayName: String, type: NodeType, templateName: String?,
+                    boundaryID: String?, parentID: String?, phase: NodePhase = .running,
+                    message: String? = nil, inputs: Inputs? = nil, templateRef: TemplateRef? = nil) -> NodeStatus
+    {
+        let nid = id(of: nodeName)
+        var n = NodeStatus(id: nid, name: nodeName, displayName: displayName, type: type, phase: phase)
+        n.templateName = templateName
+        n.templateRef = templateRef
+        n.boundaryID = boundaryID
+        n.message = message
+        n.inputs = (inputs?.parameters ?? []).isEmpty && (inputs?.artifacts ?? []).isEmpty ? nil : inputs
+        n.startedAt = now
+        if phase.isFulfilled { n.finishedAt = now }
+        if type == .pod {
+            podCount += 1
+            if phase == .succeeded { podsSucceeded += 1 }
+        }
+        nodes[nid] = n
+        if let p = parentID { parentOf[nid] = p }
+        return n
+    }
+
+    /// Record a phase change; finishing a pod frees a parallelism slot.
+    func setPhase(_ nid: String, _ phase: NodePhase, message: String? = nil) {
+        guard var n = nodes[nid] else { return }
+        let old = n.phase
+        if old == phase, message == nil || message == n.message { return }
+        n.phase = phase
+        if let message { n.message = message }
+        if phase.isFulfilled, n.finishedAt == nil { n.finishedAt = now }
+        nodes[nid] = n
+        if n.type == .pod, old != phase {
+            if phase == .succeeded { podsSucceeded += 1 }
+            if old == .succeeded { podsSucceeded -= 1 }
+            if phase.isFulfilled, !old.isFulfilled {
+                activePods = max(0, activePods - 1)
+                releaseSlot()
+            }
+        }
+    }
+
+    func addChild(_ parentID: String, _ childID: String) {
+        guard var p = nodes[parentID] else { return }
+        var c = p.children ?? []
+        if c.last == childID || c.contains(childID) { return }
+        c.append(childID)
+        p.children = c
+        nodes[parentID] = p
+    }
+
+    func releaseSlot() {
+        guard !blocked.isEmpty else { return }
+        let scopes = blocked
+        blocked.removeAll()
+        for s in scopes { markDirty(s) }
+    }
+
+    // MARK: - Observations
+
+    func apply(_ o: Observation) {
+        switch o.kind {
+        case .step(let phase, let exitCode, let outputs, let message, let startedAt, let finishedAt):
+            guard let nid = o.nodeID, var n = nodes[nid], !n.phase.isFulfilled else { return }
+            if let startedAt { n.startedAt = startedAt }
+            if phase.isFulfilled {
+                var out = outputs ?? n.outputs ?? Outputs()
+                if let exitCode { out.exitCode = String(exitCode) }
+                n.outputs = out.isEmpty ? nil : out
+                n.finishedAt = finishedAt ?? now
+            }
+            nodes[nid] = n
+            setPhase(nid, phase, message: message)
+            if phase.isFulfilled {
+                wakeAt[nid] = nil
+                publishGlobalOutputs(of: nid)
+            }
+            markDirty(nid)
+        case .resume(let parameters):
+            let targets = o.nodeID.map { [$0] } ?? nodes.values.filter { $0.type == .suspend && !$0.phase.isFulfilled }.map(\.id)
+            for nid in targets {
+                guard var n = nodes[nid], n.type == .suspend, !n.phase.isFulfilled else { continue }
+                n.outputs = suppliedOutputs(of: n, parameters)
+                nodes[nid] = n
+                setPhase(nid, .succeeded)
+                wakeAt[nid] = nil
+                markDirty(nid)
+            }
+        case .fail(let message):
+            guard let nid = o.nodeID, nodes[nid] != nil else { return }
+            setPhase(nid, .failed, message: message)
+            markDirty(nid)
+        }
+    }
+}
