@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Artifacts", dependencies: ["CCurl", "CZlib"], swiftSettings: strict),
 
         // L3
-        .target(name: "Executor", dependencies: ["WorkflowModel", "Artifacts"], swiftSettings: strict),
+        .target(name: "Executor", dependencies: ["WorkflowModel", "WorkflowEngine", "Artifacts"], swiftSettings: strict),
 
         // L4
         .target(name: "LocalRunner",

@@ -36,6 +36,10 @@ public struct ArchiveStrategy: Codable, Sendable, Hashable {
     public var none: JSONValue?
     public var tar: TarStrategy?
     public var zip: JSONValue?
+    public init(none: JSONValue? = nil, tar: TarStrategy? = nil) {
+        self.none = none
+        self.tar = tar
+    }
     public struct TarStrategy: Codable, Sendable, Hashable {
         public var compressionLevel: Int?
     }

@@ -1,0 +1,203 @@
+import Foundation
+public import WorkflowModel
+public import WorkflowEngine
+import Sandbox
+import Artifacts
+import Executor
+
+/// What a local run reports while it goes: step logs, status changes, notices.
+public protocol RunObserver: Sendable {
+    func stepLog(step: String, line: String, isError: Bool)
+    func statusChanged(_ workflow: Workflow)
+    func notice(_ text: String)
+}
+
+/// Runs a workflow on this machine: the engine decides, this carries out its actions with
+/// host processes, and feeds back what happened.
+public actor LocalRun {
+    enum Event: Sendable {
+        case observation(Observation)
+        case tick
+        case interrupt(String)
+        case resume
+    }
+
+    let execution: WorkflowExecution
+    var workflow: Workflow
+    let settings: RunSettings
+    let observer: any RunObserver
+    let events: AsyncStream<Event>
+    let continuation: AsyncStream<Event>.Continuation
+    var processes: [String: SandboxProcess] = [:]
+    var stepTasks: [String: Task<Void, Never>] = [:]
+    var timerDue: Double?
+    let volumes: [String: JSONValue]
+
+    public init(workflow: Workflow, templates: TemplateLibrary, settings: RunSettings, observer: any RunObserver) {
+        self.workflow = workflow
+        self.execution = WorkflowExecution(workflow: workflow, library: templates)
+        self.settings = settings
+        self.observer = observer
+        (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .unbounded)
+        var vols: [String: JSONValue] = [:]
+        for v in workflow.spec.volumes ?? [] { if let n = v["name"]?.stringValue { vols[n] = v } }
+        for claim in workflow.spec.volumeClaimTemplates ?? [] {
+            if let n = claim["metadata"]?["name"]?.stringValue { vols[n] = .object(["name": .string(n), "claim": .object([:])]) }
+        }
+        volumes = vols
+    }
+
+    /// Ctrl-C: stop running steps and fail the workflow.
+    public nonisolated func interrupt(_ message: String = "Stopped by user (interrupt)") {
+        continuation.yield(.interrupt(message))
+    }
+
+    /// Resume every suspended node.
+    public nonisolated func resumeSuspended() {
+        continuation.yield(.resume)
+    }
+
+    static func clock() -> Timestamp { Timestamp(seconds: Date().timeIntervalSince1970) }
+
+    /// Run to the end and return the workflow with its final status.
+    public func run() async -> Workflow {
+        var pending: [Observation] = []
+        var finished = false
+        while !finished {
+            let actions = execution.reconcile(observations: pending, now: LocalRun.clock())
+            pending = []
+            finished = perform(actions)
+            workflow.status = execution.status
+            observer.statusChanged(workflow)
+            if finished { break }
+            guard let event = await nextEvent() else { break }
+            switch event {
+            case .observation(let o): pending.append(o)
+            case .tick: break
+            case .resume: pending.append(.resume())
+            case .interrupt(let message):
+                let stops = execution.terminate(message: message, now: LocalRun.clock())
+                _ = perform(stops)
+                workflow.status = execution.status
+                observer.statusChanged(workflow)
+                finished = true
+            }
+        }
+        await drainProcesses()
+        workflow.status = execution.status
+        if !settings.keepRunDirectory { try? FileManager.default.removeItem(atPath: settings.runDirectory) }
+        return workflow
+    }
+
+    func nextEvent() async -> Event? {
+        for await e in events { return e }
+        return nil
+    }
+
+    /// Carry out the engine's actions; true once the workflow finished.
+    func perform(_ actions: [Action]) -> Bool {
+        var done = false
+        for a in actions {
+            switch a {
+            case .startStep(let launch): start(launch)
+            case .stopStep(let nodeID, _): stop(nodeID)
+            case .deleteStepPod: break
+            case .runResource(let nodeID, _):
+                continuation.yield(.observation(.step(nodeID, phase: .error, message: "resource templates need a Kubernetes cluster")))
+            case .requeue(let after): schedule(after: after)
+            case .workflowFinished: done = true
+            }
+        }
+        return done
+    }
+
+    func schedule(after: Double) {
+        let due = Date().timeIntervalSince1970 + after
+        if let existing = timerDue, existing <= due, existing > Date().timeIntervalSince1970 { return }
+        timerDue = due
+        let c = continuation
+        Task {
+            try? await Task.sleep(nanoseconds: UInt64(max(0, after) * 1_000_000_000) + 1_000_000)
+            c.yield(.tick)
+        }
+    }
+
+    func stop(_ nodeID: String) {
+        guard let p = processes[nodeID] else { return }
+        p.signal(SIGTERM)
+        Task {
+            try? await Task.sleep(nanoseconds: 5_000_000_000)
+            p.signal(SIGKILL)
+        }
+    }
+
+    func register(_ nodeID: String, _ p: SandboxProcess) { processes[nodeID] = p }
+
+    func finished(_ nodeID: String) {
+        processes[nodeID] = nil
+        stepTasks[nodeID] = nil
+    }
+
+    func drainProcesses() async {
+        let tasks = Array(stepTasks.values)
+        for t in tasks { await t.value }
+    }
+
+    func start(_ launch: StepLaunch) {
+        let runner = StepRunner(launch: launch, settings: settings, volumes: volumes,
+                                log: { [observer] step, line, isError in observer.stepLog(step: step, line: line, isError: isError) })
+        let c = continuation
+        let store = settings.store
+        let task = Task {
+            await self.runStep(runner, launch: launch, continuation: c, store: store)
+            self.finished(launch.nodeID)
+        }
+        stepTasks[launch.nodeID] = task
+    }
+
+    func runStep(_ runner: StepRunner, launch: StepLaunch, continuation c: AsyncStream<Event>.Continuation,
+                 store: any ArtifactStore) async
+    {
+        let nodeID = launch.nodeID
+        let prepared: (SandboxSpec, controlHost: String, plan: OutputPlan)
+        let process: SandboxProcess
+        do {
+            prepared = try runner.prepare()
+            process = try Sandbox.spawn(prepared.0)
+        } catch {
+            c.yield(.observation(.step(nodeID, phase: .error, message: "\(error)", finishedAt: LocalRun.clock())))
+            return
+        }
+        register(nodeID, process)
+        c.yield(.observation(.step(nodeID, phase: .running, startedAt: LocalRun.clock())))
+        let step = launch.displayName
+        let log = runner.log
+        async let outDone: Void = { for await line in process.stdoutLines() { log(step, line, false) } }()
+        async let errDone: Void = { for await line in process.stderrLines() { log(step, line, true) } }()
+        let exit = await process.wait()
+        _ = await (outDone, errDone)
+        let collected = OutputCollector.collect(launch: launch, controlDirectory: prepared.controlHost, store: store)
+        let phase: NodePhase
+        var message: String?
+        switch exit {
+        case .exited(let code):
+            if code == 0 {
+                phase = collected.error == nil ? .succeeded : .error
+                message = collected.error
+            } else {
+                phase = .failed
+                message = "Error (exit code \(code))"
+            }
+        case .signaled(let sig):
+            phase = .failed
+            message = "terminated by signal \(sig)"
+        }
+        let exitCode: Int? = {
+            if let e = collected.exitCode { return e }
+            if case .exited(let code) = exit { return Int(code) }
+            return nil
+        }()
+        c.yield(.observation(.step(nodeID, phase: phase, exitCode: exitCode, outputs: collected.outputs, message: message,
+                                   finishedAt: LocalRun.clock())))
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import WorkflowModel
+import WorkflowEngine
+import Sandbox
+import Artifacts
+import Executor
+
+/// Runs one step on the host: stages input artifacts, builds the sandbox (private /tmp,
+/// artifacts and volumes bind-mounted at their paths), runs the command through
+/// `skein-emissary`, and collects outputs into an observation.
+struct StepRunner: Sendable {
+    let launch: StepLaunch
+    let settings: RunSettings
+    let volumes: [String: JSONValue]
+    let log: @Sendable (String, String, Bool) -> Void
+
+    /// Where everything for this step lives on the host.
+    var stepDirectory: String { "\(settings.runDirectory)/steps/\(launch.podName)" }
+
+    /// The in-sandbox directory the step's control files appear at (as in a pod).
+    static let skeinDir = "/var/run/skein"
+
+    func prepare() throws -> (SandboxSpec, controlHost: String, plan: OutputPlan) {
+        let fm = FileManager.default
+        let dir = stepDirectory
+        let skeinHost = "\(dir)/skein"
+        let controlHost = "\(skeinHost)/control"
+        try fm.createDirectory(atPath: "\(dir)/tmp", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: controlHost, withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: "\(skeinHost)/bin", withIntermediateDirectories: true)
+        let isolate = settings.isolate
+        let inside = isolate ? StepRunner.skeinDir : skeinHost
+
+        let hostPath = settings.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        var command: StepCommand
+        do {
+            command = try StepCommand.resolve(launch.template, stepName: launch.displayName, images: settings.images, path: hostPath)
+        } catch {
+            throw StepFailure(message: error.description)
+        }
+        if let source = command.scriptSource {
+            let scriptHost = "\(skeinHost)/script"
+            try source.write(toFile: scriptHost, atomically: true, encoding: .utf8)
+            command.argv.append("\(inside)/script")
+        }
+
+        var binds: [BindMount] = []
+        let staged = try InputFetcher.fetch(launch.inputArtifacts, store: settings.store, stagingDirectory: "\(dir)/inputs")
+        if isolate {
+            for s in staged { binds.append(BindMount(source: s.hostPath, target: s.path, readOnly: false)) }
+        } else {
+            for s in staged { try StepRunner.copyReplacing(s.hostPath, to: s.path) }
+        }
+
+        // Volumes: emptyDir (and claims, which are directories locally) per run.
+        let container = ContainerView(launch.template.container ?? launch.template.script ?? .object([:]))
+        for m in container.volumeMounts {
+            let vol = volumes[m.name] ?? (launch.template.volumes ?? []).first(where: { $0["name"]?.stringValue == m.name })
+            guard let vol else {
+                throw StepFailure(message: "step '\(launch.displayName)': volumeMount '\(m.name)' names no volume; add it to spec.volumes or the template's volumes")
+            }
+            let kind = vol.objectValue?.keys.first(where: { $0 != "name" }) ?? "emptyDir"
+            guard ["emptyDir", "persistentVolumeClaim", "claim"].contains(kind) else {
+                throw StepFailure(message: "step '\(launch.displayName)': volume '\(m.name)' is a \(kind), which needs a cluster; skein run supports emptyDir volumes and volumeClaimTemplates")
+            }
+            var host = "\(settings.runDirectory)/volumes/\(m.name)"
+            if let sub = m.subPath, !sub.isEmpty { host += "/\(sub)" }
+            try fm.createDirectory(atPath: host, withIntermediateDirectories: true)
+            if isolate {
+                binds.append(BindMount(source: host, target: m.mountPath, readOnly: m.readOnly))
+            } else if m.mountPath != host {
+                throw StepFailure(message: "step '\(launch.displayName)': volume mounts need mount namespaces, which are not available here")
+            }
+        }
+
+        var emissary = settings.emissaryPath
+        if isolate {
+            binds.append(BindMount(source: skeinHost, target: StepRunner.skeinDir, readOnly: false))
+            binds.append(BindMount(source: settings.emissaryPath, target: "\(StepRunner.skeinDir)/bin/skein-emissary", readOnly: true))
+            emissary = "\(StepRunner.skeinDir)/bin/skein-emissary"
+            // Host directories under /tmp the step still needs (PATH entries, the working
+            // directory) stay visible at their own paths.
+            var keep: [String] = hostPath.split(separator: ":").map(String.init).filter { $0.hasPrefix("/tmp/") }
+            if settings.workingDirectory.hasPrefix("/tmp/") { keep.append(settings.workingDirectory) }
+            for k in Set(keep).sorted() where fm.fileExists(atPath: k) && !binds.contains(where: { $0.target == k }) {
+                binds.append(BindMount(source: k, target: k, readOnly: false))
+            }
+        }
+
+        let plan = OutputPlan(launch: launch)
+        let invocation = EmissaryInvocation(controlDirectory: "\(inside)/control", outputPaths: plan.paths, command: command.argv)
+        var env = settings.environment
+        for (k, v) in container.env { env[k] = v }
+        env["ARGO_TEMPLATE"] = nil
+        env["SKEIN_NODE_NAME"] = launch.nodeName
+        env["SKEIN_POD_NAME"] = launch.podName
+        let cwd = container.workingDir ?? settings.workingDirectory
+        let spec = SandboxSpec(executable: emissary, arguments: invocation.arguments, environment: env,
+                               workingDirectory: cwd, privateTmp: isolate ? "\(dir)/tmp" : nil, binds: binds,
+                               stdout: .pipe, stderr: .pipe, isolate: isolate)
+        return (spec, controlHost, plan)
+    }
+
+    static func copyReplacing(_ src: String, to dest: String) throws {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: dest) { try fm.removeItem(atPath: dest) }
+        try fm.createDirectory(atPath: (dest as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try fm.copyItem(atPath: src, toPath: dest)
+    }
+}
+
+struct StepFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
