@@ -1,1 +1,3 @@
-print("skein")
+import SkeinCommands
+
+await skeinMain()

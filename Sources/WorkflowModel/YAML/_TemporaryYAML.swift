@@ -8,3 +8,4 @@ public enum YAMLLoader {
     public static func load(_ text: String, file: String) throws(Diagnostic) -> [YAMLDocument] { [] }
     public static func load(bytes: [UInt8], file: String) throws(Diagnostic) -> [YAMLDocument] { [] }
 }
+extension JSONValue { public func yamlText(indent: Int = 0) -> String { compactJSON } }

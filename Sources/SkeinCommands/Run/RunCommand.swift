@@ -1,0 +1,169 @@
+import Foundation
+import ArgumentParser
+import WorkflowModel
+import WorkflowEngine
+import LocalRunner
+import Artifacts
+import Sandbox
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a workflow on this machine, with no cluster.",
+        discussion: """
+        Each step runs as a host process in a private mount namespace (its own /tmp, input \
+        artifacts mounted at their paths). Other files, and other documents in the same file, \
+        are the WorkflowTemplates that templateRef and workflowTemplateRef use. Exit code: 0 \
+        when the workflow Succeeded, 1 when it failed, 2 for invalid input.
+        """
+    )
+
+    @Argument(help: "The workflow file, then any files with the templates it references.")
+    var files: [String]
+
+    @Option(name: [.short, .customLong("parameter")], help: "Set a workflow parameter (repeatable): -p name=value.")
+    var parameters: [String] = []
+
+    @Option(name: .customLong("parameter-file"), help: "A YAML or JSON file of parameter values (name: value).")
+    var parameterFile: String?
+
+    @Option(help: "Run this template instead of spec.entrypoint.")
+    var entrypoint: String?
+
+    @Option(name: [.short, .customLong("output")], help: "Print the final Workflow object: json or yaml.")
+    var output: OutputFormat?
+
+    @Option(help: "Directory holding artifacts passed between steps (default .skein/artifacts).")
+    var artifacts: String = ".skein/artifacts"
+
+    @Option(help: "Run at most this many steps at once.")
+    var parallelism: Int?
+
+    @Option(help: "Image map (image pattern -> entrypoint/cmd) for containers without a command (default .skein/images.yaml).")
+    var images: String?
+
+    @Flag(help: "Keep each step's scratch directory (for debugging).")
+    var keep = false
+
+    func validate() throws {
+        if let p = parallelism, p < 1 { throw ValidationError("--parallelism must be at least 1") }
+        for p in parameters where !p.contains("=") {
+            throw ValidationError("-p \(p): write -p name=value")
+        }
+    }
+
+    func run() async throws {
+        let (workflow, templates) = try prepare()
+        let settings = try makeSettings(workflowName: workflow.metadata.name ?? "workflow")
+        let tty = output == nil && Terminal.isTTY(1)
+        let fd: Int32 = output == nil ? 1 : 2
+        let display: any RunObserver = tty ? TreeDisplay(fd: fd, color: Terminal.colorAllowed) : PlainDisplay(fd: fd)
+        if !settings.isolate {
+            display.notice("warning: mount namespaces are not available (run as root or enable user namespaces); steps run as plain processes sharing /tmp")
+        }
+        let run = LocalRun(workflow: workflow, templates: templates, settings: settings, observer: display)
+        let signals = SignalHandlers(run: run, display: display)
+        let final = await run.run()
+        signals.cancel()
+        (display as? TreeDisplay)?.finish()
+        let phase = final.status?.phase ?? .unknown
+        let duration = StatusTree.formatDuration((final.status?.finishedAt?.seconds ?? 0) - (final.status?.startedAt?.seconds ?? 0))
+        var summary = "Workflow \(final.metadata.name ?? "") \(phase.rawValue) in \(duration)"
+        if let m = final.status?.message, phase != .succeeded { summary += ": \(m)" }
+        Output.line(summary, fd: fd)
+        if let output {
+            let value = (try? JSONValueEncoding.encode(final)) ?? .null
+            print(output.render(value))
+        }
+        if phase != .succeeded { throw ExitCode(1) }
+    }
+
+    /// Load, override, lint and decode: any problem here is exit code 2.
+    func prepare() throws -> (Workflow, TemplateLibrary) {
+        do {
+            let docs = try InputFiles.load(files)
+            var selection = try WorkflowSelection.choose(docs)
+            var params: [(String, String)] = []
+            if let f = parameterFile { params += try WorkflowSelection.parameterFile(f) }
+            for p in parameters {
+                let parts = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                params.append((String(parts[0]), parts.count > 1 ? String(parts[1]) : ""))
+            }
+            try selection.override(parameters: params, entrypoint: entrypoint, parallelism: parallelism)
+            let problems = Linter.lint([selection.document] + selection.templates)
+            if !problems.isEmpty { throw Diagnostics(problems) }
+            var workflow: Workflow
+            var templates: [WorkflowTemplate] = []
+            do {
+                workflow = try selection.document.decode(Workflow.self)
+                for t in selection.templates { templates.append(try t.decode(WorkflowTemplate.self)) }
+            } catch {
+                throw Diagnostics([error])
+            }
+            RunCommand.name(&workflow)
+            return (workflow, TemplateLibrary(templates))
+        } catch let d as Diagnostics {
+            Terminal.printDiagnostics(d.items)
+            throw ExitCode(2)
+        }
+    }
+
+    /// A run's identity: the name (generateName gets a random suffix), a uid, a creation time.
+    static func name(_ wf: inout Workflow) {
+        if wf.metadata.name == nil {
+            let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
+            let suffix = String((0..<5).map { _ in alphabet.randomElement()! })
+            wf.metadata.name = (wf.metadata.generateName ?? "workflow-") + suffix
+        }
+        wf.metadata.uid = wf.metadata.uid ?? UUID().uuidString.lowercased()
+        wf.metadata.namespace = wf.metadata.namespace ?? "default"
+        wf.metadata.creationTimestamp = wf.metadata.creationTimestamp ?? Timestamp(seconds: Date().timeIntervalSince1970.rounded(.down)).description
+    }
+
+    func makeSettings(workflowName: String) throws -> RunSettings {
+        guard let emissary = EmissaryLocator.find() else {
+            Terminal.printError("error: skein-emissary not found next to skein or on PATH; build it with `swift build` or set SKEIN_EMISSARY to its path")
+            throw ExitCode(2)
+        }
+        var userImages: [ImageMap.Entry] = []
+        do {
+            let path = images ?? ".skein/images.yaml"
+            if images != nil || FileManager.default.fileExists(atPath: path) {
+                userImages = try ImageMap.load(file: path)
+            }
+        } catch let d as Diagnostic {
+            Terminal.printDiagnostics([d])
+            throw ExitCode(2)
+        }
+        let runDir = (NSTemporaryDirectory() as NSString).appendingPathComponent("skein-run-\(workflowName)-\(UUID().uuidString.prefix(8))")
+        let store = LocalDirectoryStore(root: (artifacts as NSString).standardizingPath)
+        return RunSettings(runDirectory: runDir, store: store, images: ImageMap(userEntries: userImages),
+                           emissaryPath: emissary, isolate: Sandbox.namespacesAvailable, keepRunDirectory: keep)
+    }
+}
+
+enum Output {
+    static func line(_ s: String, fd: Int32) {
+        let h = fd == 2 ? FileHandle.standardError : FileHandle.standardOutput
+        h.write(Data((s + "\n").utf8))
+    }
+}
+
+/// Finds the `skein-emissary` binary: $SKEIN_EMISSARY, next to this executable, or on PATH.
+enum EmissaryLocator {
+    static func find() -> String? {
+        let fm = FileManager.default
+        if let env = ProcessInfo.processInfo.environment["SKEIN_EMISSARY"], fm.isExecutableFile(atPath: env) { return env }
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let candidates = [
+            exe.deletingLastPathComponent().appendingPathComponent("skein-emissary").path,
+            Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("skein-emissary").path,
+        ].compactMap { $0 }
+        for c in candidates where fm.isExecutableFile(atPath: c) { return c }
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let c = "\(dir)/skein-emissary"
+            if fm.isExecutableFile(atPath: c) { return c }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import WorkflowModel
+
+/// Picks the workflow to run from the documents given, and applies command-line overrides.
+struct WorkflowSelection {
+    var document: SourceDocument
+    var templates: [SourceDocument]
+
+    /// The first Workflow; else a lone WorkflowTemplate or CronWorkflow, run as a workflow.
+    static func choose(_ docs: [SourceDocument]) throws(Diagnostics) -> WorkflowSelection {
+        let templates = docs.filter { $0.kind == .workflowTemplate || $0.kind == .clusterWorkflowTemplate }
+        if let wf = docs.first(where: { $0.kind == .workflow }) {
+            return WorkflowSelection(document: wf, templates: templates)
+        }
+        if let cron = docs.first(where: { $0.kind == .cronWorkflow }) {
+            var d = cron
+            d.kind = .workflow
+            var meta = cron.raw["metadata"]?.objectValue ?? [:]
+            if let n = meta["name"]?.stringValue {
+                meta["generateName"] = .string(n + "-")
+                meta["name"] = nil
+            }
+            d.raw = .object(["apiVersion": .string(APIGroup.skein), "kind": "Workflow", "metadata": .object(meta),
+                             "spec": cron.raw["spec"]?["workflowSpec"] ?? .object([:])])
+            return WorkflowSelection(document: d, templates: templates)
+        }
+        if templates.count == 1, let t = templates.first {
+            var d = t
+            d.kind = .workflow
+            var raw = t.raw.objectValue ?? [:]
+            raw["kind"] = "Workflow"
+            var meta = raw["metadata"]?.objectValue ?? [:]
+            if let n = meta["name"]?.stringValue {
+                meta["generateName"] = .string(n + "-")
+                meta["name"] = nil
+            }
+            raw["metadata"] = .object(meta)
+            d.raw = .object(raw)
+            return WorkflowSelection(document: d, templates: templates)
+        }
+        let file = docs.first?.file ?? "(input)"
+        throw Diagnostics([Diagnostic(SourceLocation(file: file), "no Workflow to run among the documents given",
+                                      fix: "give a file with `kind: Workflow` (other files may hold the WorkflowTemplates it uses)")])
+    }
+
+    /// `-p name=value`, `--parameter-file`, `--entrypoint`, `--parallelism`, applied to the
+    /// document itself so lint sees the values.
+    mutating func override(parameters: [(String, String)], entrypoint: String?, parallelism: Int?) throws(Diagnostics) {
+        guard case .object(var root) = document.raw, case .object(var spec) = root["spec"] ?? .object([:]) else { return }
+        var args = spec["arguments"]?.objectValue ?? [:]
+        var params = args["parameters"]?.arrayValue ?? []
+        var problems: [Diagnostic] = []
+        for (name, value) in parameters {
+            if let i = params.firstIndex(where: { $0["name"]?.stringValue == name }) {
+                var p = params[i].objectValue ?? [:]
+                p["value"] = .string(value)
+                params[i] = .object(p)
+            } else if spec["workflowTemplateRef"] != nil {
+                params.append(.object(["name": .string(name), "value": .string(value)]))
+            } else {
+                let declared = params.compactMap { $0["name"]?.stringValue }
+                problems.append(Diagnostic(SourceLocation(file: document.file, path: FieldPath([.key("spec"), .key("arguments"), .key("parameters")])),
+                                           "-p \(name): the workflow declares no parameter '\(name)'",
+                                           fix: declared.isEmpty ? "declare it under spec.arguments.parameters" : "declared: \(declared.joined(separator: ", "))"))
+            }
+        }
+        if !problems.isEmpty { throw Diagnostics(problems) }
+        if !params.isEmpty {
+            args["parameters"] = .array(params)
+            spec["arguments"] = .object(args)
+        }
+        if let entrypoint { spec["entrypoint"] = .string(entrypoint) }
+        if let parallelism { spec["parallelism"] = .int(parallelism) }
+        root["spec"] = .object(spec)
+        document.raw = .object(root)
+    }
+
+    /// `name=value` pairs from a YAML or JSON map file.
+    static func parameterFile(_ path: String) throws(Diagnostics) -> [(String, String)] {
+        let docs: [YAMLDocument]
+        do {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            docs = try YAMLLoader.load(text, file: path)
+        } catch let d as Diagnostic {
+            throw Diagnostics([d])
+        } catch {
+            throw Diagnostics([Diagnostic(SourceLocation(file: path), "cannot read the parameter file: \(error.localizedDescription)")])
+        }
+        guard let first = docs.first, case .object(let map) = first.value else {
+            throw Diagnostics([Diagnostic(SourceLocation(file: path), "a parameter file is a map of parameter names to values",
+                                          fix: "write lines like `message: hello`")])
+        }
+        return map.keys.sorted().map { k in (k, map[k]!.scalarText ?? map[k]!.compactJSON) }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import WorkflowModel
+
+/// Reads the files and folders named on the command line into documents.
+enum InputFiles {
+    static func expand(_ paths: [String]) throws(Diagnostics) -> [String] {
+        var files: [String] = []
+        let fm = FileManager.default
+        for p in paths {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: p, isDirectory: &isDir) else {
+                throw Diagnostics([Diagnostic(SourceLocation(file: p), "no such file or directory", fix: "check the path")])
+            }
+            if isDir.boolValue {
+                let items = (fm.enumerator(atPath: p)?.allObjects as? [String] ?? []).sorted()
+                for i in items where i.hasSuffix(".yaml") || i.hasSuffix(".yml") || i.hasSuffix(".json") {
+                    files.append((p as NSString).appendingPathComponent(i))
+                }
+            } else {
+                files.append(p)
+            }
+        }
+        return files
+    }
+
+    static func load(_ paths: [String]) throws(Diagnostics) -> [SourceDocument] {
+        var docs: [SourceDocument] = []
+        var problems: [Diagnostic] = []
+        for f in try expand(paths) {
+            do {
+                docs += try DocumentLoader.load(file: f)
+            } catch {
+                problems += error.items
+            }
+        }
+        if !problems.isEmpty { throw Diagnostics(problems) }
+        return docs
+    }
+}
+
+/// Where text goes, and whether it is a terminal.
+enum Terminal {
+    static func isTTY(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+    static var colorAllowed: Bool { ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
+
+    static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    static func printDiagnostics(_ items: [Diagnostic]) {
+        let color = isTTY(2) && colorAllowed
+        for d in items {
+            let head = color ? "\u{1B}[1m\(d.location)\u{1B}[0m" : "\(d.location)"
+            var line = "\(head): \(color ? "\u{1B}[31merror\u{1B}[0m" : "error"): \(d.message)"
+            if let fix = d.fix { line += "\n  fix: \(fix)" }
+            printError(line)
+        }
+    }
+}
