@@ -1,0 +1,95 @@
+/// How a plain YAML scalar reads, by Kubernetes' rules (sigs.k8s.io/yaml over YAML 1.1):
+/// booleans true/false/yes/no/on/off, null and ~, decimal/hex/octal/binary integers, floats
+/// with .inf and .nan; everything else is a string.
+enum YAMLScalar {
+    static func resolvePlain(_ s: String) -> JSONValue {
+        switch s {
+        case "", "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON": return .bool(true)
+        case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF": return .bool(false)
+        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .double(.infinity)
+        case "-.inf", "-.Inf", "-.INF": return .double(-.infinity)
+        case ".nan", ".NaN", ".NAN": return .double(.nan)
+        default: break
+        }
+        guard let first = s.utf8.first, (first >= 48 && first <= 57) || first == 45 || first == 43 || first == 46 else {
+            return .string(s)
+        }
+        if let i = integer(s) { return .int(i) }
+        if let d = float(s) { return .double(d) }
+        return .string(s)
+    }
+
+    static func integer(_ text: String) -> Int? {
+        var s = Substring(text)
+        var negative = false
+        if s.first == "-" || s.first == "+" {
+            negative = s.first == "-"
+            s = s.dropFirst()
+        }
+        guard !s.isEmpty else { return nil }
+        var radix = 10
+        if s.hasPrefix("0x") {
+            radix = 16
+            s = s.dropFirst(2)
+        } else if s.hasPrefix("0o") {
+            radix = 8
+            s = s.dropFirst(2)
+        } else if s.hasPrefix("0b") {
+            radix = 2
+            s = s.dropFirst(2)
+        } else if s.count > 1, s.first == "0" {
+            radix = 8
+            s = s.dropFirst()
+        }
+        let digits = s.filter { $0 != "_" }
+        guard !digits.isEmpty, !s.hasPrefix("_"), let v = Int(digits, radix: radix) else { return nil }
+        return negative ? -v : v
+    }
+
+    static func float(_ s: String) -> Double? {
+        // [-+]? ( .digits | digits(.digits*)? ) ([eE][-+]?digits)?
+        let b = Array(s.utf8)
+        var i = 0
+        if i < b.count, b[i] == 45 || b[i] == 43 { i += 1 }
+        var digits = 0
+        while i < b.count, (b[i] >= 48 && b[i] <= 57) || b[i] == 95 {
+            i += 1
+            digits += 1
+        }
+        if i < b.count, b[i] == 46 {
+            i += 1
+            while i < b.count, (b[i] >= 48 && b[i] <= 57) || b[i] == 95 {
+                i += 1
+                digits += 1
+            }
+        }
+        guard digits > 0 else { return nil }
+        if i < b.count, b[i] == 101 || b[i] == 69 {
+            i += 1
+            if i < b.count, b[i] == 45 || b[i] == 43 { i += 1 }
+            var exp = 0
+            while i < b.count, b[i] >= 48 && b[i] <= 57 {
+                i += 1
+                exp += 1
+            }
+            guard exp > 0 else { return nil }
+        }
+        guard i == b.count else { return nil }
+        return Double(s.filter { $0 != "_" })
+    }
+
+    /// Explicit tags: `!!str 12` is a string, `!!int "3"` a number.
+    static func resolveTagged(_ s: String, tag: String) -> JSONValue? {
+        switch tag {
+        case "tag:yaml.org,2002:str": return .string(s)
+        case "tag:yaml.org,2002:int": return integer(s).map { .int($0) }
+        case "tag:yaml.org,2002:float": return float(s).map { .double($0) } ?? integer(s).map { .double(Double($0)) }
+        case "tag:yaml.org,2002:bool":
+            if case .bool(let b) = resolvePlain(s) { return .bool(b) }
+            return nil
+        case "tag:yaml.org,2002:null": return .null
+        default: return nil
+        }
+    }
+}
