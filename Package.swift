@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(name: "skein", dependencies: ["SkeinCommands"], swiftSettings: strict),
         // Fully static, Glibc only: copied into every pod and run in any image.
         .executableTarget(name: "skein-emissary", swiftSettings: strict,
-                          linkerSettings: [.unsafeFlags(["-static-executable"])]),
+                          linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]),
         .executableTarget(name: "skein-bench",
                           dependencies: ["WorkflowEngine", "WorkflowModel", "LocalRunner", "SkeinCommands"],
                           swiftSettings: strict),
