@@ -33,6 +33,9 @@ public final class WorkflowExecution {
     var podCount = 0
     var podsSucceeded = 0
     var globalParameters: [String: String] = [:]
+    /// Output parameter name → `globalName`, for steps started by this execution: a runtime
+    /// reports values by name only.
+    var declaredGlobals: [String: [String: String]] = [:]
     /// Hooks already fired (node name of the hook node).
     var firedHooks: Set<String> = []
     /// Workflow-level failure that ends the run early (deadline, stop).
@@ -188,6 +191,10 @@ public final class WorkflowExecution {
             if phase.isFulfilled {
                 var out = outputs ?? n.outputs ?? Outputs()
                 if let exitCode { out.exitCode = String(exitCode) }
+                if let globals = declaredGlobals.removeValue(forKey: nid), var ps = out.parameters {
+                    for i in ps.indices where ps[i].globalName == nil { ps[i].globalName = globals[ps[i].name] }
+                    out.parameters = ps
+                }
                 n.outputs = out.isEmpty ? nil : out
                 n.finishedAt = finishedAt ?? now
             }

@@ -33,6 +33,8 @@ extension WorkflowExecution {
         node.startedAt = now
         nodes[nid] = node
         activePods += 1
+        let globals = launch.outputParameters.compactMap { p in p.globalName.map { (p.name, $0) } }
+        if !globals.isEmpty { declaredGlobals[launch.nodeID] = Dictionary(globals, uniquingKeysWith: { a, _ in a }) }
         actions.append(.startStep(launch))
         if let d = launch.deadline {
             deadlines[nid] = d

@@ -1,0 +1,307 @@
+import Testing
+import WorkflowEngine
+import WorkflowModel
+import SkeinTestSupport
+
+func command(_ r: LaunchRecord) -> String? { command(r.launch) }
+func command(_ l: StepLaunch) -> String? { l.template.container?["command"]?[1]?.stringValue }
+
+@Suite struct LoopTests {
+    @Test func withItemsScalarsAndMaps() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: s, template: echo, arguments: {parameters: [{name: msg, value: "{{item}}"}]}, withItems: [a, 2, true]}
+          - - {name: m, template: echo, arguments: {parameters: [{name: msg, value: "{{item.os}}:{{item.v}}"}]},
+               withItems: [{os: debian, v: 12}, {os: alpine, v: 3}]}
+        \(echo)
+        """))
+        #expect(h.run() == .succeeded)
+        #expect(h.launches.compactMap(command) == ["a", "2", "true", "debian:12", "alpine:3"])
+        // Argo names loop children with their index and value.
+        #expect(h.started.contains("s(0:a)"))
+        #expect(h.started.contains("m(1:alpine:3)") || h.started.contains(where: { $0.hasPrefix("m(1:") }))
+    }
+
+    @Test func withParamFromAPreviousResultAndFanIn() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: gen, template: echo}
+          - - {name: each, template: out, arguments: {parameters: [{name: msg, value: "{{item}}"}]}, withParam: "{{steps.gen.outputs.result}}"}
+          - - {name: sum, template: echo, arguments: {parameters: [{name: msg, value: "{{steps.each.outputs.parameters.v}}"}]}}
+        - name: out
+          inputs: {parameters: [{name: msg}]}
+          container: {image: alpine, command: [echo, "{{inputs.parameters.msg}}"]}
+          outputs: {parameters: [{name: v, valueFrom: {path: /tmp/v}}]}
+        \(echo)
+        """))
+        let phase = h.run { l in
+            if l.displayName == "gen" { return .succeed(result: #"["x","y","z"]"#) }
+            if l.displayName.hasPrefix("each(") {
+                return .succeed(parameters: ["v": (command(l) ?? "") + "!"])
+            }
+            return .success
+        }
+        #expect(phase == .succeeded)
+        #expect(h.started.filter { $0.hasPrefix("each(") }.count == 3)
+        let sum = h.launches.first { $0.launch.displayName == "sum" }.flatMap(command)
+        #expect(sum == #"["x!","y!","z!"]"#)
+    }
+
+    @Test func withSequenceCountStartEndFormat() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: c, template: echo, arguments: {parameters: [{name: msg, value: "{{item}}"}]}, withSequence: {count: "3"}}
+          - - {name: r, template: echo, arguments: {parameters: [{name: msg, value: "{{item}}"}]}, withSequence: {start: "5", end: "3"}}
+          - - {name: f, template: echo, arguments: {parameters: [{name: msg, value: "{{item}}"}]}, withSequence: {start: "1", end: "2", format: "n%02d"}}
+        \(echo)
+        """))
+        #expect(h.run() == .succeeded)
+        #expect(h.launches.compactMap(command) == ["0", "1", "2", "5", "4", "3", "n01", "n02"])
+    }
+
+    @Test func withParamThatIsNotAListFailsWithAMessage() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: each, template: echo, withParam: "not json"}
+        \(echo)
+        """))
+        #expect(h.run() != .succeeded)
+        #expect(h.execution.status.nodes?.values.contains { ($0.message ?? "").contains("withParam") } == true)
+    }
+}
+
+@Suite struct WhenTests {
+    @Test(arguments: [
+        ("{{steps.flip.outputs.result}} == heads", "heads", true),
+        ("{{steps.flip.outputs.result}} == heads", "tails", false),
+        ("{{steps.flip.outputs.result}} != heads", "tails", true),
+        ("{{steps.flip.outputs.result}} > 5", "7", true),
+        ("{{steps.flip.outputs.result}} =~ '^he'", "heads", true),
+        ("{{=asInt(steps.flip.outputs.result) * 2 == 14}}", "7", true),
+    ])
+    func conditionsDecideWhetherAStepRuns(_ when: String, _ result: String, _ runs: Bool) throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: flip, template: echo}
+          - - {name: guarded, template: echo, when: "\(when)"}
+        \(echo)
+        """))
+        #expect(h.run { $0.displayName == "flip" ? .succeed(result: result) : .success } == .succeeded)
+        #expect(h.started.contains("guarded") == runs)
+        if !runs {
+            #expect(h.phase(of: "guarded") == .skipped)
+            #expect(h.node("guarded")?.message?.contains("evaluated false") == true)
+        }
+    }
+
+    @Test func aWhenThatDoesNotParseErrorsTheStep() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: guarded, template: echo, when: "1 == == 2"}
+        \(echo)
+        """))
+        #expect(h.run() == .error || h.execution.phase == .failed)
+        #expect(h.started.isEmpty)
+    }
+}
+
+@Suite struct RetryTests {
+    static func retrying(_ strategy: String) -> String {
+        workflow("""
+        - name: main
+          retryStrategy: \(strategy)
+          container: {image: alpine, command: [echo, "{{retries}}"]}
+        """)
+    }
+
+    @Test func retriesUpToTheLimitThenFail() throws {
+        let h = try EngineHarness(yaml: Self.retrying("{limit: 2}"))
+        #expect(h.run { _ in .fail() } == .failed)
+        #expect(h.launches.count == 3)
+        #expect(h.launches.compactMap(command) == ["0", "1", "2"])
+        #expect(h.execution.node(named: "wf")?.type == .retry)
+        #expect(h.execution.node(named: "wf")?.message?.contains("No more retries left") == true)
+    }
+
+    @Test func aRetryThatSucceedsSucceeds() throws {
+        let h = try EngineHarness(yaml: Self.retrying("{limit: 3}"))
+        var n = 0
+        #expect(h.run { _ in n += 1; return n < 2 ? .fail() : .success } == .succeeded)
+        #expect(h.launches.count == 2)
+        #expect(h.execution.node(named: "wf(0)")?.phase == .failed)
+        #expect(h.execution.node(named: "wf(1)")?.phase == .succeeded)
+    }
+
+    @Test func backoffWaitsDurationTimesFactor() throws {
+        let h = try EngineHarness(yaml: Self.retrying("{limit: 3, backoff: {duration: '10s', factor: 2}}"))
+        #expect(h.run { _ in .fail(after: 1) } == .failed)
+        // Attempts end at 1, 12, 33; the waits are 10, 20, 40 seconds.
+        #expect(h.launches.map(\.at) == [0, 11, 32, 73])
+    }
+
+    @Test func backoffMaxDurationStopsRetrying() throws {
+        let h = try EngineHarness(yaml: Self.retrying("{limit: 10, backoff: {duration: '10s', factor: 1, maxDuration: '25s'}}"))
+        #expect(h.run { _ in .fail(after: 1) } == .failed)
+        #expect(h.launches.count < 11)
+        #expect(h.execution.node(named: "wf")?.message?.contains("Max duration limit exceeded") == true)
+    }
+
+    @Test(arguments: [("OnFailure", NodePhase.failed, 2), ("OnFailure", .error, 1), ("OnError", .error, 2),
+                      ("OnError", .failed, 1), ("Always", .error, 2), ("Always", .failed, 2)])
+    func retryPolicies(_ policy: String, _ failure: NodePhase, _ attempts: Int) throws {
+        let h = try EngineHarness(yaml: Self.retrying("{limit: 1, retryPolicy: \(policy)}"))
+        h.run { _ in StepOutcome(phase: failure, message: "x") }
+        #expect(h.launches.count == attempts)
+    }
+
+    @Test func retryExpressionSeesTheLastAttempt() throws {
+        let h = try EngineHarness(yaml: Self.retrying("{limit: 5, expression: \"asInt(lastRetry.exitCode) == 2\"}"))
+        var n = 0
+        h.run { _ in n += 1; return .fail(exitCode: n < 3 ? 2 : 9) }
+        #expect(h.launches.count == 3)
+    }
+}
+
+@Suite struct DeadlineTests {
+    @Test func aTemplateTimeoutFailsTheNodeWithAMessage() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          timeout: 5s
+          container: {image: alpine, command: [sleep, "100"]}
+        """))
+        #expect(h.run { _ in .hang } == .failed)
+        #expect(h.stops.count == 1)
+        #expect(h.stops.first?.at == 5)
+        let n = h.execution.node(named: "wf")
+        #expect(n?.phase == .failed)
+        #expect(n?.message?.contains("exceeded") == true)
+    }
+
+    @Test func workflowActiveDeadlineSecondsStopsEverything() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: a, template: slow}
+            - {name: b, template: slow}
+        - name: slow
+          container: {image: alpine, command: [sleep, "100"]}
+        """, spec: "activeDeadlineSeconds: 30"))
+        #expect(h.run { _ in .hang } == .failed)
+        #expect(h.stops.count == 2)
+        #expect(h.stops.allSatisfy { $0.at == 30 })
+        #expect(h.message?.contains("deadline") == true)
+    }
+}
+
+@Suite struct ExitHandlerTests {
+    @Test func theExitHandlerRunsAfterFailureAndSeesTheStatus() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          container: {image: alpine, command: [sh, -c, "exit 1"]}
+        - name: exit
+          steps:
+          - - {name: report, template: echo, arguments: {parameters: [{name: msg, value: "{{workflow.status}}"}]}}
+        \(echo)
+        """, spec: "onExit: exit"))
+        #expect(h.run { $0.displayName == "report" ? .success : .fail() } == .failed)
+        let report = h.launches.first { $0.launch.displayName == "report" }
+        #expect(report.flatMap(command) == "Failed")
+        #expect(h.node("wf.onExit")?.phase == .succeeded)
+    }
+
+    @Test func workflowFailuresListsTheFailedNodes() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: broken, template: echo}
+        - name: exit
+          container: {image: alpine, command: [echo, "{{workflow.failures}}"]}
+        \(echo)
+        """, spec: "onExit: exit"))
+        h.run { $0.displayName == "broken" ? .fail() : .success }
+        let text = h.launches.last.flatMap(command) ?? ""
+        #expect(text.contains("\"displayName\":\"broken\""))
+        #expect(text.contains("\"phase\":\"Failed\""))
+    }
+
+    @Test func aStepLevelOnExitRunsAfterTheStep() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: work, template: echo, onExit: cleanup}
+          - - {name: next, template: echo}
+        - name: cleanup
+          container: {image: alpine, command: [echo, cleanup]}
+        \(echo)
+        """))
+        #expect(h.run() == .succeeded)
+        #expect(h.started == ["work", "work.onExit", "next"])
+    }
+}
+
+@Suite struct ParallelismAndSuspendTests {
+    @Test func workflowParallelismLimitsRunningSteps() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: p, template: echo, withSequence: {count: "5"}}
+        \(echo)
+        """, spec: "parallelism: 2"))
+        #expect(h.run { _ in .succeed(after: 10) } == .succeeded)
+        #expect(h.launches.map(\.at) == [0, 0, 10, 10, 20])
+    }
+
+    @Test func templateParallelismLimitsADAG() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          parallelism: 1
+          dag:
+            tasks:
+            - {name: a, template: echo}
+            - {name: b, template: echo}
+            - {name: c, template: echo}
+        \(echo)
+        """))
+        #expect(h.run { _ in .succeed(after: 4) } == .succeeded)
+        #expect(h.launches.map(\.at) == [0, 4, 8])
+    }
+
+    @Test func suspendWithADurationResumesByItself() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: wait, template: pause}
+          - - {name: after, template: echo}
+        - name: pause
+          suspend: {duration: "20s"}
+        \(echo)
+        """))
+        #expect(h.run() == .succeeded)
+        #expect(h.launches.first?.at == 20)
+        #expect(h.node("wait")?.type == .suspend)
+    }
+
+    @Test func suspendWithoutADurationWaitsForResume() throws {
+        let yaml = workflow("""
+        - name: main
+          steps:
+          - - {name: wait, template: pause}
+          - - {name: after, template: echo}
+        - name: pause
+          suspend: {}
+        \(echo)
+        """)
+        let idle = try EngineHarness(yaml: yaml)
+        #expect(idle.run() == .running)
+        #expect(idle.started.isEmpty)
+        let resumed = try EngineHarness(yaml: yaml)
+        #expect(resumed.run(resumeSuspendedAfter: 100) == .succeeded)
+        #expect(resumed.launches.first?.at == 100)
+    }
+}
