@@ -236,7 +236,7 @@ private struct Builder {
         case (.array(let items), .seq(_, let nodes)):
             for (item, itemNode) in zip(items, nodes) {
                 guard case .object = item else {
-                    throw Diagnostic(location(itemNode.position), "'<<' merges mappings, but this item is a \(item.kindName)",
+                    throw Diagnostic(location(pos), "'<<' merges mappings, but one of its items (from line \(itemNode.position.line)) is a \(item.kindName)",
                                      fix: "list only mappings (usually aliases like *defaults) after '<<'")
                 }
                 try mergeInto(&entries, &positions, value: item, node: itemNode, at: pos)

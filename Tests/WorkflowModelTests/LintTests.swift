@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import WorkflowModel
+
+/// Loads and lints; returns every diagnostic (load errors included).
+func lint(_ yaml: String, file: String = "wf.yaml") -> [Diagnostic] {
+    do {
+        let docs = try DocumentLoader.load(text: yaml, file: file)
+        return Linter.lint(docs)
+    } catch {
+        return error.items
+    }
+}
+
+func wf(_ templates: String, spec: String = "") -> String {
+    """
+    apiVersion: argoproj.io/v1alpha1
+    kind: Workflow
+    metadata:
+      generateName: lint-
+    spec:
+      entrypoint: main
+    \(spec)
+      templates:
+    \(templates.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+    """
+}
+
+let leaf = "- name: t\n  container: {image: alpine, command: [echo]}"
+
+@Suite struct LintTests {
+    @Test func aValidWorkflowHasNoProblems() {
+        #expect(lint(wf("- name: main\n  steps:\n  - - {name: a, template: t}\n\(leaf)")).isEmpty)
+    }
+
+    @Test func skeinAPIGroupIsAccepted() {
+        let text = wf("- name: main\n  container: {image: alpine}").replacingOccurrences(of: "argoproj.io", with: "skein.dev")
+        #expect(lint(text).isEmpty)
+    }
+
+    /// Each bad input gives one clear error naming the field, with its line.
+    @Test(arguments: [
+        (wf("- name: main\n  steps:\n  - - {name: a, template: nope}"), "template 'nope' not found",
+         "spec.templates[0].steps[0][0].template", 11),
+        (wf("- name: main\n  dag:\n    tasks:\n    - {name: a, template: t, depends: b}\n    - {name: b, template: t, depends: a}\n\(leaf)"),
+         "cycle", "spec.templates[0].dag.tasks", nil),
+        (wf("- name: main\n  steps:\n  - - {name: a, template: t, when: \"1 == == 2\"}\n\(leaf)"), "when",
+         "spec.templates[0].steps[0][0].when", 11),
+        (wf("- name: main\n  dag:\n    tasks:\n    - {name: a, template: t, depends: \"b &&\"}\n    - {name: b, template: t}\n\(leaf)"),
+         "depends", "spec.templates[0].dag.tasks[0].depends", 12),
+        (wf("- name: main\n  dag:\n    tasks:\n    - {name: a, template: t, depends: b, dependencies: [b]}\n    - {name: b, template: t}\n\(leaf)"),
+         "dependencies", "spec.templates[0].dag.tasks[0]", 12),
+        (wf("- name: main\n  containr: {image: alpine}"), "unknown field 'containr'", "spec.templates[0].containr", 10),
+        (wf("- name: main\n  container: {image: alpine}").replacingOccurrences(of: "entrypoint: main", with: "entrypoint: start"),
+         "entrypoint", "spec.entrypoint", 6),
+        (wf("- name: main\n  container: {image: alpine}\n- name: main\n  container: {image: alpine}"), "used twice", "spec.templates[1].name", 11),
+        (wf("- name: Main_1\n  container: {image: alpine}").replacingOccurrences(of: "entrypoint: main", with: "entrypoint: Main_1"),
+         "is invalid", "spec.templates[0].name", 9),
+        (wf("- name: main\n  inputs:\n    parameters: [{name: p}]\n  container: {image: alpine}"), "parameter 'p'", nil, nil),
+        (wf("- name: main\n  container: {image: alpine, command: [echo, \"{{inputs.parameters.nope}}\"]}"), "inputs.parameters.nope",
+         "spec.templates[0].container", nil),
+        (wf("- name: main\n  steps:\n  - - {name: a, template: t}\n  dag: {tasks: []}\n\(leaf)"), "steps", "spec.templates[0]", nil),
+    ] as [(String, String, String?, Int?)])
+    func badInputGivesALocatedError(_ yaml: String, _ message: String, _ path: String?, _ line: Int?) {
+        let problems = lint(yaml)
+        let matching = problems.filter { $0.message.contains(message) || ($0.fix ?? "").contains(message) }
+        #expect(!matching.isEmpty, "expected '\(message)' in \(problems)")
+        guard let d = matching.first else { return }
+        #expect(d.location.file == "wf.yaml")
+        if let path { #expect(d.location.path?.description.hasPrefix(path) == true, "\(d)") }
+        if let line { #expect(d.location.position?.line == line, "\(d)") }
+        #expect(d.location.position != nil, "every problem should name a line: \(d)")
+        #expect(d.description.hasPrefix("wf.yaml:"))
+    }
+
+    @Test func malformedYAMLIsOneErrorWithItsLine() {
+        let problems = lint("apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec: [unclosed\n")
+        #expect(problems.count == 1)
+        #expect(problems.first?.location.position?.line != nil)
+    }
+
+    @Test func wrongKindAndAPIVersionAreNamed() {
+        let p1 = lint("apiVersion: v1\nkind: Workflow\nmetadata: {name: x}\nspec: {}\n")
+        #expect(p1.contains { $0.message.contains("apiVersion") })
+        let p2 = lint("apiVersion: argoproj.io/v1alpha1\nkind: Pod\nmetadata: {name: x}\nspec: {}\n")
+        #expect(p2.contains { $0.message.contains("Pod") })
+    }
+
+    @Test func aFieldOfTheWrongTypeNamesThePath() {
+        let problems = lint(wf("- name: main\n  retryStrategy: {limit: [1]}\n  container: {image: alpine}"))
+        #expect(problems.contains { ($0.location.path?.description ?? "").contains("retryStrategy.limit") })
+    }
+
+    @Test func kubernetesSubObjectsAreKeptVerbatim() throws {
+        let text = wf("- name: main\n  container: {image: alpine, securityContext: {runAsUser: 1000, customThing: x}}\n  tolerations: [{key: k, operator: Exists}]")
+        #expect(lint(text).isEmpty)
+        let docs = try DocumentLoader.load(text: text, file: "wf.yaml")
+        let w = try docs[0].decode(Workflow.self)
+        #expect(w.spec.templates?.first?.container?["securityContext"]?["customThing"] == .string("x"))
+        let encoded = try JSONValueEncoding.encode(w)
+        #expect(encoded["spec"]?["templates"]?[0]?["tolerations"]?[0]?["operator"] == .string("Exists"))
+    }
+}
