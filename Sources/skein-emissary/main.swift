@@ -140,6 +140,10 @@ nonisolated(unsafe) var childPID: pid_t = 0
 let forwarded: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
 
 func installForwarding() {
+    // A parent may have started us with signals blocked; forwarding needs them delivered.
+    var none = sigset_t()
+    sigemptyset(&none)
+    sigprocmask(SIG_SETMASK, &none, nil)
     for sig in forwarded {
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { s in
@@ -168,7 +172,10 @@ func spawnChild(_ command: [String], stdoutFD: Int32, stderrFD: Int32, closing: 
     sigemptyset(&defaults)
     for s in forwarded + [SIGPIPE] { sigaddset(&defaults, s) }
     posix_spawnattr_setsigdefault(&attr, &defaults)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF))
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
+    posix_spawnattr_setsigmask(&attr, &unblocked)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
     var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) }
     argv.append(nil)
