@@ -44,7 +44,7 @@ struct Evaluator {
         switch r {
         case .value(let v): return v
         case .path(let p, let offset):
-            if let v = env.resolve(p) { return v }
+            if let v = env.resolve(p, missingKeyIsNull: true) { return v }
             let name = p.joined(separator: ".")
             var e = fail("unknown name '\(name)'", at: offset, fix: "check the spelling, or use '\(name) ?? default'")
             e.isUnknownName = true

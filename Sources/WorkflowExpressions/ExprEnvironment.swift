@@ -17,7 +17,8 @@ public struct ExprEnvironment: Sendable {
     }
 
     /// Resolves a path of member names (`["inputs", "parameters", "my-param"]`).
-    func resolve(_ path: [String]) -> ExprValue? {
+    /// With `missingKeyIsNull`, a key missing from a map value (not from the environment's own names) yields `.null`.
+    func resolve(_ path: [String], missingKeyIsNull: Bool = false) -> ExprValue? {
         guard !path.isEmpty else { return nil }
         switch storage {
         case .nested(let root):
@@ -34,7 +35,10 @@ public struct ExprEnvironment: Sendable {
                 let key = path[0..<count].joined(separator: ".")
                 if var value = flat[key] {
                     for component in path[count...] {
-                        guard let next = Self.child(of: value, component) else { return nil }
+                        guard let next = Self.child(of: value, component) else {
+                            if missingKeyIsNull, case .map = value { return .null }
+                            return nil
+                        }
                         value = next
                     }
                     return value

@@ -138,7 +138,8 @@ struct Lexer {
                 while let d = peek(), d.isASCII && d.isNumber { text.append(d); pos += 1 }
             }
         }
-        if dialect == .govaluate, let d = peek(), Self.isWordStart(d) {
+        if dialect == .govaluate, let d = peek(),
+           Self.isWordStart(d) || (d == "." && (peek(1).map(Self.isWordChar) ?? false)) {
             // Something like `1abc` after substitution: treat the whole run as a bare word.
             while let d = peek(), Self.isWordChar(d) || d == "." || d == "-" { pos += 1 }
             return Token(kind: .word(String(chars[start..<pos])), offset: start)

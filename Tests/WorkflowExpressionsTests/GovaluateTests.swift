@@ -1,0 +1,59 @@
+import Testing
+@testable import WorkflowExpressions
+
+@Suite struct GovaluateTests {
+    @Test(arguments: [
+        ("Succeeded == Succeeded", ExprValue.bool(true)),
+        ("heads == heads", .bool(true)),
+        ("foo != bar", .bool(true)),
+        ("tails == heads", .bool(false)),
+        ("my-value == my-value", .bool(true)),
+        ("'quoted' == quoted", .bool(true)),
+        ("\"a b\" == 'a b'", .bool(true)),
+        ("5 == 5.0", .bool(true)),
+        ("5 > 3", .bool(true)),
+        ("2.5 <= 2", .bool(false)),
+        ("'5' == 5", .bool(true)),
+        ("abc < abd", .bool(true)),
+        ("true && false", .bool(false)),
+        ("true || false", .bool(true)),
+        ("!false", .bool(true)),
+        ("!(1 > 2) && (2 > 1 || false)", .bool(true)),
+        ("hello =~ '^he'", .bool(true)),
+        ("hello !~ '^he'", .bool(false)),
+        ("b in (a, b, c)", .bool(true)),
+        ("z in (a, b, c)", .bool(false)),
+        ("3 in (1, 2, 3)", .bool(true)),
+        ("1 + 2 * 3", .int(7)),
+        ("10 / 4", .double(2.5)),
+        ("7 % 4", .int(3)),
+        ("2 ** 3", .double(8)),
+        ("1 < 2 ? yes : no", .string("yes")),
+        ("a + b", .string("ab")),
+        ("1.2.3 == 1.2.3", .bool(true)),
+        ("true == true", .bool(true)),
+    ])
+    func evaluates(source: String, expected: ExprValue) throws {
+        #expect(try evaluate(source, .govaluate) == expected)
+    }
+
+    @Test func bareWordsAreNotVariables() throws {
+        // In expr the same word is a name lookup, and fails when unknown.
+        #expect(try evaluate("Succeeded == Succeeded", .govaluate) == .bool(true))
+        #expect(failure("Succeeded == Succeeded", .expr)?.message == "unknown name 'Succeeded'")
+        // Names in the environment are not substituted in govaluate either: tags are replaced before parsing.
+        #expect(try evaluate("item == item", .govaluate) == .bool(true))
+        #expect(try evaluate("workflow.name", .govaluate) == .string("workflow.name"))
+    }
+
+    @Test func errors() {
+        #expect(failure("1 == ", .govaluate)?.message == "unexpected end of expression at offset 5")
+        let eq = failure("a = b", .govaluate)
+        #expect(eq?.fix == "use '==' to compare")
+        #expect(eq?.offset == 2)
+        #expect(failure("f(1)", .govaluate)?.offset == 0)
+        #expect(failure("(a == b", .govaluate)?.message == "expected ')' but found end of expression at offset 7")
+        #expect(failure("a > 1", .govaluate)?.message.contains("cannot compare") == true)
+        #expect(failure("1 / 0", .govaluate)?.message == "division by zero")
+    }
+}
