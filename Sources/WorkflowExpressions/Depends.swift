@@ -26,15 +26,17 @@ public struct DependsExpression: Sendable {
         var parser = DependsParser(source)
         let root = try parser.parse()
         var names: [String] = []
-        root.collectNames(into: &names)
+        var seen: Set<String> = []
+        root.collectNames(into: &names, seen: &seen)
         return DependsExpression(taskNames: names, root: root)
     }
 
     /// Argo's `dependencies: [a, b]`: every listed task must have finished well (`a && b`).
     public static func fromDependencies(_ names: [String]) -> DependsExpression {
         var unique: [String] = []
-        for n in names where !unique.contains(n) { unique.append(n) }
-        let root = unique.dropFirst().reduce(unique.first.map { DependsNode.task($0, nil) } ?? .always) { .and($0, .task($1, nil)) }
+        var seen: Set<String> = []
+        for n in names where seen.insert(n).inserted { unique.append(n) }
+        let root: DependsNode = unique.isEmpty ? .always : .and(unique.map { .task($0, nil) })
         return DependsExpression(taskNames: unique, root: root)
     }
 
@@ -66,8 +68,9 @@ indirect enum DependsNode: Sendable {
     /// A task with an explicit result, or nil for the bare form (Succeeded, Skipped or Daemoned).
     case task(String, DependsResult?)
     case not(DependsNode)
-    case and(DependsNode, DependsNode)
-    case or(DependsNode, DependsNode)
+    /// Chains are n-ary so a long `a && b && ...` does not build a deep tree.
+    case and([DependsNode])
+    case or([DependsNode])
 
     func evaluate(_ state: (String) -> TaskOutcome) -> Bool {
         switch self {
@@ -77,19 +80,18 @@ indirect enum DependsNode: Sendable {
             if let result { return result.holds(for: o) }
             return o.phase == .succeeded || o.phase == .skipped || o.daemoned
         case .not(let n): return !n.evaluate(state)
-        case .and(let a, let b): return a.evaluate(state) && b.evaluate(state)
-        case .or(let a, let b): return a.evaluate(state) || b.evaluate(state)
+        case .and(let terms): return terms.allSatisfy { $0.evaluate(state) }
+        case .or(let terms): return terms.contains { $0.evaluate(state) }
         }
     }
 
-    func collectNames(into names: inout [String]) {
+    func collectNames(into names: inout [String], seen: inout Set<String>) {
         switch self {
         case .always: return
-        case .task(let n, _): if !names.contains(n) { names.append(n) }
-        case .not(let n): n.collectNames(into: &names)
-        case .and(let a, let b), .or(let a, let b):
-            a.collectNames(into: &names)
-            b.collectNames(into: &names)
+        case .task(let n, _): if seen.insert(n).inserted { names.append(n) }
+        case .not(let n): n.collectNames(into: &names, seen: &seen)
+        case .and(let terms), .or(let terms):
+            for t in terms { t.collectNames(into: &names, seen: &seen) }
         }
     }
 }
@@ -114,9 +116,12 @@ struct DependsParser {
 
     private mutating func take(_ s: String) -> Bool {
         skipSpace()
-        let t = Array(s)
-        guard pos + t.count <= chars.count, Array(chars[pos..<pos + t.count]) == t else { return false }
-        pos += t.count
+        var i = pos
+        for c in s {
+            guard i < chars.count, chars[i] == c else { return false }
+            i += 1
+        }
+        pos = i
         return true
     }
 
@@ -141,15 +146,15 @@ struct DependsParser {
     }
 
     private mutating func parseOr() throws(ExpressionError) -> DependsNode {
-        var left = try parseAnd()
-        while take("||") { left = .or(left, try parseAnd()) }
-        return left
+        var terms = [try parseAnd()]
+        while take("||") { terms.append(try parseAnd()) }
+        return terms.count == 1 ? terms[0] : .or(terms)
     }
 
     private mutating func parseAnd() throws(ExpressionError) -> DependsNode {
-        var left = try parseUnary()
-        while take("&&") { left = .and(left, try parseUnary()) }
-        return left
+        var terms = [try parseUnary()]
+        while take("&&") { terms.append(try parseUnary()) }
+        return terms.count == 1 ? terms[0] : .and(terms)
     }
 
     private mutating func parseUnary() throws(ExpressionError) -> DependsNode {

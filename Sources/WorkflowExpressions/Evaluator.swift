@@ -251,7 +251,8 @@ enum Operators {
         case "..":
             guard case .int(let x) = a, case .int(let y) = b else { throw fail("'..' needs ints, got \(a.typeName) and \(b.typeName)", nil) }
             guard y >= x else { return .list([]) }
-            guard y - x < 1_000_000 else { throw fail("range \(x)..\(y) is too large", nil) }
+            let (span, overflow) = y.subtractingReportingOverflow(x)
+            guard !overflow, span < 1_000_000 else { throw fail("range \(x)..\(y) is too large", nil) }
             return .list((x...y).map { .int($0) })
         default:
             throw fail("unknown operator '\(op)'", nil)

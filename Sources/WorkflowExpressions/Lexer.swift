@@ -37,10 +37,10 @@ struct Lexer {
     }
 
     // Longest operators first so that `**` wins over `*`, `?.` over `?`, and so on.
-    private static let operators: [String] = [
+    private static let operators: [[Character]] = [
         "&&", "||", "==", "!=", "<=", ">=", "**", "??", "?.", "=~", "!~", "..",
         "+", "-", "*", "/", "%", "<", ">", "!", "(", ")", "[", "]", "{", "}", ",", ":", "?", ".", "#", "=", "^", "|",
-    ]
+    ].map { (op: String) in Array(op) }
 
     mutating func tokenize() throws(ExpressionError) -> [Token] {
         var tokens: [Token] = []
@@ -88,20 +88,18 @@ struct Lexer {
             }
             return Token(kind: .word(word), offset: start)
         }
-        for op in Self.operators {
-            let opChars = Array(op)
-            if pos + opChars.count <= chars.count, Array(chars[pos..<pos + opChars.count]) == opChars {
-                // `?.` followed by a digit is a ternary with a fraction (`a ?.5 : 1`).
-                if op == "?.", let d = peek(2), d.isNumber { continue }
-                pos += opChars.count
-                if op == "=" {
-                    throw fail("unexpected '='", at: start, fix: "use '==' to compare")
-                }
-                if op == "&" || op == "|" {
-                    throw fail("unexpected '\(op)'", at: start, fix: "use '\(op)\(op)'")
-                }
-                return Token(kind: .op(op), offset: start)
+        for opChars in Self.operators where pos + opChars.count <= chars.count && chars[pos..<pos + opChars.count].elementsEqual(opChars) {
+            let op = String(opChars)
+            // `?.` followed by a digit is a ternary with a fraction (`a ?.5 : 1`).
+            if op == "?.", dialect == .govaluate || (peek(2)?.isNumber ?? false) { continue }
+            pos += opChars.count
+            if op == "=" {
+                throw fail("unexpected '='", at: start, fix: "use '==' to compare")
             }
+            if op == "&" || op == "|" {
+                throw fail("unexpected '\(op)'", at: start, fix: "use '\(op)\(op)'")
+            }
+            return Token(kind: .op(op), offset: start)
         }
         if c == "&" { throw fail("unexpected '&'", at: start, fix: "use '&&'") }
         throw fail("unexpected character '\(c)'", at: start)

@@ -126,8 +126,13 @@ struct Parser {
 
     private mutating func parseBinary(_ minPrecedence: Int) throws(ExpressionError) -> Node {
         var left = try parseUnary()
+        let savedDepth = depth
+        defer { depth = savedDepth }
         while let op = binaryOperator(), op.precedence >= minPrecedence {
             let offset = current.offset
+            // Each operator deepens the tree; count it so evaluation recursion stays bounded.
+            depth += 1
+            guard depth < 200 else { throw fail("expression nested too deeply", at: offset) }
             index += op.width
             let right = try parseBinary(op.rightAssoc ? op.precedence : op.precedence + 1)
             left = .binary(op.name, left, right, offset: offset)

@@ -224,7 +224,11 @@ enum Sprig {
             try c.arity(2...2)
             let n = toInt(a[0]), scalars = Array(text(a[1]).unicodeScalars)
             var out = String.UnicodeScalarView()
-            if n >= 0 { out.append(contentsOf: scalars.prefix(n)) } else { out.append(contentsOf: scalars.suffix(-n)) }
+            if n >= 0 {
+                out.append(contentsOf: scalars.prefix(n))
+            } else if n > Int.min {
+                out.append(contentsOf: scalars.suffix(-n))
+            }
             return .string(String(out))
         case "nospace":
             try c.arity(1...1)

@@ -72,6 +72,14 @@ private func holds(_ source: String) throws -> Bool {
         #expect(e.taskNames == ["b", "a", "c-2"])
     }
 
+    @Test func longChainsDoNotRecurseDeeply() throws {
+        let names = (0..<50_000).map { "t\($0)" }
+        let e = try DependsExpression.parse(names.joined(separator: " && "))
+        #expect(e.taskNames.count == 50_000)
+        #expect(e.evaluate { _ in outcome(.succeeded) })
+        #expect(!e.evaluate { $0 == "t49999" ? outcome(.failed) : outcome(.succeeded) })
+    }
+
     @Test func fromDependencies() {
         let both = DependsExpression.fromDependencies(["ok", "skip"])
         #expect(both.taskNames == ["ok", "skip"])

@@ -57,3 +57,21 @@ import Testing
         #expect(failure("1 / 0", .govaluate)?.message == "division by zero")
     }
 }
+
+@Suite struct DialectDifferenceTests {
+    /// The same source under both dialects: bare words, tuples and regex operators differ.
+    @Test(arguments: [
+        ("a == a", "true", "unknown name 'a'"),
+        ("x in (x, y)", "true", "expected ')' but found ',' at offset 7"),
+        ("'ab' =~ 'a'", "true", "unexpected '=~' at offset 5"),
+        ("5 == 5.0", "true", "true"),
+        ("7 / 2", "3.5", "3.5"),
+    ])
+    func sameSourceBothDialects(source: String, govaluate: String, expr: String) {
+        func outcome(_ d: ExpressionDialect) -> String {
+            do { return try evaluate(source, d).text } catch { return error.message }
+        }
+        #expect(outcome(.govaluate) == govaluate)
+        #expect(outcome(.expr) == expr)
+    }
+}

@@ -49,5 +49,16 @@ import Testing
         var caught: ExpressionError?
         do { _ = try Expression.parse(deep, dialect: .expr) } catch { caught = error }
         #expect(caught?.message.contains("nested too deeply") == true)
+        let longChain = Array(repeating: "1", count: 20_000).joined(separator: " + ")
+        caught = nil
+        do { _ = try Expression.parse(longChain, dialect: .expr) } catch { caught = error }
+        #expect(caught?.message.contains("nested too deeply") == true)
+    }
+
+    @Test func moderateChainsEvaluate() throws {
+        let chain = Array(repeating: "1", count: 150).joined(separator: " + ")
+        #expect(try evaluate(chain) == .int(150))
+        let deep = String(repeating: "(", count: 60) + "2" + String(repeating: ")", count: 60)
+        #expect(try evaluate(deep) == .int(2))
     }
 }
