@@ -285,7 +285,7 @@ enum Operators {
         if dialect == .govaluate, let x = govaluateNumber(a), let y = govaluateNumber(b) {
             return x < y ? -1 : (x == y ? 0 : 1)
         }
-        if (a.typeName == "string" && b.isNumber) || (a.isNumber && b.typeName == "string") {
+        if dialect == .expr, (a.typeName == "string" && b.isNumber) || (a.isNumber && b.typeName == "string") {
             let convert = (a.typeName == "string" ? b : a).typeName == "int" ? "asInt" : "asFloat"
             throw fail("cannot compare \(a.typeName) and \(b.typeName); use \(convert)(...)",
                        "convert the string with \(convert)(...)")

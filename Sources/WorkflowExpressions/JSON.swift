@@ -190,7 +190,8 @@ struct JSONParser {
             let b = bytes[pos]
             if b == UInt8(ascii: "\"") {
                 pos += 1
-                return String(validating: raw, as: UTF8.self)
+                // The bytes came from a String or from valid scalars, so decoding is lossless.
+                return String(decoding: raw, as: UTF8.self)
             }
             if b < 0x20 { return nil }
             if b != UInt8(ascii: "\\") { raw.append(b); pos += 1; continue }

@@ -7,6 +7,7 @@ enum RegexMatch {
         } catch {
             throw fail("invalid regular expression '\(pattern)'", nil)
         }
-        return (try? regex.firstMatch(in: s)) != nil
+        // Match per Unicode scalar, like Go's regexp matches runes.
+        return (try? regex.matchingSemantics(.unicodeScalar).firstMatch(in: s)) != nil
     }
 }

@@ -75,3 +75,24 @@ import Testing
         #expect(outcome(.expr) == expr)
     }
 }
+
+@Suite struct RegexTests {
+    @Test(arguments: [
+        ("'abc-123' matches '^[a-z]+-\\\\d+$'", true),
+        ("'ABC' matches '(?i)^abc$'", true),
+        ("'a.b' matches 'a\\\\.b'", true),
+        ("'axb' matches 'a\\\\.b'", false),
+        ("'héllo' matches '^h.llo$'", true),
+        ("'x' matches 'a|x'", true),
+        ("'' matches '^$'", true),
+    ])
+    func exprMatches(source: String, expected: Bool) throws {
+        #expect(try evaluate(source) == .bool(expected))
+    }
+
+    @Test func govaluateRegexAndComparisonMessages() {
+        #expect((try? evaluate("release-1.2 =~ '^release-[0-9.]+$'", .govaluate)) == .bool(true))
+        #expect(failure("abc > 5", .govaluate)?.message == "cannot compare string and int with '>'")
+        #expect(failure("x =~ '('", .govaluate)?.message == "invalid regular expression '('")
+    }
+}
