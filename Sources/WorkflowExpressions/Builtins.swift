@@ -177,7 +177,8 @@ enum Functions {
             case .string(let s):
                 let t = trimmedWhitespace(s)
                 if let i = Int(t) { return .int(i) }
-                if name == "int", let d = Double(t), let i = truncatedInt(d) { return .int(i) }
+                // Decimal text (such as a duration in seconds) truncates toward zero.
+                if let d = Double(t), d.isFinite, let i = truncatedInt(d) { return .int(i) }
                 throw c.fail("cannot convert '\(s)' to int")
             default: throw c.fail("cannot convert \(c.args[0].typeName) to int")
             }

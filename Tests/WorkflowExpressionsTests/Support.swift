@@ -12,6 +12,7 @@ let sampleEnv = ExprEnvironment(flat: [
         .map(["name": .string("bob"), "age": .int(17)]),
     ]),
     "payload": .string(#"{"a":{"b":[10,20]},"k-1":"v"}"#),
+    "staff": .string(#"{"employees": [{"name": "Baris", "age":43},{"name": "Mo", "age": 42}, {"name": "Jai", "age" :44}]}"#),
 ])
 
 func evaluate(_ source: String, _ dialect: ExpressionDialect = .expr,
