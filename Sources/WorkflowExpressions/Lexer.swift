@@ -12,12 +12,13 @@ struct Token: Sendable {
     var kind: Kind
     var offset: Int
 
+    /// The token as quoted in error messages: `'x'`, or `end of expression`.
     var display: String {
         switch kind {
-        case .number(let v): return v.text
+        case .number(let v): return "'\(v.text)'"
         case .string(let s): return "'\(s)'"
-        case .word(let w): return w
-        case .op(let o): return o
+        case .word(let w): return "'\(w)'"
+        case .op(let o): return "'\(o)'"
         case .end: return "end of expression"
         }
     }

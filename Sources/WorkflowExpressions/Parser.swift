@@ -23,7 +23,7 @@ struct Parser {
 
     func unexpected(_ t: Token) -> ExpressionError {
         if t.kind == .end { return fail("unexpected end of expression", at: t.offset) }
-        return fail("unexpected '\(t.display)'", at: t.offset)
+        return fail("unexpected \(t.display)", at: t.offset)
     }
 
     mutating func parseAll() throws(ExpressionError) -> Node {
@@ -45,7 +45,7 @@ struct Parser {
             if current.kind == .end {
                 throw fail("expected '\(s)' but found end of expression", at: current.offset, fix: fix ?? "add '\(s)'")
             }
-            throw fail("expected '\(s)' but found '\(current.display)'", at: current.offset, fix: fix)
+            throw fail("expected '\(s)' but found \(current.display)", at: current.offset, fix: fix)
         }
         index += 1
     }
@@ -206,7 +206,7 @@ struct Parser {
             while !isOp("]") {
                 items.append(try parseExpression())
                 if isOp(",") { index += 1; continue }
-                guard isOp("]") else { throw fail("expected ',' or ']' but found '\(current.display)'", at: current.offset) }
+                guard isOp("]") else { throw fail("expected ',' or ']' but found \(current.display)", at: current.offset) }
             }
             index += 1
             return .list(items)
@@ -229,7 +229,7 @@ struct Parser {
                 try expect(":", fix: "map entries are written 'key: value'")
                 entries.append(Node.MapEntry(key: key, value: try parseExpression()))
                 if isOp(",") { index += 1; continue }
-                guard isOp("}") else { throw fail("expected ',' or '}' but found '\(current.display)'", at: current.offset) }
+                guard isOp("}") else { throw fail("expected ',' or '}' but found \(current.display)", at: current.offset) }
             }
             index += 1
             return .map(entries)
@@ -289,7 +289,7 @@ struct Parser {
                 if current.kind == .end {
                     throw fail("expected ')' but found end of expression", at: current.offset, fix: "close the call to \(name)( with ')'")
                 }
-                throw fail("expected ',' or ')' but found '\(current.display)'", at: current.offset)
+                throw fail("expected ',' or ')' but found \(current.display)", at: current.offset)
             }
         }
         index += 1
@@ -309,7 +309,7 @@ struct Parser {
                     continue
                 }
                 guard case .word(let w) = current.kind else {
-                    throw fail("expected a name after '\(t.display)'", at: current.offset)
+                    throw fail("expected a name after \(t.display)", at: current.offset)
                 }
                 index += 1
                 if isOp("("), case .name("sprig", _) = node {

@@ -9,7 +9,7 @@ import Testing
         ("'abc", 0, "unterminated string at offset 0"),
         ("1 + @", 4, "unexpected character '@' at offset 4"),
         ("foo(1, 2", 8, "expected ')' but found end of expression at offset 8"),
-        ("[1, 2", 5, "expected ',' or ']' but found 'end of expression' at offset 5"),
+        ("[1, 2", 5, "expected ',' or ']' but found end of expression at offset 5"),
         ("1 ? 2", 5, "expected ':' but found end of expression at offset 5"),
         ("a.", 2, "expected a name after '.' at offset 2"),
         ("", 0, "empty expression at offset 0"),
@@ -18,6 +18,8 @@ import Testing
         ("99999999999999999999", 0, "integer literal '99999999999999999999' is too large at offset 0"),
         ("a & b", 2, "unexpected '&' at offset 2"),
         ("x ~ y", 2, "unexpected character '~' at offset 2"),
+        ("'a' 'b'", 4, "unexpected 'b' at offset 4"),
+        ("[1 2]", 3, "expected ',' or ']' but found '2' at offset 3"),
         ("a.b(1)", 1, "methods are not supported ('.b(') at offset 1"),
     ])
     func parseErrors(source: String, offset: Int, message: String) {
