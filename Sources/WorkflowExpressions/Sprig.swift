@@ -1,0 +1,292 @@
+/// The subset of Sprig template functions Argo exposes as `sprig.name(...)`. Argument order follows Sprig
+/// (the subject string comes last, e.g. `sprig.replace(old, new, s)`).
+enum Sprig {
+    /// Sprig's lenient integer conversion: unparsable text becomes 0.
+    static func toInt(_ v: ExprValue) -> Int {
+        switch v {
+        case .int(let i): return i
+        case .double(let d): return truncatedInt(d) ?? 0
+        case .bool(let b): return b ? 1 : 0
+        case .string(let s):
+            let t = trimmedWhitespace(s)
+            if let i = Int(t) { return i }
+            if let d = Double(t) { return truncatedInt(d) ?? 0 }
+            return 0
+        default: return 0
+        }
+    }
+
+    static func toFloat(_ v: ExprValue) -> Double {
+        switch v {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        case .bool(let b): return b ? 1 : 0
+        case .string(let s): return Double(trimmedWhitespace(s)) ?? 0
+        default: return 0
+        }
+    }
+
+    /// Text of a value the way Sprig's toString renders it (nil becomes empty).
+    static func text(_ v: ExprValue) -> String {
+        if case .null = v { return "" }
+        return v.text
+    }
+
+    static func isEmpty(_ v: ExprValue) -> Bool {
+        switch v {
+        case .null: return true
+        case .bool(let b): return !b
+        case .int(let i): return i == 0
+        case .double(let d): return d == 0
+        case .string(let s): return s.isEmpty
+        case .list(let l): return l.isEmpty
+        case .map(let m): return m.isEmpty
+        }
+    }
+
+    /// Go's %q for plain strings.
+    static func goQuote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 || u.value == 0x7F {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    private static func integerOp(_ c: CallContext, _ op: (Int, Int) -> (Int, Bool)) throws(ExpressionError) -> ExprValue {
+        guard var acc = c.args.first.map(toInt) else { throw c.fail("expects at least one argument") }
+        for v in c.args.dropFirst() {
+            let (r, overflow) = op(acc, toInt(v))
+            if overflow { throw c.fail("integer overflow") }
+            acc = r
+        }
+        return .int(acc)
+    }
+
+    static func call(_ name: String, _ c: CallContext) throws(ExpressionError) -> ExprValue {
+        let a = c.args
+        switch name {
+        case "trim":
+            try c.arity(1...1)
+            return .string(trimmedWhitespace(text(a[0])))
+        case "trimAll":
+            try c.arity(2...2)
+            let set = Set(text(a[0]))
+            var chars = Substring(text(a[1]))
+            while let f = chars.first, set.contains(f) { chars = chars.dropFirst() }
+            while let l = chars.last, set.contains(l) { chars = chars.dropLast() }
+            return .string(String(chars))
+        case "upper":
+            try c.arity(1...1)
+            return .string(text(a[0]).uppercased())
+        case "lower":
+            try c.arity(1...1)
+            return .string(text(a[0]).lowercased())
+        case "title":
+            try c.arity(1...1)
+            var out = ""
+            var atWordStart = true
+            for ch in text(a[0]) {
+                out += atWordStart ? ch.uppercased() : String(ch)
+                atWordStart = !(ch.isLetter || ch.isNumber || ch == "_" || ch == "'")
+            }
+            return .string(out)
+        case "replace":
+            try c.arity(3...3)
+            let old = text(a[0]), new = text(a[1]), s = text(a[2])
+            return .string(old.isEmpty ? s : s.replacing(old, with: new))
+        case "contains":
+            try c.arity(2...2)
+            let sub = text(a[0])
+            return .bool(sub.isEmpty || text(a[1]).contains(sub))
+        case "hasPrefix":
+            try c.arity(2...2)
+            return .bool(text(a[1]).hasPrefix(text(a[0])))
+        case "hasSuffix":
+            try c.arity(2...2)
+            return .bool(text(a[1]).hasSuffix(text(a[0])))
+        case "trimPrefix":
+            try c.arity(2...2)
+            let p = text(a[0]), s = text(a[1])
+            return .string(s.hasPrefix(p) ? String(s.dropFirst(p.count)) : s)
+        case "trimSuffix":
+            try c.arity(2...2)
+            let p = text(a[0]), s = text(a[1])
+            return .string(s.hasSuffix(p) ? String(s.dropLast(p.count)) : s)
+        case "add": return try integerOp(c) { $0.addingReportingOverflow($1) }
+        case "sub": try c.arity(2...2); return try integerOp(c) { $0.subtractingReportingOverflow($1) }
+        case "mul": return try integerOp(c) { $0.multipliedReportingOverflow(by: $1) }
+        case "div", "mod":
+            try c.arity(2...2)
+            let x = toInt(a[0]), y = toInt(a[1])
+            if y == 0 { throw c.fail("division by zero") }
+            let (r, overflow) = name == "div" ? x.dividedReportingOverflow(by: y) : x.remainderReportingOverflow(dividingBy: y)
+            if overflow { throw c.fail("integer overflow") }
+            return .int(r)
+        case "max", "min":
+            guard !a.isEmpty else { throw c.fail("expects at least one argument") }
+            let ints = a.map(toInt)
+            return .int((name == "max" ? ints.max() : ints.min()) ?? 0)
+        case "add1":
+            try c.arity(1...1)
+            let (r, o) = toInt(a[0]).addingReportingOverflow(1)
+            if o { throw c.fail("integer overflow") }
+            return .int(r)
+        case "int", "int64", "atoi":
+            try c.arity(1...1)
+            return .int(toInt(a[0]))
+        case "float64":
+            try c.arity(1...1)
+            return .double(toFloat(a[0]))
+        case "toString":
+            try c.arity(1...1)
+            return .string(text(a[0]))
+        case "default":
+            try c.arity(1...2)
+            if a.count == 1 { return a[0] }
+            return isEmpty(a[1]) ? a[0] : a[1]
+        case "empty":
+            try c.arity(1...1)
+            return .bool(isEmpty(a[0]))
+        case "coalesce":
+            return a.first { !isEmpty($0) } ?? .null
+        case "ternary":
+            try c.arity(3...3)
+            return a[2].isTruthy ? a[0] : a[1]
+        case "join":
+            try c.arity(2...2)
+            let sep = text(a[0])
+            switch a[1] {
+            case .list(let l): return .string(l.map(text).joined(separator: sep))
+            default: return .string(text(a[1]))
+            }
+        case "splitList":
+            try c.arity(2...2)
+            return .list(splitString(text(a[1]), text(a[0])).map { .string($0) })
+        case "quote", "squote":
+            let q = a.filter { $0 != .null }.map { v in name == "quote" ? goQuote(text(v)) : "'" + text(v) + "'" }
+            return .string(q.joined(separator: " "))
+        case "cat":
+            return .string(a.filter { $0 != .null }.map(text).joined(separator: " "))
+        case "b64enc":
+            try c.arity(1...1)
+            return .string(Base64.encode(Array(text(a[0]).utf8)))
+        case "b64dec":
+            try c.arity(1...1)
+            guard let bytes = Base64.decode(text(a[0])) else { throw c.fail("invalid base64 '\(text(a[0]))'") }
+            return .string(String(decoding: bytes, as: UTF8.self))
+        case "toJson", "toRawJson", "mustToJson":
+            try c.arity(1...1)
+            return .string(a[0].jsonText)
+        case "fromJson", "mustFromJson":
+            try c.arity(1...1)
+            guard let v = ExprValue.fromJSONText(text(a[0])) else { throw c.fail("invalid JSON '\(text(a[0]))'") }
+            return v
+        case "list":
+            return .list(a)
+        case "dict":
+            guard a.count % 2 == 0 else { throw c.fail("expects key/value pairs") }
+            var m: [String: ExprValue] = [:]
+            var i = 0
+            while i < a.count {
+                m[text(a[i])] = a[i + 1]
+                i += 2
+            }
+            return .map(m)
+        case "repeat":
+            try c.arity(2...2)
+            let n = toInt(a[0])
+            guard n >= 0, n <= 1_000_000 else { throw c.fail("count \(n) is out of range") }
+            return .string(String(repeating: text(a[1]), count: n))
+        case "substr":
+            try c.arity(3...3)
+            let scalars = Array(text(a[2]).unicodeScalars)
+            var start = toInt(a[0]), end = toInt(a[1])
+            if start < 0 { start = 0 }
+            if end < 0 || end > scalars.count { end = scalars.count }
+            var out = String.UnicodeScalarView()
+            if start < end { out.append(contentsOf: scalars[start..<end]) }
+            return .string(String(out))
+        case "trunc":
+            try c.arity(2...2)
+            let n = toInt(a[0]), scalars = Array(text(a[1]).unicodeScalars)
+            var out = String.UnicodeScalarView()
+            if n >= 0 {
+                out.append(contentsOf: scalars.prefix(n))
+            } else if n > Int.min {
+                out.append(contentsOf: scalars.suffix(-n))
+            }
+            return .string(String(out))
+        case "nospace":
+            try c.arity(1...1)
+            return .string(String(text(a[0]).filter { !$0.isWhitespace }))
+        case "until":
+            try c.arity(1...1)
+            let n = toInt(a[0])
+            guard n.magnitude <= 1_000_000 else { throw c.fail("count \(n) is out of range") }
+            return .list(n >= 0 ? (0..<n).map { .int($0) } : (0..<(-n)).map { .int(-$0) })
+        case "first", "last":
+            try c.arity(1...1)
+            guard case .list(let l) = a[0] else { return .null }
+            return (name == "first" ? l.first : l.last) ?? .null
+        case "has":
+            try c.arity(2...2)
+            guard case .list(let l) = a[1] else { return .bool(false) }
+            return .bool(l.contains { $0.looselyEquals(a[0]) })
+        default:
+            throw c.evaluator.fail("unknown function 'sprig.\(name)'", at: c.offset)
+        }
+    }
+}
+
+enum Base64 {
+    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            let b0 = bytes[i], b1 = i + 1 < bytes.count ? bytes[i + 1] : 0, b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
+            out.append(alphabet[Int(b0 >> 2)])
+            out.append(alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)])
+            out.append(i + 1 < bytes.count ? alphabet[Int((b1 & 0x0F) << 2 | b2 >> 6)] : UInt8(ascii: "="))
+            out.append(i + 2 < bytes.count ? alphabet[Int(b2 & 0x3F)] : UInt8(ascii: "="))
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [UInt8]? {
+        var values: [UInt8] = []
+        var padding = 0
+        for b in text.utf8 {
+            if b == UInt8(ascii: "=") { padding += 1; continue }
+            guard padding == 0, let v = alphabet.firstIndex(of: b) else { return nil }
+            values.append(UInt8(v))
+        }
+        guard (values.count + padding) % 4 == 0 || padding == 0, values.count % 4 != 1 else { return nil }
+        var out: [UInt8] = []
+        var i = 0
+        while i < values.count {
+            let chunk = Array(values[i..<min(i + 4, values.count)])
+            out.append(chunk[0] << 2 | chunk[1] >> 4)
+            if chunk.count > 2 { out.append((chunk[1] & 0x0F) << 4 | chunk[2] >> 2) }
+            if chunk.count > 3 { out.append((chunk[2] & 0x03) << 6 | chunk[3]) }
+            i += 4
+        }
+        return out
+    }
+}
