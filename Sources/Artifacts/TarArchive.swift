@@ -1,0 +1,159 @@
+import Foundation
+import Glibc
+
+/// Packing a file or directory tree into a tar, and unpacking a tar safely into a directory.
+public enum TarArchive {
+    /// A tar holding one top-level entry named after the basename of `path`: the file itself,
+    /// or the directory and everything under it (regular files, directories, symlinks, modes).
+    /// A symlink given as `path` itself is followed; symlinks inside a tree are kept as links.
+    public static func create(from path: String) throws(ArtifactError) -> [UInt8] {
+        let name = FileSystem.baseName(of: path)
+        guard !name.isEmpty, name != "/", name != ".", name != ".." else {
+            throw ArtifactError("cannot archive '\(path)': give the path by a name (e.g. /work/out, not / or .)")
+        }
+        var writer = TarWriter()
+        try add(path: path, as: name, follow: true, to: &writer)
+        return writer.finished()
+    }
+
+    private static func add(path: String, as name: String, follow: Bool, to writer: inout TarWriter) throws(ArtifactError) {
+        guard let st = FileSystem.status(path, follow: follow) else {
+            throw ArtifactError("cannot archive '\(path)': \(FileSystem.errnoText())")
+        }
+        let mode = UInt32(st.st_mode & 0o7777)
+        let mtime = Int(st.st_mtim.tv_sec)
+        switch st.st_mode & S_IFMT {
+        case S_IFREG:
+            writer.append(TarEntry(path: name, kind: .file, mode: mode, modificationTime: mtime,
+                                   contents: try FileSystem.readFile(path)))
+        case S_IFLNK:
+            writer.append(TarEntry(path: name, kind: .symlink(target: try FileSystem.readLink(path)),
+                                   mode: mode, modificationTime: mtime))
+        case S_IFDIR:
+            writer.append(TarEntry(path: name, kind: .directory, mode: mode, modificationTime: mtime))
+            let children: [String]
+            do {
+                children = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+            } catch {
+                throw ArtifactError("cannot list directory '\(path)': \(error.localizedDescription)")
+            }
+            for child in children {
+                try add(path: path + "/" + child, as: name + "/" + child, follow: false, to: &writer)
+            }
+        default:
+            break   // sockets, FIFOs and devices are not artifact content
+        }
+    }
+
+    /// Unpacks `bytes` (a tar) into the existing directory `root`.
+    ///
+    /// Entries with absolute paths or ".." components, symlinks pointing outside `root`, and
+    /// entries that would be written through a symlink are rejected with an error naming them.
+    public static func extract(_ bytes: [UInt8], into root: String) throws(ArtifactError) {
+        let entries = try TarReader.entries(bytes)
+        var directoryModes: [(String, UInt32)] = []
+        var linksToCheck: [(String, String)] = []
+        for entry in entries {
+            let components = try safeComponents(entry.path, entry: entry.path)
+            if components.isEmpty { continue }   // "./": the archive's root itself
+            let target = try prepareParents(root: root, components: components, entry: entry.path)
+            let relative = components.joined(separator: "/")
+            switch entry.kind {
+            case .directory:
+                if FileSystem.kind(target) != .directory {
+                    try FileSystem.remove(target)
+                    guard mkdir(target, 0o700) == 0 else {
+                        throw ArtifactError("cannot create directory '\(target)' for entry '\(entry.path)': \(FileSystem.errnoText())")
+                    }
+                }
+                directoryModes.append((target, entry.mode))
+            case .file:
+                if FileSystem.kind(target) != nil { try FileSystem.remove(target) }
+                try FileSystem.writeFile(target, entry.contents, mode: mode_t(entry.mode))
+            case .symlink(let linkTarget):
+                try checkSymlink(linkTarget, at: components, entry: entry.path)
+                try FileSystem.remove(target)
+                guard symlink(linkTarget, target) == 0 else {
+                    throw ArtifactError("cannot create symlink '\(target)' for entry '\(entry.path)': \(FileSystem.errnoText())")
+                }
+                linksToCheck.append((target, entry.path))
+            case .hardLink(let linkTarget):
+                let source = try safeComponents(linkTarget, entry: entry.path)
+                let sourcePath = root + "/" + source.joined(separator: "/")
+                guard !source.isEmpty, FileSystem.kind(sourcePath) == .file else {
+                    throw ArtifactError("tar entry '\(relative)' is a hard link to '\(linkTarget)', which is not an earlier file of the archive")
+                }
+                _ = try prepareParents(root: root, components: source, entry: entry.path)
+                try FileSystem.remove(target)
+                guard link(sourcePath, target) == 0 else {
+                    throw ArtifactError("cannot create hard link '\(target)' for entry '\(entry.path)': \(FileSystem.errnoText())")
+                }
+            }
+        }
+        // Modes last, deepest first, so a read-only directory does not stop its own contents.
+        for (path, mode) in directoryModes.reversed() { chmod(path, mode_t(mode)) }
+        // A link may look fine by itself yet leave the tree through other links ("a -> ." then
+        // "b -> a/.."): resolve each one that now resolves and make sure it stays inside.
+        if !linksToCheck.isEmpty, let realRoot = FileSystem.realPath(root) {
+            for (path, entry) in linksToCheck {
+                guard let resolved = FileSystem.realPath(path) else { continue }
+                if resolved != realRoot && !resolved.hasPrefix(realRoot + "/") {
+                    throw ArtifactError("tar entry '\(entry)' is a symlink that leads outside the unpack directory (to '\(resolved)'); refusing to unpack it")
+                }
+            }
+        }
+    }
+
+    /// The components of an entry path, refusing anything that could leave the unpack directory.
+    static func safeComponents(_ path: String, entry: String) throws(ArtifactError) -> [String] {
+        if path.hasPrefix("/") {
+            throw ArtifactError("tar entry '\(entry)' has an absolute path; refusing to unpack it outside the destination")
+        }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init).filter { $0 != "." }
+        if parts.contains("..") {
+            throw ArtifactError("tar entry '\(entry)' has a '..' component; refusing to unpack it outside the destination")
+        }
+        return parts
+    }
+
+    /// Makes the parent directories of an entry, refusing to go through a symlink; returns its full path.
+    private static func prepareParents(root: String, components: [String], entry: String) throws(ArtifactError) -> String {
+        var path = root
+        for component in components.dropLast() {
+            path += "/" + component
+            switch FileSystem.kind(path) {
+            case .directory:
+                continue
+            case nil:
+                guard mkdir(path, 0o755) == 0 else {
+                    throw ArtifactError("cannot create directory '\(path)' for entry '\(entry)': \(FileSystem.errnoText())")
+                }
+            case .symlink:
+                throw ArtifactError("tar entry '\(entry)' would be written through the symlink '\(path)'; refusing to unpack it")
+            default:
+                throw ArtifactError("tar entry '\(entry)' needs '\(path)' to be a directory, but an earlier entry made it a file")
+            }
+        }
+        return root + "/" + components.joined(separator: "/")
+    }
+
+    private static func checkSymlink(_ target: String, at components: [String], entry: String) throws(ArtifactError) {
+        if target.isEmpty {
+            throw ArtifactError("tar entry '\(entry)' is a symlink with an empty target")
+        }
+        if target.hasPrefix("/") {
+            throw ArtifactError("tar entry '\(entry)' is a symlink to the absolute path '\(target)', outside the destination; refusing to unpack it")
+        }
+        var stack = Array(components.dropLast())
+        for part in target.split(separator: "/") where part != "." {
+            if part == ".." {
+                if stack.isEmpty {
+                    throw ArtifactError("tar entry '\(entry)' is a symlink to '\(target)', outside the destination; refusing to unpack it")
+                }
+                stack.removeLast()
+            } else {
+                stack.append(String(part))
+            }
+        }
+    }
+}
