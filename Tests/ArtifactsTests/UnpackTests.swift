@@ -1,0 +1,119 @@
+import Artifacts
+import Foundation
+import Testing
+
+/// Argo's unpack rule and the refusal of archives that would write outside the destination.
+@Suite struct UnpackTests {
+    func storeWith(_ entries: [TarEntry], gzip: Bool = true, in scratch: Scratch) throws -> LocalDirectoryStore {
+        var writer = TarWriter()
+        for entry in entries { writer.append(entry) }
+        let tar = writer.finished()
+        let bytes = gzip ? try Gzip.compress(tar) : tar
+        try Data(bytes).write(to: URL(fileURLWithPath: scratch.path + "/crafted.tgz"))
+        let store = LocalDirectoryStore(root: scratch.path + "/store")
+        try store.put(file: scratch.path + "/crafted.tgz", key: "crafted.tgz")
+        return store
+    }
+
+    @Test func singleTopLevelFileBecomesTheDestination() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let store = try storeWith([TarEntry(path: "whatever-name.txt", kind: .file, contents: Array("only".utf8))], in: scratch)
+        let dest = scratch.path + "/in/my-input"
+        try ArtifactFetcher.fetch(.store(key: "crafted.tgz"), from: store, to: dest, unpack: true)
+        #expect(!isDirectory(dest))
+        #expect(read(dest) == "only")
+    }
+
+    @Test func severalTopLevelEntriesBecomeADirectory() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let store = try storeWith([
+            TarEntry(path: "one.txt", kind: .file, contents: Array("1".utf8)),
+            TarEntry(path: "dir", kind: .directory, mode: 0o755),
+            TarEntry(path: "dir/two.txt", kind: .file, contents: Array("2".utf8)),
+        ], in: scratch)
+        let dest = scratch.path + "/in/my-input"
+        try ArtifactFetcher.fetch(.store(key: "crafted.tgz"), from: store, to: dest, unpack: true)
+        #expect(isDirectory(dest))
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dest)) == ["one.txt", "dir"])
+        #expect(read(dest + "/dir/two.txt") == "2")
+    }
+
+    @Test func withoutUnpackTheArchiveIsKeptAsAFile() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let store = try storeWith([TarEntry(path: "a.txt", kind: .file, contents: Array("a".utf8))], in: scratch)
+        let dest = scratch.path + "/in/archive.tgz"
+        try ArtifactFetcher.fetch(.store(key: "crafted.tgz"), from: store, to: dest, unpack: false)
+        let bytes = try #require(FileManager.default.contents(atPath: dest))
+        #expect(Array(bytes.prefix(2)) == [0x1f, 0x8b])
+    }
+
+    @Test(arguments: [
+        ("../evil", TarEntry.Kind.file, "'..' component"),
+        ("dir/../../evil", TarEntry.Kind.file, "'..' component"),
+        ("/tmp/skein-evil-absolute", TarEntry.Kind.file, "absolute path"),
+        ("up", TarEntry.Kind.symlink(target: "../../outside"), "outside the destination"),
+        ("abs", TarEntry.Kind.symlink(target: "/etc/passwd"), "absolute path"),
+    ])
+    func escapingEntriesAreRejected(path: String, kind: TarEntry.Kind, reason: String) throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let store = try storeWith([
+            TarEntry(path: "fine.txt", kind: .file, contents: Array("ok".utf8)),
+            TarEntry(path: path, kind: kind, contents: Array("pwned".utf8)),
+        ], in: scratch)
+        try scratch.mkdir("a/b")
+        let dest = scratch.path + "/a/b/dest"
+        let error = #expect(throws: ArtifactError.self) {
+            try ArtifactFetcher.fetch(.store(key: "crafted.tgz"), from: store, to: dest, unpack: true)
+        }
+        #expect(error?.message.contains("'\(path)'") == true, "message: \(error?.message ?? "")")
+        #expect(error?.message.contains(reason) == true, "message: \(error?.message ?? "")")
+        // Nothing was written: no destination, no staging directory, no escaped file.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/a/b") == [])
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/a/evil"))
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/skein-evil-absolute"))
+    }
+
+    @Test func writingThroughASymlinkIsRejected() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        // "here -> ." is harmless alone, "loop -> here/.." leaves the tree, and "here/x" would go through a link.
+        let store = try storeWith([
+            TarEntry(path: "here", kind: .symlink(target: ".")),
+            TarEntry(path: "here/x.txt", kind: .file, contents: Array("x".utf8)),
+        ], in: scratch)
+        let error = #expect(throws: ArtifactError.self) {
+            try ArtifactFetcher.fetch(.store(key: "crafted.tgz"), from: store, to: scratch.path + "/dest", unpack: true)
+        }
+        #expect(error?.message.contains("'here/x.txt' would be written through the symlink") == true, "message: \(error?.message ?? "")")
+
+        let chained = try storeWith([
+            TarEntry(path: "here", kind: .symlink(target: ".")),
+            TarEntry(path: "loop", kind: .symlink(target: "here/..")),
+        ], in: scratch)
+        let chainError = #expect(throws: ArtifactError.self) {
+            try ArtifactFetcher.fetch(.store(key: "crafted.tgz"), from: chained, to: scratch.path + "/dest", unpack: true)
+        }
+        #expect(chainError?.message.contains("'loop'") == true, "message: \(chainError?.message ?? "")")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/dest"))
+    }
+
+    @Test func longNamesUsePaxAndReadBack() throws {
+        let long = "top/" + String(repeating: "n", count: 150) + "/file.txt"
+        var writer = TarWriter()
+        writer.append(TarEntry(path: long, kind: .file, mode: 0o600, modificationTime: 1_700_000_000, contents: Array("v".utf8)))
+        writer.append(TarEntry(path: "top/l", kind: .symlink(target: String(repeating: "t", count: 120))))
+        let tar = writer.finished()
+        #expect(TarReader.isTar(tar))
+        let entries = try TarReader.entries(tar)
+        #expect(entries == [
+            TarEntry(path: long, kind: .file, mode: 0o600, modificationTime: 1_700_000_000, contents: Array("v".utf8)),
+            TarEntry(path: "top/l", kind: .symlink(target: String(repeating: "t", count: 120))),
+        ])
+        #expect(!TarReader.isTar(Array("just text".utf8)))
+        #expect(!TarReader.isTar([UInt8](repeating: 0, count: 1024)))
+    }
+}
