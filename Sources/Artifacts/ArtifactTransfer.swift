@@ -72,7 +72,7 @@ public enum ArtifactFetcher {
         try FileSystem.createDirectories(staging)
         defer { try? FileSystem.remove(staging) }
         do {
-            try TarArchive.extract(tar, into: staging)
+            try TarArchive.extract(tar, into: staging, confineToSingleTopLevelDirectory: true)
         } catch {
             throw ArtifactError("cannot unpack artifact into '\(destination)': \(error.message)")
         }
@@ -82,7 +82,9 @@ public enum ArtifactFetcher {
         } catch {
             throw ArtifactError("cannot list '\(staging)': \(error.localizedDescription)")
         }
-        if top.count == 1 {
+        // A lone symlink is not moved into place by itself: its relative target would then
+        // resolve next to the destination instead of inside it.
+        if top.count == 1, FileSystem.kind(staging + "/" + top[0]) != .symlink {
             try FileSystem.replace(destination, with: staging + "/" + top[0])
         } else {
             try FileSystem.replace(destination, with: staging)

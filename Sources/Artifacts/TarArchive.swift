@@ -50,7 +50,30 @@ public enum TarArchive {
     /// Entries with absolute paths or ".." components, symlinks pointing outside `root`, and
     /// entries that would be written through a symlink are rejected with an error naming them.
     public static func extract(_ bytes: [UInt8], into root: String) throws(ArtifactError) {
+        try extract(bytes, into: root, confineToSingleTopLevelDirectory: false)
+    }
+
+    /// The top-level names of an archive, and whether the single one (if so) is a directory.
+    static func topLevel(of entries: [TarEntry]) throws(ArtifactError) -> (names: Set<String>, singleDirectory: Bool) {
+        var names: Set<String> = []
+        var directories: Set<String> = []
+        for entry in entries {
+            let components = try safeComponents(entry.path, entry: entry.path)
+            guard let first = components.first else { continue }
+            names.insert(first)
+            if components.count > 1 || entry.kind == .directory { directories.insert(first) }
+        }
+        return (names, names.count == 1 && directories == names)
+    }
+
+    /// With `confineToSingleTopLevelDirectory`, an archive whose only top-level entry is a directory
+    /// (which Argo's rule moves to the destination by itself) may not hold symlinks that leave it.
+    static func extract(_ bytes: [UInt8], into root: String, confineToSingleTopLevelDirectory: Bool) throws(ArtifactError) {
         let entries = try TarReader.entries(bytes)
+        let top = try topLevel(of: entries)
+        let confined = confineToSingleTopLevelDirectory && top.singleDirectory
+        let linkRoot = confined ? root + "/" + top.names.first! : root
+        let minimumDepth = confined ? 1 : 0
         var directoryModes: [(String, UInt32)] = []
         var linksToCheck: [(String, String)] = []
         for entry in entries {
@@ -71,7 +94,7 @@ public enum TarArchive {
                 if FileSystem.kind(target) != nil { try FileSystem.remove(target) }
                 try FileSystem.writeFile(target, entry.contents, mode: mode_t(entry.mode))
             case .symlink(let linkTarget):
-                try checkSymlink(linkTarget, at: components, entry: entry.path)
+                try checkSymlink(linkTarget, at: components, minimumDepth: minimumDepth, entry: entry.path)
                 try FileSystem.remove(target)
                 guard symlink(linkTarget, target) == 0 else {
                     throw ArtifactError("cannot create symlink '\(target)' for entry '\(entry.path)': \(FileSystem.errnoText())")
@@ -94,7 +117,7 @@ public enum TarArchive {
         for (path, mode) in directoryModes.reversed() { chmod(path, mode_t(mode)) }
         // A link may look fine by itself yet leave the tree through other links ("a -> ." then
         // "b -> a/.."): resolve each one that now resolves and make sure it stays inside.
-        if !linksToCheck.isEmpty, let realRoot = FileSystem.realPath(root) {
+        if !linksToCheck.isEmpty, let realRoot = FileSystem.realPath(linkRoot) {
             for (path, entry) in linksToCheck {
                 guard let resolved = FileSystem.realPath(path) else { continue }
                 if resolved != realRoot && !resolved.hasPrefix(realRoot + "/") {
@@ -137,7 +160,8 @@ public enum TarArchive {
         return root + "/" + components.joined(separator: "/")
     }
 
-    private static func checkSymlink(_ target: String, at components: [String], entry: String) throws(ArtifactError) {
+    private static func checkSymlink(_ target: String, at components: [String], minimumDepth: Int,
+                                     entry: String) throws(ArtifactError) {
         if target.isEmpty {
             throw ArtifactError("tar entry '\(entry)' is a symlink with an empty target")
         }
@@ -147,7 +171,7 @@ public enum TarArchive {
         var stack = Array(components.dropLast())
         for part in target.split(separator: "/") where part != "." {
             if part == ".." {
-                if stack.isEmpty {
+                if stack.count <= minimumDepth {
                     throw ArtifactError("tar entry '\(entry)' is a symlink to '\(target)', outside the destination; refusing to unpack it")
                 }
                 stack.removeLast()

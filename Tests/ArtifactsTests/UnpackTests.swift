@@ -101,6 +101,42 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: scratch.path + "/dest"))
     }
 
+    @Test func linksMayNotLeaveASingleTopLevelDirectory() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        // Inside the staging area "out/l -> ../secret" stays in; once "out" becomes the
+        // destination it would point next to it, so it is refused.
+        let store = try storeWith([
+            TarEntry(path: "out", kind: .directory, mode: 0o755),
+            TarEntry(path: "out/l", kind: .symlink(target: "../secret")),
+        ], in: scratch)
+        try scratch.write("in/secret", "do not expose")
+        let error = #expect(throws: ArtifactError.self) {
+            try ArtifactFetcher.fetch(.store(key: "crafted.tgz"), from: store, to: scratch.path + "/in/dest", unpack: true)
+        }
+        #expect(error?.message.contains("'out/l'") == true, "message: \(error?.message ?? "")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/in") == ["secret"])
+
+        // The same link is fine beside a second top-level entry: the destination then holds both.
+        let two = try storeWith([
+            TarEntry(path: "out", kind: .directory, mode: 0o755),
+            TarEntry(path: "out/l", kind: .symlink(target: "../secret")),
+            TarEntry(path: "secret", kind: .file, contents: Array("inside".utf8)),
+        ], in: scratch)
+        try ArtifactFetcher.fetch(.store(key: "crafted.tgz"), from: two, to: scratch.path + "/in/dest", unpack: true)
+        #expect(read(scratch.path + "/in/dest/out/l") == "inside")
+    }
+
+    @Test func aLoneSymlinkIsKeptInsideADestinationDirectory() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let store = try storeWith([TarEntry(path: "l", kind: .symlink(target: "sibling"))], in: scratch)
+        let dest = scratch.path + "/in/dest"
+        try ArtifactFetcher.fetch(.store(key: "crafted.tgz"), from: store, to: dest, unpack: true)
+        #expect(isDirectory(dest))
+        #expect(isSymlink(dest + "/l"))
+    }
+
     @Test func longNamesUsePaxAndReadBack() throws {
         let long = "top/" + String(repeating: "n", count: 150) + "/file.txt"
         var writer = TarWriter()
