@@ -1,9 +1,16 @@
 import CCurl
 import Glibc
 
+/// libcurl's process-wide setup, done once before the first transfer (Swift runs a global's
+/// initializer exactly once, even with several threads asking).
+private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
+
 /// Downloads with libcurl, following redirects.
 enum HTTPDownload {
     static func download(url: String, headers: [(name: String, value: String)], to file: String) throws(ArtifactError) {
+        guard curlGlobalInit == CURLE_OK else {
+            throw ArtifactError("cannot download '\(url)': libcurl failed to initialise (\(curlGlobalInit.rawValue))")
+        }
         guard let handle = curl_easy_init() else {
             throw ArtifactError("cannot download '\(url)': libcurl could not start a transfer")
         }

@@ -74,7 +74,7 @@ public enum TarArchive {
         let confined = confineToSingleTopLevelDirectory && top.singleDirectory
         let linkRoot = confined ? root + "/" + top.names.first! : root
         let minimumDepth = confined ? 1 : 0
-        var directoryModes: [(String, UInt32)] = []
+        var directoryModes: [(String, UInt32, Int)] = []
         var linksToCheck: [(String, String)] = []
         for entry in entries {
             let components = try safeComponents(entry.path, entry: entry.path)
@@ -89,10 +89,11 @@ public enum TarArchive {
                         throw ArtifactError("cannot create directory '\(target)' for entry '\(entry.path)': \(FileSystem.errnoText())")
                     }
                 }
-                directoryModes.append((target, entry.mode))
+                directoryModes.append((target, entry.mode, entry.modificationTime))
             case .file:
                 if FileSystem.kind(target) != nil { try FileSystem.remove(target) }
                 try FileSystem.writeFile(target, entry.contents, mode: mode_t(entry.mode))
+                setModificationTime(target, entry.modificationTime)
             case .symlink(let linkTarget):
                 try checkSymlink(linkTarget, at: components, minimumDepth: minimumDepth, entry: entry.path)
                 try FileSystem.remove(target)
@@ -114,7 +115,10 @@ public enum TarArchive {
             }
         }
         // Modes last, deepest first, so a read-only directory does not stop its own contents.
-        for (path, mode) in directoryModes.reversed() { chmod(path, mode_t(mode)) }
+        for (path, mode, mtime) in directoryModes.reversed() {
+            chmod(path, mode_t(mode))
+            setModificationTime(path, mtime)
+        }
         // A link may look fine by itself yet leave the tree through other links ("a -> ." then
         // "b -> a/.."): resolve each one that now resolves and make sure it stays inside.
         if !linksToCheck.isEmpty, let realRoot = FileSystem.realPath(linkRoot) {
@@ -124,6 +128,15 @@ public enum TarArchive {
                     throw ArtifactError("tar entry '\(entry)' is a symlink that leads outside the unpack directory (to '\(resolved)'); refusing to unpack it")
                 }
             }
+        }
+    }
+
+    private static func setModificationTime(_ path: String, _ seconds: Int) {
+        guard seconds > 0 else { return }
+        let time = timespec(tv_sec: seconds, tv_nsec: 0)
+        var times = (time, time)
+        _ = withUnsafePointer(to: &times) { pair in
+            pair.withMemoryRebound(to: timespec.self, capacity: 2) { utimensat(AT_FDCWD, path, $0, AT_SYMLINK_NOFOLLOW) }
         }
     }
 

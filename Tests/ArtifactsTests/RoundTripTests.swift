@@ -19,6 +19,8 @@ func makeTree(_ scratch: Scratch, _ name: String) throws -> String {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
         try scratch.write("src/report.csv", "a,b\n1,2\n", mode: 0o640)
+        let stamp = Date(timeIntervalSince1970: 1_600_000_000)
+        try FileManager.default.setAttributes([.modificationDate: stamp], ofItemAtPath: scratch.path + "/src/report.csv")
         let store = LocalDirectoryStore(root: scratch.path + "/store")
 
         try ArtifactUploader.upload(path: scratch.path + "/src/report.csv", format: .tarGzip(level: nil),
@@ -30,6 +32,8 @@ func makeTree(_ scratch: Scratch, _ name: String) throws -> String {
         try ArtifactFetcher.fetch(.store(key: "wf-abc/wf-abc-123/report.tgz"), from: store, to: dest, unpack: true)
         #expect(read(dest) == "a,b\n1,2\n")
         #expect(permissions(dest) == 0o640)
+        let attributes = try FileManager.default.attributesOfItem(atPath: dest)
+        #expect(attributes[.modificationDate] as? Date == stamp)
         // Nothing but the result is left next to the destination.
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/inputs/data") == ["report.csv"])
     }
