@@ -45,6 +45,8 @@ import Testing
             try scratch.write("out/sub/b.sh", "b", mode: 0o755)
             try scratch.mkdir("out/empty")
             try scratch.symlink("out/sub/link", to: "../a.txt")
+            // 124 bytes: GNU tar splits it over ustar's prefix and name fields.
+            try scratch.write("out/\(longSegment)/\(String(repeating: "m", count: 30))/deep.txt", "deep")
             source = scratch.path + "/out"
         } else {
             source = try makeTree(scratch, "out")
@@ -59,6 +61,24 @@ import Testing
         try ArtifactFetcher.fetch(.store(key: "sys.tgz"), from: store, to: dest, unpack: true)
         #expect(snapshot(dest) == snapshot(source))
         #expect(!snapshot(dest).isEmpty)
+    }
+
+    @Test func hardLinksFromSystemTarAreUnpacked() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        try scratch.write("out/original.txt", "shared")
+        try FileManager.default.linkItem(atPath: scratch.path + "/out/original.txt", toPath: scratch.path + "/out/hard.txt")
+        let made = try run("/usr/bin/tar", ["-czf", scratch.path + "/sys.tgz", "-C", scratch.path, "out"])
+        #expect(made.status == 0)
+        let listing = try run("/usr/bin/tar", ["-tvzf", scratch.path + "/sys.tgz"])
+        #expect(listing.output.contains(" link to "))   // the archive really holds a hard link entry
+
+        let store = LocalDirectoryStore(root: scratch.path + "/store")
+        try store.put(file: scratch.path + "/sys.tgz", key: "sys.tgz")
+        let dest = scratch.path + "/in/out"
+        try ArtifactFetcher.fetch(.store(key: "sys.tgz"), from: store, to: dest, unpack: true)
+        #expect(read(dest + "/original.txt") == "shared")
+        #expect(read(dest + "/hard.txt") == "shared")
     }
 
     @Test func plainUncompressedTarIsUnpackedToo() throws {
