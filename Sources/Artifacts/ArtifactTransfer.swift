@@ -113,11 +113,13 @@ public enum ArtifactUploader {
             }
             try store.put(file: path, key: key)
         case .tarGzip(let level):
-            let archive = try Gzip.compress(try TarArchive.create(from: path), level: level)
             let random = String(UInt64.random(in: 0...UInt64.max), radix: 36)
             let temp = FileSystem.stripTrailingSlashes(NSTemporaryDirectory()) + "/skein-artifact-\(random).tgz"
             defer { try? FileSystem.remove(temp) }
-            try FileSystem.writeFile(temp, archive, mode: 0o600)
+            // Packed straight into a gzip file: memory use does not grow with the artifact.
+            let output = try GzipFileOutput(path: temp, level: level)
+            try TarArchive.write(from: path, to: output)
+            try output.finish()
             try store.put(file: temp, key: key)
         }
     }

@@ -107,10 +107,16 @@ enum FileSystem {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else { throw ArtifactError("cannot create '\(path)': \(errnoText())") }
         defer { close(fd) }
+        try writeAll(fd, bytes, count: bytes.count, path: path)
+        fchmod(fd, mode)
+    }
+
+    /// Writes the first `count` bytes of `bytes` to `fd`, retrying short writes.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], count: Int, path: String) throws(ArtifactError) {
         var written = 0
-        while written < bytes.count {
+        while written < count {
             let n = bytes.withUnsafeBytes { buf in
-                Glibc.write(fd, buf.baseAddress! + written, buf.count - written)
+                Glibc.write(fd, buf.baseAddress! + written, count - written)
             }
             if n < 0 {
                 if errno == EINTR { continue }
@@ -118,7 +124,6 @@ enum FileSystem {
             }
             written += n
         }
-        fchmod(fd, mode)
     }
 
     /// Copies the file at `from` to `to` through a temporary sibling and a rename.

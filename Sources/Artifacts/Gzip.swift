@@ -1,4 +1,5 @@
 import CZlib
+import Glibc
 
 /// gzip (RFC 1952) compression over zlib, the compression of Argo's default `tgz` archive.
 public enum Gzip {
@@ -83,5 +84,90 @@ public enum Gzip {
         }
         if let failure { throw ArtifactError("gzip: \(failure)") }
         return output
+    }
+}
+
+/// Something a tar stream is written to as it is made.
+protocol ByteOutput: AnyObject {
+    func write(_ bytes: UnsafeRawBufferPointer) throws(ArtifactError)
+}
+
+extension ByteOutput {
+    func write(_ bytes: [UInt8]) throws(ArtifactError) {
+        let result: ArtifactError? = bytes.withUnsafeBytes { buffer in
+            do throws(ArtifactError) { try write(buffer); return nil } catch { return error }
+        }
+        if let result { throw result }
+    }
+}
+
+/// Collects the bytes in memory.
+final class ArrayOutput: ByteOutput {
+    var bytes: [UInt8] = []
+    func write(_ bytes: UnsafeRawBufferPointer) throws(ArtifactError) { self.bytes.append(contentsOf: bytes) }
+}
+
+/// gzip-compresses everything written to it into a file, a chunk at a time, so an archive of
+/// any size needs only a fixed amount of memory.
+final class GzipFileOutput: ByteOutput {
+    private var stream = z_stream()
+    private let fd: Int32
+    private let path: String
+    private var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    private var ended = false
+
+    init(path: String, level: Int?) throws(ArtifactError) {
+        let level = level ?? 6
+        guard (0...9).contains(level) else {
+            throw ArtifactError("gzip compression level \(level) is out of range: use 0 (store) to 9 (smallest)")
+        }
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ArtifactError("cannot create '\(path)': \(FileSystem.errnoText())") }
+        let rc = deflateInit2_(&stream, Int32(level), Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+                               ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        guard rc == Z_OK else {
+            close(fd)
+            throw ArtifactError("gzip: deflateInit2 failed (\(rc))")
+        }
+    }
+
+    deinit {
+        if !ended { deflateEnd(&stream) }
+        close(fd)
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws(ArtifactError) {
+        guard !bytes.isEmpty else { return }
+        try pump(bytes, flush: Z_NO_FLUSH)
+    }
+
+    /// Ends the gzip stream and the file.
+    func finish() throws(ArtifactError) {
+        try pump(UnsafeRawBufferPointer(start: nil, count: 0), flush: Z_FINISH)
+        deflateEnd(&stream)
+        ended = true
+        guard fsync(fd) == 0 || errno == EINVAL else {
+            throw ArtifactError("cannot write '\(path)': \(FileSystem.errnoText())")
+        }
+    }
+
+    private func pump(_ input: UnsafeRawBufferPointer, flush: Int32) throws(ArtifactError) {
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.avail_in = uInt(input.count)
+        while true {
+            let (rc, produced) = chunk.withUnsafeMutableBufferPointer { out -> (Int32, Int) in
+                stream.next_out = out.baseAddress
+                stream.avail_out = uInt(out.count)
+                let rc = deflate(&stream, flush)
+                return (rc, out.count - Int(stream.avail_out))
+            }
+            guard rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR else {
+                throw ArtifactError("gzip: deflate failed (\(rc)) writing '\(path)'")
+            }
+            if produced > 0 { try FileSystem.writeAll(fd, chunk, count: produced, path: path) }
+            if flush == Z_FINISH ? rc == Z_STREAM_END : (stream.avail_in == 0 && stream.avail_out != 0) { break }
+        }
+        stream.next_in = nil
     }
 }

@@ -35,12 +35,19 @@ public struct TarWriter: Sendable {
     public init() {}
 
     public mutating func append(_ entry: TarEntry) {
+        let size = entry.kind == .file ? entry.contents.count : 0
+        appendHeader(for: entry, size: size)
+        if size > 0 { appendPadded(entry.contents) }
+    }
+
+    /// Appends only the header(s) of `entry`, announcing `size` bytes of contents that the
+    /// caller streams itself (followed by zero padding to a multiple of 512).
+    mutating func appendHeader(for entry: TarEntry, size: Int) {
         var name = entry.path
         let type: UInt8
         var link = ""
-        var size = 0
         switch entry.kind {
-        case .file: type = UInt8(ascii: "0"); size = entry.contents.count
+        case .file: type = UInt8(ascii: "0")
         case .directory: type = UInt8(ascii: "5"); if !name.hasSuffix("/") { name += "/" }
         case .symlink(let target): type = UInt8(ascii: "2"); link = target
         case .hardLink(let target): type = UInt8(ascii: "1"); link = target
@@ -56,9 +63,14 @@ public struct TarWriter: Sendable {
                          type: UInt8(ascii: "x"), link: "")
             appendPadded(data)
         }
-        appendHeader(name: name, mode: Int(entry.mode & 0o7777), size: size, mtime: entry.modificationTime,
-                     type: type, link: link)
-        if size > 0 { appendPadded(entry.contents) }
+        appendHeader(name: name, mode: Int(entry.mode & 0o7777), size: entry.kind == .file ? size : 0,
+                     mtime: entry.modificationTime, type: type, link: link)
+    }
+
+    /// Hands over the bytes written so far and starts empty again (for streaming).
+    mutating func takeBytes() -> [UInt8] {
+        defer { bytes = [] }
+        return bytes
     }
 
     /// The archive: everything appended, then the two zero blocks that end a tar stream.

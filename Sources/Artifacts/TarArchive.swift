@@ -7,30 +7,41 @@ public enum TarArchive {
     /// or the directory and everything under it (regular files, directories, symlinks, modes).
     /// A symlink given as `path` itself is followed; symlinks inside a tree are kept as links.
     public static func create(from path: String) throws(ArtifactError) -> [UInt8] {
+        let output = ArrayOutput()
+        try write(from: path, to: output)
+        return output.bytes
+    }
+
+    /// Like `create(from:)`, writing the tar to `output` as it goes (file contents in chunks).
+    static func write(from path: String, to output: some ByteOutput) throws(ArtifactError) {
         let name = FileSystem.baseName(of: path)
         guard !name.isEmpty, name != "/", name != ".", name != ".." else {
             throw ArtifactError("cannot archive '\(path)': give the path by a name (e.g. /work/out, not / or .)")
         }
-        var writer = TarWriter()
-        try add(path: path, as: name, follow: true, to: &writer)
-        return writer.finished()
+        try add(path: path, as: name, follow: true, to: output)
+        try output.write([UInt8](repeating: 0, count: 1024))
     }
 
-    private static func add(path: String, as name: String, follow: Bool, to writer: inout TarWriter) throws(ArtifactError) {
+    private static func add(path: String, as name: String, follow: Bool, to output: some ByteOutput) throws(ArtifactError) {
         guard let st = FileSystem.status(path, follow: follow) else {
             throw ArtifactError("cannot archive '\(path)': \(FileSystem.errnoText())")
         }
         let mode = UInt32(st.st_mode & 0o7777)
         let mtime = Int(st.st_mtim.tv_sec)
+        var header = TarWriter()
         switch st.st_mode & S_IFMT {
         case S_IFREG:
-            writer.append(TarEntry(path: name, kind: .file, mode: mode, modificationTime: mtime,
-                                   contents: try FileSystem.readFile(path)))
+            let size = Int(st.st_size)
+            header.appendHeader(for: TarEntry(path: name, kind: .file, mode: mode, modificationTime: mtime), size: size)
+            try output.write(header.takeBytes())
+            try streamContents(of: path, size: size, to: output)
         case S_IFLNK:
-            writer.append(TarEntry(path: name, kind: .symlink(target: try FileSystem.readLink(path)),
+            header.append(TarEntry(path: name, kind: .symlink(target: try FileSystem.readLink(path)),
                                    mode: mode, modificationTime: mtime))
+            try output.write(header.takeBytes())
         case S_IFDIR:
-            writer.append(TarEntry(path: name, kind: .directory, mode: mode, modificationTime: mtime))
+            header.append(TarEntry(path: name, kind: .directory, mode: mode, modificationTime: mtime))
+            try output.write(header.takeBytes())
             let children: [String]
             do {
                 children = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
@@ -38,11 +49,38 @@ public enum TarArchive {
                 throw ArtifactError("cannot list directory '\(path)': \(error.localizedDescription)")
             }
             for child in children {
-                try add(path: path + "/" + child, as: name + "/" + child, follow: false, to: &writer)
+                try add(path: path + "/" + child, as: name + "/" + child, follow: false, to: output)
             }
         default:
             break   // sockets, FIFOs and devices are not artifact content
         }
+    }
+
+    /// Exactly `size` bytes of the file, then zero padding to a 512-byte boundary. A file that
+    /// shrank meanwhile is padded with zeros, one that grew is cut, as tar does.
+    private static func streamContents(of path: String, size: Int, to output: some ByteOutput) throws(ArtifactError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ArtifactError("cannot read '\(path)': \(FileSystem.errnoText())") }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var remaining = size
+        while remaining > 0 {
+            let want = min(remaining, buffer.count)
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, want) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ArtifactError("cannot read '\(path)': \(FileSystem.errnoText())")
+            }
+            if n == 0 { break }
+            let result: ArtifactError? = buffer.withUnsafeBytes { raw in
+                do throws(ArtifactError) { try output.write(UnsafeRawBufferPointer(rebasing: raw[0..<n])); return nil }
+                catch { return error }
+            }
+            if let result { throw result }
+            remaining -= n
+        }
+        let padding = remaining + (512 - size % 512) % 512
+        if padding > 0 { try output.write([UInt8](repeating: 0, count: padding)) }
     }
 
     /// Unpacks `bytes` (a tar) into the existing directory `root`.

@@ -61,6 +61,29 @@ func makeTree(_ scratch: Scratch, _ name: String) throws -> String {
         #expect(read(scratch.path + "/fetched/renamed/" + longPath.dropFirst(4)) == "deep\n")
     }
 
+    @Test func largeFileStreamsThroughInChunks() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        // 3 MiB + 123 bytes of varied data: several read chunks, several deflate chunks, odd padding.
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: 3 * 1024 * 1024 + 123)
+        for i in stride(from: 0, to: bytes.count, by: 8) {
+            let word = generator.next() as UInt64
+            for j in 0..<min(8, bytes.count - i) { bytes[i + j] = UInt8(truncatingIfNeeded: word >> (j * 8)) & 0x3f }
+        }
+        try scratch.mkdir("big")
+        try Data(bytes).write(to: URL(fileURLWithPath: scratch.path + "/big/blob.bin"))
+        let store = LocalDirectoryStore(root: scratch.path + "/store")
+        try ArtifactUploader.upload(path: scratch.path + "/big", format: .tarGzip(level: 1), key: "big.tgz", to: store)
+
+        let dest = scratch.path + "/in/big"
+        try ArtifactFetcher.fetch(.store(key: "big.tgz"), from: store, to: dest, unpack: true)
+        #expect(FileManager.default.contents(atPath: dest + "/blob.bin") == Data(bytes))
+        let check = try run("/usr/bin/tar", ["-tzf", scratch.path + "/store/big.tgz"])
+        #expect(check.status == 0)
+        #expect(check.output == "big/\nbig/blob.bin\n")
+    }
+
     @Test func fetchReplacesWhatIsAtTheDestination() throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
