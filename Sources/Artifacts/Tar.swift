@@ -148,31 +148,53 @@ public enum TarReader {
 
     public static func entries(_ bytes: [UInt8]) throws(ArtifactError) -> [TarEntry] {
         var result: [TarEntry] = []
+        let failure: ArtifactError? = bytes.withUnsafeBytes { buffer in
+            do throws(ArtifactError) {
+                try scan(buffer) { entry, contents in
+                    var entry = entry
+                    entry.contents = Array(contents)
+                    result.append(entry)
+                }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+        return result
+    }
+
+    /// Calls `body` for each member of the tar in `buffer`, in order, with the member's contents
+    /// as a view into `buffer` (no copy: `buffer` may be a mapped file of any size). The entry
+    /// passed has empty `contents`.
+    static func scan(_ buffer: UnsafeRawBufferPointer,
+                     _ body: (TarEntry, UnsafeRawBufferPointer) throws(ArtifactError) -> Void) throws(ArtifactError) {
         var offset = 0
         var longName: String?
         var longLink: String?
         var paxPath: String?
         var paxLink: String?
         var paxSize: Int?
-        while offset + 512 <= bytes.count {
-            let header = bytes[offset..<(offset + 512)]
+        while offset + 512 <= buffer.count {
+            let header = Array(buffer[offset..<(offset + 512)])[...]
             if header.allSatisfy({ $0 == 0 }) { break }
             guard checksumMatches(header) else {
                 throw ArtifactError("tar: corrupt header at byte \(offset) (checksum mismatch); the archive is damaged or not a tar")
             }
-            let type = header[offset + 156]
+            let type = header[156]
             var size = try number(header, 124, 12, at: offset)
             if let s = paxSize, type != UInt8(ascii: "x"), type != UInt8(ascii: "g") { size = s }
             let dataStart = offset + 512
-            guard size >= 0, dataStart + size <= bytes.count else {
+            guard size >= 0, size <= buffer.count - dataStart else {
                 throw ArtifactError("tar: member at byte \(offset) runs past the end of the archive (truncated?)")
             }
-            let data = Array(bytes[dataStart..<(dataStart + size)])
+            let data = UnsafeRawBufferPointer(rebasing: buffer[dataStart..<(dataStart + size)])
+            let headerOffset = offset
             offset = dataStart + (size + 511) / 512 * 512
 
             switch type {
             case UInt8(ascii: "x"):
-                let records = try parsePax(data)
+                let records = try parsePax(Array(data))
                 if let p = records["path"] { paxPath = p }
                 if let l = records["linkpath"] { paxLink = l }
                 if let s = records["size"] { paxSize = Int(s) }
@@ -180,10 +202,10 @@ public enum TarReader {
             case UInt8(ascii: "g"):
                 continue
             case UInt8(ascii: "L"):
-                longName = cString(data[...])
+                longName = cString(Array(data)[...])
                 continue
             case UInt8(ascii: "K"):
-                longLink = cString(data[...])
+                longLink = cString(Array(data)[...])
                 continue
             default:
                 break
@@ -199,8 +221,8 @@ public enum TarReader {
             let link = paxLink ?? longLink ?? cString(field(header, 157, 100))
             paxPath = nil; paxLink = nil; paxSize = nil; longName = nil; longLink = nil
 
-            let mode = UInt32(try number(header, 100, 8, at: dataStart - 512) & 0o7777)
-            let mtime = try number(header, 136, 12, at: dataStart - 512)
+            let mode = UInt32(try number(header, 100, 8, at: headerOffset) & 0o7777)
+            let mtime = try number(header, 136, 12, at: headerOffset)
             let kind: TarEntry.Kind
             switch type {
             case UInt8(ascii: "0"), 0, UInt8(ascii: "7"):
@@ -212,10 +234,9 @@ public enum TarReader {
                 continue   // devices, FIFOs and vendor extensions have no place in an artifact
             }
             while name.count > 1, name.hasSuffix("/") { name.removeLast() }
-            result.append(TarEntry(path: name, kind: kind, mode: mode, modificationTime: mtime,
-                                   contents: kind == .file ? data : []))
+            try body(TarEntry(path: name, kind: kind, mode: mode, modificationTime: mtime),
+                     kind == .file ? data : UnsafeRawBufferPointer(start: nil, count: 0))
         }
-        return result
     }
 
     private static func field(_ header: ArraySlice<UInt8>, _ offset: Int, _ width: Int) -> ArraySlice<UInt8> {
