@@ -51,20 +51,21 @@ public enum ArtifactFetcher {
 
     /// Unpacks `file` to `destination` when it holds a tar (gzip'd or not); false when it is no archive.
     private static func unpackIfArchive(_ file: String, to destination: String) throws(ArtifactError) -> Bool {
-        let raw = try FileSystem.readFile(file)
-        let tar: [UInt8]
-        if Gzip.isGzip(raw) {
-            let inflated: [UInt8]
+        let head = try FileSystem.readPrefix(file, count: 512)
+        var tarPath = file
+        var inflated: String?
+        defer { if let inflated { try? FileSystem.remove(inflated) } }
+        if Gzip.isGzip(head) {
+            let path = FileSystem.temporarySibling(of: destination, tag: "inflate")
+            inflated = path
             do {
-                inflated = try Gzip.decompress(raw)
+                try Gzip.decompressFile(from: file, to: path)
             } catch {
                 throw ArtifactError("artifact for '\(destination)' looks gzip-compressed but cannot be decompressed: \(error.message)")
             }
-            guard TarReader.isTar(inflated) else { return false }
-            tar = inflated
-        } else if TarReader.isTar(raw) {
-            tar = raw
-        } else {
+            guard TarReader.isTar(try FileSystem.readPrefix(path, count: 512)) else { return false }
+            tarPath = path
+        } else if !TarReader.isTar(head) {
             return false
         }
 
@@ -72,7 +73,9 @@ public enum ArtifactFetcher {
         try FileSystem.createDirectories(staging)
         defer { try? FileSystem.remove(staging) }
         do {
-            try TarArchive.extract(tar, into: staging, confineToSingleTopLevelDirectory: true)
+            try FileSystem.withMappedFile(tarPath) { buffer throws(ArtifactError) in
+                try TarArchive.extract(buffer, into: staging, confineToSingleTopLevelDirectory: true)
+            }
         } catch {
             throw ArtifactError("cannot unpack artifact into '\(destination)': \(error.message)")
         }

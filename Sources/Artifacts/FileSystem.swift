@@ -104,20 +104,39 @@ enum FileSystem {
 
     /// Writes `bytes` to a new file at `path` with `mode`, never following a symlink at `path`.
     static func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(ArtifactError) {
+        let failure: ArtifactError? = bytes.withUnsafeBytes { buffer in
+            do throws(ArtifactError) { try writeFile(path, buffer, mode: mode); return nil } catch { return error }
+        }
+        if let failure { throw failure }
+    }
+
+    static func writeFile(_ path: String, _ bytes: UnsafeRawBufferPointer, mode: mode_t = 0o644) throws(ArtifactError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else { throw ArtifactError("cannot create '\(path)': \(errnoText())") }
         defer { close(fd) }
-        try writeAll(fd, bytes, count: bytes.count, path: path)
+        try writeAll(fd, bytes, path: path)
         fchmod(fd, mode)
     }
 
     /// Writes the first `count` bytes of `bytes` to `fd`, retrying short writes.
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], count: Int, path: String) throws(ArtifactError) {
+        let failure: ArtifactError? = bytes.withUnsafeBytes { buffer in
+            do throws(ArtifactError) {
+                try writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<count]), path: path)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes all of `bytes` to `fd`, retrying short and interrupted writes.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(ArtifactError) {
+        let count = bytes.count
         var written = 0
         while written < count {
-            let n = bytes.withUnsafeBytes { buf in
-                Glibc.write(fd, buf.baseAddress! + written, count - written)
-            }
+            let n = Glibc.write(fd, bytes.baseAddress! + written, count - written)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw ArtifactError("cannot write '\(path)': \(errnoText())")
@@ -154,5 +173,45 @@ enum FileSystem {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
+    }
+
+    /// Up to `count` bytes from the start of the file.
+    static func readPrefix(_ path: String, count: Int) throws(ArtifactError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ArtifactError("cannot read '\(path)': \(errnoText())") }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, count - filled) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ArtifactError("cannot read '\(path)': \(errnoText())")
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        return Array(buffer[0..<filled])
+    }
+
+    /// Calls `body` with the whole file mapped read-only into memory (pages are read on demand,
+    /// so a large file costs address space, not memory).
+    static func withMappedFile(_ path: String,
+                               _ body: (UnsafeRawBufferPointer) throws(ArtifactError) -> Void) throws(ArtifactError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ArtifactError("cannot read '\(path)': \(errnoText())") }
+        defer { close(fd) }
+        guard let st = status(path, follow: true) else { throw ArtifactError("cannot read '\(path)': \(errnoText())") }
+        let size = Int(st.st_size)
+        if size == 0 {
+            try body(UnsafeRawBufferPointer(start: nil, count: 0))
+            return
+        }
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0),
+              address != UnsafeMutableRawPointer(bitPattern: -1) else {
+            throw ArtifactError("cannot map '\(path)' into memory: \(errnoText())")
+        }
+        defer { munmap(address, size) }
+        try body(UnsafeRawBufferPointer(start: address, count: size))
     }
 }

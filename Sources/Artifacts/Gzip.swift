@@ -171,3 +171,72 @@ final class GzipFileOutput: ByteOutput {
         stream.next_in = nil
     }
 }
+
+extension Gzip {
+    /// Decompresses the gzip file `source` into the new file `target`, a chunk at a time.
+    /// Concatenated members are joined; data after the last member that is not gzip is ignored.
+    static func decompressFile(from source: String, to target: String) throws(ArtifactError) {
+        let inFD = open(source, O_RDONLY | O_CLOEXEC)
+        guard inFD >= 0 else { throw ArtifactError("cannot read '\(source)': \(FileSystem.errnoText())") }
+        defer { close(inFD) }
+        let outFD = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard outFD >= 0 else { throw ArtifactError("cannot create '\(target)': \(FileSystem.errnoText())") }
+        defer { close(outFD) }
+
+        var stream = z_stream()
+        let initRC = inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        guard initRC == Z_OK else { throw ArtifactError("gzip: inflateInit2 failed (\(initRC))") }
+        defer { inflateEnd(&stream) }
+
+        var input = [UInt8](repeating: 0, count: 1 << 20)
+        var output = [UInt8](repeating: 0, count: 1 << 18)
+        var inputCount = 0
+        var inputOffset = 0
+        var atEOF = false
+        var memberEnded = false
+        while true {
+            if inputOffset == inputCount && !atEOF {
+                let n = input.withUnsafeMutableBytes { read(inFD, $0.baseAddress!, $0.count) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw ArtifactError("cannot read '\(source)': \(FileSystem.errnoText())")
+                }
+                atEOF = n == 0
+                inputCount = n
+                inputOffset = 0
+            }
+            if memberEnded {
+                guard inputOffset < inputCount, input[inputOffset] == 0x1f else { return }
+                inflateReset(&stream)
+                memberEnded = false
+            }
+            if inputOffset == inputCount && atEOF {
+                throw ArtifactError("gzip: the data ends before the end of the gzip stream (truncated download or file?)")
+            }
+            let (rc, consumed, produced) = input.withUnsafeMutableBufferPointer { inBuf in
+                output.withUnsafeMutableBufferPointer { outBuf -> (Int32, Int, Int) in
+                    let available = inputCount - inputOffset
+                    stream.next_in = inBuf.baseAddress! + inputOffset
+                    stream.avail_in = uInt(available)
+                    stream.next_out = outBuf.baseAddress
+                    stream.avail_out = uInt(outBuf.count)
+                    let rc = inflate(&stream, Z_NO_FLUSH)
+                    return (rc, available - Int(stream.avail_in), outBuf.count - Int(stream.avail_out))
+                }
+            }
+            inputOffset += consumed
+            if produced > 0 { try FileSystem.writeAll(outFD, output, count: produced, path: target) }
+            switch rc {
+            case Z_OK:
+                continue
+            case Z_STREAM_END:
+                memberEnded = true
+            case Z_BUF_ERROR where inputOffset == inputCount:
+                continue   // needs more input: read on (or report truncation at the end)
+            default:
+                let detail = stream.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
+                throw ArtifactError("gzip: the data is not valid gzip: \(detail)")
+            }
+        }
+    }
+}

@@ -88,16 +88,24 @@ public enum TarArchive {
     /// Entries with absolute paths or ".." components, symlinks pointing outside `root`, and
     /// entries that would be written through a symlink are rejected with an error naming them.
     public static func extract(_ bytes: [UInt8], into root: String) throws(ArtifactError) {
-        try extract(bytes, into: root, confineToSingleTopLevelDirectory: false)
+        let failure: ArtifactError? = bytes.withUnsafeBytes { buffer in
+            do throws(ArtifactError) {
+                try extract(buffer, into: root, confineToSingleTopLevelDirectory: false)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
     }
 
     /// The top-level names of an archive, and whether the single one (if so) is a directory.
-    static func topLevel(of entries: [TarEntry]) throws(ArtifactError) -> (names: Set<String>, singleDirectory: Bool) {
+    static func topLevel(of buffer: UnsafeRawBufferPointer) throws(ArtifactError) -> (names: Set<String>, singleDirectory: Bool) {
         var names: Set<String> = []
         var directories: Set<String> = []
-        for entry in entries {
+        try TarReader.scan(buffer) { entry, _ throws(ArtifactError) in
             let components = try safeComponents(entry.path, entry: entry.path)
-            guard let first = components.first else { continue }
+            guard let first = components.first else { return }
             names.insert(first)
             if components.count > 1 || entry.kind == .directory { directories.insert(first) }
         }
@@ -106,17 +114,17 @@ public enum TarArchive {
 
     /// With `confineToSingleTopLevelDirectory`, an archive whose only top-level entry is a directory
     /// (which Argo's rule moves to the destination by itself) may not hold symlinks that leave it.
-    static func extract(_ bytes: [UInt8], into root: String, confineToSingleTopLevelDirectory: Bool) throws(ArtifactError) {
-        let entries = try TarReader.entries(bytes)
-        let top = try topLevel(of: entries)
+    static func extract(_ buffer: UnsafeRawBufferPointer, into root: String,
+                        confineToSingleTopLevelDirectory: Bool) throws(ArtifactError) {
+        let top = try topLevel(of: buffer)
         let confined = confineToSingleTopLevelDirectory && top.singleDirectory
         let linkRoot = confined ? root + "/" + top.names.first! : root
         let minimumDepth = confined ? 1 : 0
         var directoryModes: [(String, UInt32, Int)] = []
         var linksToCheck: [(String, String)] = []
-        for entry in entries {
+        try TarReader.scan(buffer) { entry, contents throws(ArtifactError) in
             let components = try safeComponents(entry.path, entry: entry.path)
-            if components.isEmpty { continue }   // "./": the archive's root itself
+            if components.isEmpty { return }   // "./": the archive's root itself
             let target = try prepareParents(root: root, components: components, entry: entry.path)
             let relative = components.joined(separator: "/")
             switch entry.kind {
@@ -130,7 +138,7 @@ public enum TarArchive {
                 directoryModes.append((target, entry.mode, entry.modificationTime))
             case .file:
                 if FileSystem.kind(target) != nil { try FileSystem.remove(target) }
-                try FileSystem.writeFile(target, entry.contents, mode: mode_t(entry.mode))
+                try FileSystem.writeFile(target, contents, mode: mode_t(entry.mode))
                 setModificationTime(target, entry.modificationTime)
             case .symlink(let linkTarget):
                 try checkSymlink(linkTarget, at: components, minimumDepth: minimumDepth, entry: entry.path)

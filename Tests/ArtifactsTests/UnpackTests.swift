@@ -137,6 +137,27 @@ import Testing
         #expect(isSymlink(dest + "/l"))
     }
 
+    @Test func gzipThatIsNotATarIsKeptAndBrokenGzipIsAnError() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let store = LocalDirectoryStore(root: scratch.path + "/store")
+        let packed = try Gzip.compress(Array(String(repeating: "plain text, not a tar\n", count: 100).utf8))
+        try Data(packed).write(to: URL(fileURLWithPath: scratch.path + "/notes.gz"))
+        try store.put(file: scratch.path + "/notes.gz", key: "notes.gz")
+        let dest = scratch.path + "/in/notes.gz"
+        try ArtifactFetcher.fetch(.store(key: "notes.gz"), from: store, to: dest, unpack: true)
+        #expect(FileManager.default.contents(atPath: dest) == Data(packed))
+
+        try Data(packed.prefix(packed.count - 12)).write(to: URL(fileURLWithPath: scratch.path + "/cut.gz"))
+        try store.put(file: scratch.path + "/cut.gz", key: "cut.gz")
+        let error = #expect(throws: ArtifactError.self) {
+            try ArtifactFetcher.fetch(.store(key: "cut.gz"), from: store, to: scratch.path + "/in/cut", unpack: true)
+        }
+        #expect(error?.message.contains("cannot be decompressed") == true, "message: \(error?.message ?? "")")
+        #expect(error?.message.contains("truncated") == true, "message: \(error?.message ?? "")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/in") == ["notes.gz"])
+    }
+
     @Test func longNamesUsePaxAndReadBack() throws {
         let long = "top/" + String(repeating: "n", count: 150) + "/file.txt"
         var writer = TarWriter()
