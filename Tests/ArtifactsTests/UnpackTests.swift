@@ -158,6 +158,24 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/in") == ["notes.gz"])
     }
 
+    @Test func multiMemberGzipIsUnpackedWhole() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        var writer = TarWriter()
+        writer.append(TarEntry(path: "a.txt", kind: .file, contents: Array(String(repeating: "a", count: 3000).utf8)))
+        writer.append(TarEntry(path: "b.txt", kind: .file, contents: Array("b".utf8)))
+        let tar = writer.finished()
+        // Two gzip members split in the middle of a file, as `cat part1.gz part2.gz` gives.
+        let bytes = try Gzip.compress(Array(tar[0..<1500])) + Gzip.compress(Array(tar[1500...]))
+        try Data(bytes).write(to: URL(fileURLWithPath: scratch.path + "/multi.tgz"))
+        let store = LocalDirectoryStore(root: scratch.path + "/store")
+        try store.put(file: scratch.path + "/multi.tgz", key: "multi.tgz")
+        let dest = scratch.path + "/in/multi"
+        try ArtifactFetcher.fetch(.store(key: "multi.tgz"), from: store, to: dest, unpack: true)
+        #expect(read(dest + "/a.txt") == String(repeating: "a", count: 3000))
+        #expect(read(dest + "/b.txt") == "b")
+    }
+
     @Test func longNamesUsePaxAndReadBack() throws {
         let long = "top/" + String(repeating: "n", count: 150) + "/file.txt"
         var writer = TarWriter()
