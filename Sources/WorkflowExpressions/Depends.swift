@@ -9,10 +9,17 @@ public struct TaskOutcome: Sendable {
     public var phase: TaskPhase
     public var daemoned: Bool
     public var childPhases: [TaskPhase]
-    public init(phase: TaskPhase, daemoned: Bool, childPhases: [TaskPhase]) {
+    /// The task's `continueOn`: a bare reference to it then also accepts Failed / Errored,
+    /// as Argo does for `dependencies` and bare names in `depends`.
+    public var continuesOnFailed: Bool
+    public var continuesOnError: Bool
+    public init(phase: TaskPhase, daemoned: Bool, childPhases: [TaskPhase],
+                continuesOnFailed: Bool = false, continuesOnError: Bool = false) {
         self.phase = phase
         self.daemoned = daemoned
         self.childPhases = childPhases
+        self.continuesOnFailed = continuesOnFailed
+        self.continuesOnError = continuesOnError
     }
 }
 
@@ -79,6 +86,7 @@ indirect enum DependsNode: Sendable {
             let o = state(name)
             if let result { return result.holds(for: o) }
             return o.phase == .succeeded || o.phase == .skipped || o.daemoned
+                || (o.continuesOnFailed && o.phase == .failed) || (o.continuesOnError && o.phase == .errored)
         case .not(let n): return !n.evaluate(state)
         case .and(let terms): return terms.allSatisfy { $0.evaluate(state) }
         case .or(let terms): return terms.contains { $0.evaluate(state) }

@@ -62,7 +62,10 @@ extension WorkflowExecution {
             }
             let outcome = st.deps[t].isEmpty || st.depends[t].evaluate { name in
                 guard let i = st.index[name] else { return TaskOutcome(phase: .pending, daemoned: false, childPhases: []) }
-                return self.outcome(of: st.nodeIDs[i])
+                var o = self.outcome(of: st.nodeIDs[i])
+                o.continuesOnFailed = st.tasks[i].continueOn?.failed ?? false
+                o.continuesOnError = st.tasks[i].continueOn?.error ?? false
+                return o
             }
             if !outcome {
                 let task = st.tasks[t]
@@ -123,9 +126,10 @@ extension WorkflowExecution {
     /// Whether some dependent's `depends` can run because this task failed (`A.Failed`, `!A`...).
     func failureHandled(_ t: Int, _ st: DAGState) -> Bool {
         let name = st.tasks[t].name
+        let actual = outcome(of: st.nodeIDs[t]).phase
         for d in st.dependents[t] {
             let failedOutcome = st.depends[d].evaluate { n in
-                n == name ? TaskOutcome(phase: .failed, daemoned: false, childPhases: [.failed])
+                n == name ? TaskOutcome(phase: actual, daemoned: false, childPhases: [actual])
                           : TaskOutcome(phase: .succeeded, daemoned: false, childPhases: [.succeeded])
             }
             if failedOutcome { return true }
