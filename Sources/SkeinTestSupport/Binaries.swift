@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The package's built executables, next to the test bundle in the build directory.
 public enum Binaries {
@@ -34,7 +34,8 @@ public enum Command {
     /// Runs `executable` with `arguments`, capturing both streams (through files, so a large
     /// output cannot block the child).
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                           currentDirectory: String? = nil, stdin: String? = nil) throws -> CommandResult {
+                           currentDirectory: String? = nil, stdin: String? = nil, timeout: Double = 120,
+                           whileRunning: ((Process) -> Void)? = nil) throws -> CommandResult {
         let fm = FileManager.default
         let dir = try TemporaryDirectory.make(prefix: "cmd")
         defer { try? fm.removeItem(atPath: dir) }
@@ -56,11 +57,62 @@ public enum Command {
             p.standardInput = FileHandle.nullDevice
         }
         try p.run()
+        whileRunning?(p)
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(5_000) }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            throw HarnessError("\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout))s")
+        }
         p.waitUntilExit()
         let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
         let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         return CommandResult(status: p.terminationStatus, stdout: out, stderr: err)
     }
+}
+
+/// Runs `skein` like a user would: from a scratch directory, with the shims first on PATH.
+public struct SkeinCLI {
+    public let binary: String
+    public let workDirectory: String
+    public let shims: String
+
+    public init() throws {
+        binary = try Binaries.path("skein")
+        workDirectory = try TemporaryDirectory.make(prefix: "skein-cli")
+        shims = try Shims.directory()
+    }
+
+    public var environment: [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["PATH"] = shims + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        env["SKEIN_EMISSARY"] = nil
+        return env
+    }
+
+    public func run(_ arguments: [String], timeout: Double = 120, whileRunning: ((Process) -> Void)? = nil) throws -> CommandResult {
+        try Command.run(binary, arguments, environment: environment, currentDirectory: workDirectory, timeout: timeout,
+                        whileRunning: whileRunning)
+    }
+
+    /// Writes a file into the work directory and returns its path.
+    public func write(_ name: String, _ text: String) throws -> String {
+        let p = "\(workDirectory)/\(name)"
+        try text.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+}
+
+/// The final Workflow object printed by `skein run -o json`, as JSON.
+public func finalWorkflow(_ stdout: String) -> [String: Any]? {
+    guard let start = stdout.firstIndex(of: "{"),
+          let data = String(stdout[start...]).data(using: .utf8) else { return nil }
+    return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+}
+
+public func phase(_ workflow: [String: Any]?) -> String? {
+    (workflow?["status"] as? [String: Any])?["phase"] as? String
 }
 
 public enum TemporaryDirectory {

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+import SkeinTestSupport
+
+/// Every workflow in examples/ runs with the real `skein run` and reaches the phase its
+/// "# Expected phase:" comment documents, printing what it is meant to print.
+@Suite struct ExamplesTests {
+    static let directory = Binaries.packageRoot + "/examples"
+    static let files: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+        .filter { $0.hasSuffix(".yaml") }.sorted()
+
+    /// A line each example must print (step name prefix, then its output).
+    static let expectedOutput: [String: [String]] = [
+        "hello.yaml": ["hello, world"],
+        "steps.yaml": ["finish: done after Succeeded and Succeeded"],
+        "dag-diamond.yaml": ["D: 12"],
+        "parameters.yaml": ["consume: got: hello in red! / nothing here"],
+        "artifacts.yaml": ["consume: written inline in the workflow", "consume: all artifacts arrived"],
+        "loops.yaml": [#"total: squares: ["1","4","9","16"]"#, "counting(2:part-03): part-03", "distros(1:name:alpine,version:3.20): alpine 3.20"],
+        "conditions.yaml": ["heads: it was heads", "big: measured more than the threshold", "expression: the measurement is odd"],
+        "retries.yaml": ["attempt 0", "attempt 2"],
+        "exit-handler.yaml": ["ended Failed"],
+        "timeouts.yaml": ["quick (sleep): Succeeded", "too-slow (sleep): Failed: Step exceeded its deadline"],
+        "python-script.yaml": ["show: the 10th Fibonacci number is 34"],
+        "suspend.yaml": ["after: after the pause"],
+    ]
+
+    @Test func everyExampleHasExpectations() {
+        #expect(Self.files.count >= 12)
+        for f in Self.files { #expect(Self.expectedOutput[f] != nil, "add the expected output of \(f)") }
+    }
+
+    @Test(arguments: files)
+    func exampleRunsToItsDocumentedPhase(_ file: String) throws {
+        let path = "\(Self.directory)/\(file)"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let expected = try #require(text.split(separator: "\n").first { $0.hasPrefix("# Expected phase:") }?
+            .split(separator: ":").last?.trimmingCharacters(in: .whitespaces), "\(file) documents no expected phase")
+        let cli = try SkeinCLI()
+        let r = try cli.run(["run", path, "-o", "json"])
+        let wf = finalWorkflow(r.stdout)
+        #expect(phase(wf) == expected, "\(file): \(r.stderr)")
+        #expect(r.status == (expected == "Succeeded" ? 0 : 1))
+        for line in Self.expectedOutput[file] ?? [] {
+            #expect(r.stderr.contains(line), "\(file) should print '\(line)':\n\(r.stderr)")
+        }
+        // The final object is an Argo-shaped Workflow: nodes with ids, types and phases.
+        let nodes = (wf?["status"] as? [String: Any])?["nodes"] as? [String: [String: Any]] ?? [:]
+        #expect(!nodes.isEmpty)
+        for (id, n) in nodes {
+            #expect(n["id"] as? String == id)
+            #expect(n["phase"] is String && n["type"] is String && n["name"] is String)
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+import SkeinTestSupport
+
+let helloPath = Binaries.packageRoot + "/examples/hello.yaml"
+
+func workflowYAML(_ templates: String, spec: String = "") -> String {
+    """
+    apiVersion: argoproj.io/v1alpha1
+    kind: Workflow
+    metadata:
+      generateName: cli-
+    spec:
+      entrypoint: main
+    \(spec)
+      templates:
+    \(templates.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+    """
+}
+
+@Suite struct RunCommandTests {
+    @Test func parametersFromTheCommandLineAndAFile() throws {
+        let cli = try SkeinCLI()
+        let r = try cli.run(["run", helloPath, "-p", "who=skein"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("hello, skein"))
+        let pf = try cli.write("params.yaml", "who: parameter file\n")
+        let r2 = try cli.run(["run", helloPath, "--parameter-file", pf])
+        #expect(r2.stdout.contains("hello, parameter file"))
+    }
+
+    @Test func anUnknownParameterIsInvalidInput() throws {
+        let r = try SkeinCLI().run(["run", helloPath, "-p", "nope=1"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("nope") && r.stderr.contains("who"))
+    }
+
+    @Test func missingAndMalformedFilesExitWith2AndNameTheFile() throws {
+        let cli = try SkeinCLI()
+        let r = try cli.run(["run", "does-not-exist.yaml"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("does-not-exist.yaml"))
+        let bad = try cli.write("bad.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec: [oops\n")
+        let r2 = try cli.run(["run", bad])
+        #expect(r2.status == 2)
+        #expect(r2.stderr.contains("bad.yaml:"))
+        let cycle = try cli.write("cycle.yaml", workflowYAML("""
+        - name: main
+          dag:
+            tasks:
+            - {name: a, template: t, depends: b}
+            - {name: b, template: t, depends: a}
+        - name: t
+          container: {image: alpine, command: [echo]}
+        """))
+        let r3 = try cli.run(["run", cycle])
+        #expect(r3.status == 2)
+        #expect(r3.stderr.contains("cycle"))
+    }
+
+    @Test func entrypointOverride() throws {
+        let cli = try SkeinCLI()
+        let f = try cli.write("two.yaml", workflowYAML("""
+        - name: main
+          container: {image: alpine, command: [echo, from-main]}
+        - name: other
+          container: {image: alpine, command: [echo, from-other]}
+        """))
+        let r = try cli.run(["run", f, "--entrypoint", "other"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("from-other") && !r.stdout.contains("from-main"))
+    }
+
+    @Test func yamlOutputIsTheFinalWorkflow() throws {
+        let r = try SkeinCLI().run(["run", helloPath, "-o", "yaml"])
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("apiVersion: argoproj.io/v1alpha1\n"))
+        #expect(r.stdout.contains("  phase: Succeeded\n"))
+    }
+
+    @Test func unknownImagesFailTheStepWithAFix() throws {
+        let cli = try SkeinCLI()
+        let f = try cli.write("img.yaml", workflowYAML("- name: main\n  container: {image: mycorp/tool:1.0, args: [hi]}"))
+        let r = try cli.run(["run", f])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("mycorp/tool:1.0") && r.stdout.contains("--images"))
+        let map = try cli.write("images.yaml", "images:\n  \"mycorp/tool*\":\n    entrypoint: [echo, tool-says]\n")
+        let r2 = try cli.run(["run", f, "--images", map])
+        #expect(r2.status == 0)
+        #expect(r2.stdout.contains("tool-says hi"))
+    }
+
+    @Test func builtInImagesUseTheirEntrypoints() throws {
+        let cli = try SkeinCLI()
+        let f = try cli.write("say.yaml", workflowYAML("""
+        - name: main
+          steps:
+          - - {name: v2, template: v2}
+            - {name: v1, template: v1}
+        - name: v2
+          container: {image: argoproj/argosay:v2, args: [echo, from-argosay]}
+        - name: v1
+          container: {image: docker/whalesay:latest, command: [cowsay], args: [moo]}
+        """))
+        let r = try cli.run(["run", f])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("v2: from-argosay"))
+        #expect(r.stdout.contains("v1: < moo >"))
+    }
+
+    @Test func templatesFromOtherFilesResolveTemplateRef() throws {
+        let cli = try SkeinCLI()
+        let lib = try cli.write("lib.yaml", """
+        apiVersion: argoproj.io/v1alpha1
+        kind: WorkflowTemplate
+        metadata: {name: library}
+        spec:
+          templates:
+          - name: shout
+            inputs: {parameters: [{name: text}]}
+            container: {image: alpine, command: [sh, -c, "echo {{inputs.parameters.text}} | tr a-z A-Z"]}
+        """)
+        let f = try cli.write("use.yaml", workflowYAML("""
+        - name: main
+          steps:
+          - - name: call
+              templateRef: {name: library, template: shout}
+              arguments: {parameters: [{name: text, value: quiet}]}
+        """))
+        let r = try cli.run(["run", f, lib])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("call: QUIET"))
+    }
+
+    @Test func interruptStopsStepsAndFailsTheWorkflow() throws {
+        let cli = try SkeinCLI()
+        let f = try cli.write("long.yaml", workflowYAML("- name: main\n  container: {image: alpine, command: [sleep, \"60\"]}"))
+        let start = Date()
+        let r = try cli.run(["run", f, "-o", "json"], timeout: 30) { p in
+            usleep(1_500_000)
+            kill(p.processIdentifier, SIGINT)
+        }
+        #expect(Date().timeIntervalSince(start) < 20)
+        #expect(r.status == 1)
+        let wf = finalWorkflow(r.stdout)
+        #expect(phase(wf) == "Failed")
+        #expect(((wf?["status"] as? [String: Any])?["message"] as? String)?.contains("interrupt") == true, "\(r.stderr)")
+    }
+
+    @Test func sigusr1ResumesASuspendWithoutDuration() throws {
+        let cli = try SkeinCLI()
+        let f = try cli.write("approve.yaml", workflowYAML("""
+        - name: main
+          steps:
+          - - {name: approve, template: approve}
+          - - {name: after, template: done}
+        - name: approve
+          suspend: {}
+        - name: done
+          container: {image: alpine, command: [echo, approved]}
+        """))
+        let r = try cli.run(["run", f], timeout: 30) { p in
+            usleep(1_500_000)
+            kill(p.processIdentifier, SIGUSR1)
+        }
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("after: approved"))
+    }
+
+    @Test func lintExitCodes() throws {
+        let cli = try SkeinCLI()
+        let ok = try cli.run(["lint", helloPath])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("no problems"))
+        let bad = try cli.write("bad.yaml", workflowYAML("- name: main\n  containr: {image: alpine}"))
+        let r = try cli.run(["lint", bad])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("bad.yaml:10:7") || r.stderr.contains("bad.yaml:10:7"))
+        #expect((r.stdout + r.stderr).contains("did you mean 'container'"))
+    }
+}
