@@ -41,6 +41,8 @@ struct StepRunner: Sendable {
         if let source = command.scriptSource {
             let scriptHost = "\(skeinHost)/script"
             try source.write(toFile: scriptHost, atomically: true, encoding: .utf8)
+            // Executable, as in Argo: `command: [sh, -c]` runs the script file by its path.
+            try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scriptHost)
             command.argv.append("\(inside)/script")
         }
 

@@ -133,10 +133,19 @@ extension WorkflowExecution {
     }
 
     /// Run one step (or loop iteration, or DAG task): `when` first, then the template.
-    func runStep(_ step: WorkflowStep, nodeName: String, displayName: String, scope: Scope, item: LoopItem?,
+    func runStep(_ step: WorkflowStep, nodeName: String, displayName: String, scope outer: Scope, item: LoopItem?,
                  boundaryID: String, parentID: String, templateScope: TemplateScope, deadline: Timestamp?,
                  isExitWork: Bool, field: String) -> NodeStatus?
     {
+        // `{{steps.name}}` / `{{tasks.name}}`: the current step's or task's own name.
+        var scope = outer
+        var ownName: (key: String, value: String)?
+        switch scope.siblings {
+        case .steps: ownName = ("steps.name", step.name)
+        case .tasks: ownName = ("tasks.name", step.name)
+        case .none: break
+        }
+        if let ownName { scope.vars[ownName.key] = ownName.value }
         let cid = id(of: nodeName)
         if let existing = nodes[cid], existing.type == .skipped { return existing }
         if nodes[cid] == nil, let when = step.when {
@@ -171,6 +180,7 @@ extension WorkflowExecution {
         req.deadline = deadline
         req.isExitWork = isExitWork
         req.stepScope = scope
+        if let ownName { req.extraVariables[ownName.key] = ownName.value }
         return execute(req)
     }
 

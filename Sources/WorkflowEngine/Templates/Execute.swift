@@ -77,11 +77,16 @@ extension WorkflowExecution {
         for p in template.inputs?.parameters ?? [] {
             var out = p
             let arg = arguments.parameters?.first(where: { $0.name == p.name })
-            guard let value = arg?.value?.value ?? p.value?.value ?? p.default?.value else {
+            guard var value = arg?.value?.value ?? p.value?.value ?? p.default?.value else {
                 if p.valueFrom?.supplied != nil || p.valueFrom?.configMapKeyRef != nil {
                     throw EngineFailure("inputs.parameters.\(p.name): valueFrom.\(p.valueFrom?.configMapKeyRef != nil ? "configMapKeyRef needs a cluster" : "supplied is only for suspend outputs")")
                 }
                 throw EngineFailure("inputs.parameters.\(p.name) was not supplied; pass it in the step's arguments or give it a default")
+            }
+            // A template's own value or default may use the workflow's variables (`{{workflow.*}}`,
+            // `{{=...}}`); values passed in as arguments were resolved by the caller.
+            if arg?.value == nil, value.contains("{{") {
+                value = try substitute(value, scope: Scope(), field: "inputs.parameters.\(p.name)")
             }
             if let allowed = p.enum, !allowed.isEmpty, !allowed.contains(where: { $0.value == value }) {
                 throw EngineFailure("value '\(value)' for inputs.parameters.\(p.name) is not one of the allowed values: \(allowed.map(\.value).joined(separator: ", "))")

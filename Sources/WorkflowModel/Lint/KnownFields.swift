@@ -15,7 +15,7 @@ enum KnownFields {
         "podPriorityClassName", "podPriority", "podSpecPatch", "podMetadata", "podDisruptionBudget", "ttlStrategy",
         "retryStrategy", "metrics", "synchronization", "artifactRepositoryRef", "artifactGC", "archiveLogs",
         "workflowMetadata", "failFast", "ttlSecondsAfterFinished", "ttlSecondsAfterSuccess", "ttlSecondsAfterFailure",
-        "securityContext", "runtimeClassName",
+        "securityContext", "runtimeClassName", "podResources", "resourceClaims", "executorPlugins",
     ]
 
     static let cronSpec: Set<String> = [
@@ -30,7 +30,7 @@ enum KnownFields {
         "daemon", "memoize", "synchronization", "metadata", "podSpecPatch", "volumes", "initContainers", "sidecars",
         "nodeSelector", "affinity", "tolerations", "securityContext", "serviceAccountName",
         "automountServiceAccountToken", "executor", "priorityClassName", "priority", "schedulerName", "hostAliases",
-        "archiveLocation", "metrics", "outputs", "hooks",
+        "archiveLocation", "metrics", "outputs", "hooks", "annotations", "podResources", "resourceClaims",
     ]
 
     static let step: Set<String> = [

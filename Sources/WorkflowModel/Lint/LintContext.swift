@@ -30,7 +30,12 @@ struct LintContext {
         let path = FieldPath([.key("metadata")])
         guard let name = meta?["name"]?.stringValue else {
             if meta?["generateName"]?.stringValue == nil {
-                error(path, "metadata needs a name or a generateName", fix: "add `generateName: my-workflow-`")
+                if meta?["labels"]?["generateName"] != nil || meta?["labels"]?["name"] != nil {
+                    error(path, "metadata needs a name or a generateName; one is indented under metadata.labels",
+                          fix: "move it out of labels, to the same level as labels")
+                } else {
+                    error(path, "metadata needs a name or a generateName", fix: "add `generateName: my-workflow-`")
+                }
             }
             return
         }

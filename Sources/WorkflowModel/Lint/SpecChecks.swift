@@ -108,7 +108,8 @@ extension LintContext {
 
     mutating func checkExpression(_ source: String, at path: FieldPath) {
         do {
-            _ = try Expression.parse(source, dialect: .expr)
+            // `{{...}}` tags are substituted before the expression is parsed.
+            _ = try Expression.parse(LintContext.replaceTags(in: source, with: "nil"), dialect: .expr)
         } catch {
             self.error(path, "expression does not parse: \(error.description)")
         }

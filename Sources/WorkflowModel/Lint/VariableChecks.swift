@@ -48,12 +48,14 @@ extension LintContext {
             } else if parts[1] == "artifacts", !vars.artifacts.contains(parts[2]) {
                 error(path, "{{\(tag)}}: the template has no input artifact '\(parts[2])'", fix: "declare it under inputs.artifacts")
             }
-        case "workflow" where parts.count >= 3 && parts[1] == "parameters":
+        case "workflow" where parts.count >= 3 && parts[1] == "parameters" && !(parts.count == 3 && parts[2] == "json"):
             if let g = vars.globals, !g.contains(parts[2]) {
                 error(path, "{{\(tag)}}: the workflow has no parameter '\(parts[2])'",
                       fix: g.isEmpty ? "declare it under spec.arguments.parameters" : "declared: \(g.sorted().joined(separator: ", "))")
             }
         case "steps", "tasks":
+            // The current step's or task's own name, known in its arguments and in the template it calls.
+            if parts.count == 2 && parts[1] == "name" { return }
             guard parts.count >= 2 else { return }
             guard let sib = vars.siblings, vars.siblingKind == root else {
                 error(path, "{{\(tag)}}: '\(root).' names are only known inside a \(root == "steps" ? "steps" : "dag") template",

@@ -82,6 +82,11 @@ public enum DocumentLoader {
                                            "apiVersion is missing", fix: "add `apiVersion: \(APIGroup.skein)`"))
                 continue
             }
+            // Other Kubernetes objects (a PVC or ConfigMap next to a workflow, as `kubectl apply -f`
+            // takes them) are not Skein's to check.
+            let group = apiVersion.contains("/") ? String(apiVersion.prefix { $0 != "/" }) : ""
+            let ours = ["argoproj.io", "skein.dev"].contains(group) || SourceDocument.Kind(rawValue: kindText ?? "") != nil
+            if !ours { continue }
             guard APIGroup.accepted.contains(apiVersion) else {
                 problems.append(Diagnostic(SourceLocation(file: file, position: d.positions.position(of: FieldPath([.key("apiVersion")])),
                                                           path: FieldPath([.key("apiVersion")])),
