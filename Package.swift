@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(name: "skein-emissary", swiftSettings: strict,
                           linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]),
         .executableTarget(name: "skein-bench",
-                          dependencies: ["WorkflowEngine", "WorkflowModel", "LocalRunner", "SkeinCommands"],
+                          dependencies: ["WorkflowEngine", "WorkflowModel"],
                           swiftSettings: strict),
 
         .target(name: "SkeinTestSupport",

@@ -38,6 +38,8 @@ public final class WorkflowExecution {
     var declaredGlobals: [String: [String: String]] = [:]
     /// Hooks already fired (node name of the hook node).
     var firedHooks: Set<String> = []
+    /// Every parent → child link in `nodes`, so adding one is O(1) even for wide fan-outs.
+    var links: Set<NodeLink> = []
     /// Workflow-level failure that ends the run early (deadline, stop).
     var workflowFailure: (phase: NodePhase, message: String)?
 
@@ -58,6 +60,9 @@ public final class WorkflowExecution {
         }
         for p in wfStatus.outputs?.parameters ?? [] {
             globalParameters["workflow.outputs.parameters.\(p.name)"] = p.value?.value ?? ""
+        }
+        for n in nodes.values {
+            for c in n.children ?? [] { links.insert(NodeLink(parent: n.id, child: c)) }
         }
         for n in nodes.values where n.type == .pod {
             podCount += 1
@@ -166,12 +171,10 @@ public final class WorkflowExecution {
     }
 
     func addChild(_ parentID: String, _ childID: String) {
-        guard var p = nodes[parentID] else { return }
-        var c = p.children ?? []
-        if c.last == childID || c.contains(childID) { return }
-        c.append(childID)
-        p.children = c
-        nodes[parentID] = p
+        guard nodes[parentID] != nil, links.insert(NodeLink(parent: parentID, child: childID)).inserted else { return }
+        // Appended in place: copying the node out and back would copy its children each time.
+        if nodes[parentID]?.children == nil { nodes[parentID]?.children = [] }
+        nodes[parentID]?.children?.append(childID)
     }
 
     func releaseSlot() {
@@ -221,4 +224,9 @@ public final class WorkflowExecution {
             markDirty(nid)
         }
     }
+}
+
+struct NodeLink: Hashable {
+    var parent: String
+    var child: String
 }

@@ -15,7 +15,6 @@ extension WorkflowExecution {
         if expired { return nodes[nid] }
         var scope = localScope(req, inputs: inputs)
         scope.item = nil
-        scope.siblings = .tasks(dagNodeName: req.nodeName, names: Set(dag.tasks.map(\.name)))
 
         let st: DAGState
         var rebuilt = false
@@ -33,6 +32,7 @@ extension WorkflowExecution {
             dagStates[nid] = st
             rebuilt = true
         }
+        scope.siblings = .tasks(dagNodeName: req.nodeName, names: st.taskNames)
         let failFast = dag.failFast ?? resolved.template.failFast ?? true
         let ctx = TaskContext(dagName: req.nodeName, dagID: nid, scope: scope, templateScope: resolved.scope,
                               deadline: deadline, isExitWork: req.isExitWork, limit: resolved.template.parallelism)

@@ -8,6 +8,7 @@ final class DAGState {
 
     let tasks: [DAGTask]
     let index: [String: Int]
+    let taskNames: Set<String>
     let deps: [[Int]]
     let dependents: [[Int]]
     let depends: [DependsExpression]
@@ -31,6 +32,7 @@ final class DAGState {
     {
         self.tasks = tasks
         self.index = index
+        self.taskNames = Set(index.keys)
         self.deps = deps
         self.depends = depends
         self.nodeIDs = nodeIDs

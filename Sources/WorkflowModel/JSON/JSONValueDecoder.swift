@@ -5,7 +5,7 @@ public struct JSONValueDecoder {
 
     public func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws(ModelDecodingError) -> T {
         do {
-            return try T(from: ValueDecoder(value: value, codingPath: []))
+            return try T(from: ValueDecoder(value: value, node: nil))
         } catch let e as ModelDecodingError {
             throw e
         } catch {
@@ -42,9 +42,44 @@ func fieldPath(_ codingPath: [any CodingKey]) -> FieldPath {
     })
 }
 
+/// The coding path as a linked list: a child shares its parent's path instead of copying
+/// an array per field; the array form is built only when asked for (errors, rarely).
+final class PathNode {
+    let key: any CodingKey
+    let parent: PathNode?
+    init(_ key: any CodingKey, _ parent: PathNode?) {
+        self.key = key
+        self.parent = parent
+    }
+
+    static func list(_ node: PathNode?) -> [any CodingKey] {
+        var out: [any CodingKey] = []
+        var cur = node
+        while let c = cur {
+            out.append(c.key)
+            cur = c.parent
+        }
+        return out.reversed()
+    }
+}
+
+/// Scalars decoded directly, without a nested decoder.
+@inline(__always)
+func fastScalar<T>(_ v: JSONValue, as type: T.Type) -> T? {
+    switch v {
+    case .string(let s) where T.self == String.self: return s as? T
+    case .bool(let b) where T.self == Bool.self: return b as? T
+    case .int(let i) where T.self == Int.self: return i as? T
+    default:
+        if T.self == JSONValue.self { return v as? T }
+        return nil
+    }
+}
+
 private struct ValueDecoder: Decoder {
     let value: JSONValue
-    let codingPath: [any CodingKey]
+    let node: PathNode?
+    var codingPath: [any CodingKey] { PathNode.list(node) }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func mismatch(_ expected: String) -> ModelDecodingError {
@@ -53,22 +88,23 @@ private struct ValueDecoder: Decoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let o) = value else { throw mismatch("a map") }
-        return KeyedDecodingContainer(KeyedValueContainer<Key>(object: o, codingPath: codingPath))
+        return KeyedDecodingContainer(KeyedValueContainer<Key>(object: o, node: node))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .array(let a) = value else { throw mismatch("a list") }
-        return UnkeyedValueContainer(array: a, codingPath: codingPath)
+        return UnkeyedValueContainer(array: a, node: node)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        SingleValueContainer(value: value, codingPath: codingPath)
+        SingleValueContainer(value: value, node: node)
     }
 }
 
 private struct KeyedValueContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let object: [String: JSONValue]
-    let codingPath: [any CodingKey]
+    let node: PathNode?
+    var codingPath: [any CodingKey] { PathNode.list(node) }
 
     var allKeys: [Key] { object.keys.compactMap { Key(stringValue: $0) } }
     func contains(_ key: Key) -> Bool { object[key.stringValue] != nil }
@@ -77,20 +113,20 @@ private struct KeyedValueContainer<Key: CodingKey>: KeyedDecodingContainerProtoc
         guard let v = object[key.stringValue] else {
             throw ModelDecodingError(path: fieldPath(codingPath + [key]), message: "required field is missing")
         }
-        return ValueDecoder(value: v, codingPath: codingPath + [key])
+        return ValueDecoder(value: v, node: PathNode(key, node))
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { object[key.stringValue]?.isNull ?? true }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        if T.self == JSONValue.self, let v = object[key.stringValue] as? T { return v }
+        if let v = object[key.stringValue], let fast = fastScalar(v, as: T.self) { return fast }
         return try T(from: child(key))
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         guard let v = object[key.stringValue], !v.isNull else { return nil }
-        if T.self == JSONValue.self, let v = v as? T { return v }
-        return try T(from: ValueDecoder(value: v, codingPath: codingPath + [key]))
+        if let fast = fastScalar(v, as: T.self) { return fast }
+        return try T(from: ValueDecoder(value: v, node: PathNode(key, node)))
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
@@ -103,20 +139,21 @@ private struct KeyedValueContainer<Key: CodingKey>: KeyedDecodingContainerProtoc
         try child(key).unkeyedContainer()
     }
 
-    func superDecoder() throws -> any Decoder { ValueDecoder(value: .object(object), codingPath: codingPath) }
+    func superDecoder() throws -> any Decoder { ValueDecoder(value: .object(object), node: node) }
     func superDecoder(forKey key: Key) throws -> any Decoder { try child(key) }
 }
 
 private struct UnkeyedValueContainer: UnkeyedDecodingContainer {
     let array: [JSONValue]
-    let codingPath: [any CodingKey]
+    let node: PathNode?
+    var codingPath: [any CodingKey] { PathNode.list(node) }
     var currentIndex = 0
     var count: Int? { array.count }
     var isAtEnd: Bool { currentIndex >= array.count }
 
-    init(array: [JSONValue], codingPath: [any CodingKey]) {
+    init(array: [JSONValue], node: PathNode?) {
         self.array = array
-        self.codingPath = codingPath
+        self.node = node
     }
 
     mutating func next() throws -> ValueDecoder {
@@ -124,7 +161,7 @@ private struct UnkeyedValueContainer: UnkeyedDecodingContainer {
             throw ModelDecodingError(path: fieldPath(codingPath), message: "list ended early")
         }
         defer { currentIndex += 1 }
-        return ValueDecoder(value: array[currentIndex], codingPath: codingPath + [AnyKey(intValue: currentIndex)])
+        return ValueDecoder(value: array[currentIndex], node: PathNode(AnyKey(intValue: currentIndex), node))
     }
 
     mutating func decodeNil() throws -> Bool {
@@ -136,7 +173,7 @@ private struct UnkeyedValueContainer: UnkeyedDecodingContainer {
     }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        if T.self == JSONValue.self, !isAtEnd, let v = array[currentIndex] as? T {
+        if !isAtEnd, let v = fastScalar(array[currentIndex], as: T.self) {
             currentIndex += 1
             return v
         }
@@ -155,7 +192,8 @@ private struct UnkeyedValueContainer: UnkeyedDecodingContainer {
 
 private struct SingleValueContainer: SingleValueDecodingContainer {
     let value: JSONValue
-    let codingPath: [any CodingKey]
+    let node: PathNode?
+    var codingPath: [any CodingKey] { PathNode.list(node) }
 
     func mismatch(_ expected: String) -> ModelDecodingError {
         ModelDecodingError(path: fieldPath(codingPath), message: "expected \(expected), found \(value.kindName)")
@@ -208,6 +246,6 @@ private struct SingleValueContainer: SingleValueDecodingContainer {
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         if T.self == JSONValue.self, let v = value as? T { return v }
-        return try T(from: ValueDecoder(value: value, codingPath: codingPath))
+        return try T(from: ValueDecoder(value: value, node: node))
     }
 }

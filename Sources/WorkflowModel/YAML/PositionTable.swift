@@ -3,7 +3,9 @@
 public struct PositionTable: Sendable {
     indirect enum Node: Sendable {
         case leaf(SourcePosition)
-        case map(SourcePosition, [String: (key: SourcePosition, value: Node)])
+        /// Keys in document order, each with where it was written and its value's node; looked
+        /// up linearly, since positions are only needed to report a problem.
+        case map(SourcePosition, [MapEntry])
         case seq(SourcePosition, [Node])
 
         var position: SourcePosition {
@@ -11,6 +13,12 @@ public struct PositionTable: Sendable {
             case .leaf(let p), .map(let p, _), .seq(let p, _): return p
             }
         }
+    }
+
+    struct MapEntry: Sendable {
+        var name: String
+        var key: SourcePosition
+        var value: Node
     }
 
     let root: Node
@@ -24,7 +32,7 @@ public struct PositionTable: Sendable {
         for c in path.components {
             switch (c, node) {
             case (.key(let k), .map(_, let entries)):
-                guard let e = entries[k] else { return nil }
+                guard let e = entries.first(where: { $0.name == k }) else { return nil }
                 result = e.key
                 node = e.value
             case (.index(let i), .seq(_, let items)):

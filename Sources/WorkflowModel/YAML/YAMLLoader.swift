@@ -55,8 +55,11 @@ private struct Builder {
     }
 
     final class MapFrame {
-        var entries: [String: JSONValue] = [:]
-        var positions: [String: (key: SourcePosition, value: PositionTable.Node)] = [:]
+        var keys: [String] = []
+        var values: [JSONValue] = []
+        var positions: [PositionTable.MapEntry] = []
+        /// Built once a mapping grows past a few keys, for the duplicate check.
+        var keySet: Set<String>?
         var pendingKey: (text: String, position: SourcePosition, isMerge: Bool)?
         var merges: [(JSONValue, PositionTable.Node, SourcePosition)] = []
         let anchor: String?
@@ -64,6 +67,22 @@ private struct Builder {
         init(anchor: String?, position: SourcePosition) {
             self.anchor = anchor
             self.position = position
+        }
+
+        func has(_ key: String) -> Bool {
+            if let keySet { return keySet.contains(key) }
+            return keys.contains(key)
+        }
+
+        func add(_ key: String, _ value: JSONValue, _ entry: PositionTable.MapEntry) {
+            keys.append(key)
+            values.append(value)
+            positions.append(entry)
+            if keySet != nil {
+                keySet?.insert(key)
+            } else if keys.count > 12 {
+                keySet = Set(keys)
+            }
         }
     }
 
@@ -116,14 +135,14 @@ private struct Builder {
             stack.append(.seq(SeqFrame(anchor: anchor, position: pos)))
         case YAML_MAPPING_END_EVENT:
             guard case .map(let frame) = stack.popLast() else { return }
-            var entries = frame.entries
-            var positions = frame.positions
             // Merge keys: explicit keys win, then earlier merge sources over later ones.
             for (value, node, mergePos) in frame.merges {
-                try mergeInto(&entries, &positions, value: value, node: node, at: mergePos)
+                try mergeInto(frame, value: value, node: node, at: mergePos)
             }
+            var entries = [String: JSONValue](minimumCapacity: frame.keys.count)
+            for (k, v) in zip(frame.keys, frame.values) { entries[k] = v }
             let value = JSONValue.object(entries)
-            let node = PositionTable.Node.map(frame.position, positions)
+            let node = PositionTable.Node.map(frame.position, frame.positions)
             if let a = frame.anchor { anchors[a] = (value, node) }
             try complete(value, node, at: pos)
         case YAML_SEQUENCE_END_EVENT:
@@ -214,24 +233,22 @@ private struct Builder {
                 frame.merges.append((value, node, key.position))
                 return
             }
-            if let first = frame.positions[key.text] {
+            if frame.has(key.text) {
+                let first = frame.positions.first { $0.name == key.text }?.key.line ?? 0
                 throw Diagnostic(location(key.position),
-                                 "duplicate key '\(key.text)' (first written at line \(first.key.line))",
+                                 "duplicate key '\(key.text)' (first written at line \(first))",
                                  fix: "remove one of the two '\(key.text)' entries")
             }
-            frame.entries[key.text] = value
-            frame.positions[key.text] = (key.position, node)
+            frame.add(key.text, value, PositionTable.MapEntry(name: key.text, key: key.position, value: node))
         }
     }
 
-    func mergeInto(_ entries: inout [String: JSONValue],
-                   _ positions: inout [String: (key: SourcePosition, value: PositionTable.Node)],
-                   value: JSONValue, node: PositionTable.Node, at pos: SourcePosition) throws(Diagnostic) {
+    func mergeInto(_ frame: MapFrame, value: JSONValue, node: PositionTable.Node, at pos: SourcePosition) throws(Diagnostic) {
         switch (value, node) {
         case (.object(let o), .map(_, let ps)):
-            for (k, v) in o where entries[k] == nil {
-                entries[k] = v
-                positions[k] = ps[k] ?? (pos, .leaf(pos))
+            for (k, v) in o.sorted(by: { $0.key < $1.key }) where !frame.has(k) {
+                let p = ps.first { $0.name == k } ?? PositionTable.MapEntry(name: k, key: pos, value: .leaf(pos))
+                frame.add(k, v, p)
             }
         case (.array(let items), .seq(_, let nodes)):
             for (item, itemNode) in zip(items, nodes) {
@@ -239,7 +256,7 @@ private struct Builder {
                     throw Diagnostic(location(pos), "'<<' merges mappings, but one of its items (from line \(itemNode.position.line)) is a \(item.kindName)",
                                      fix: "list only mappings (usually aliases like *defaults) after '<<'")
                 }
-                try mergeInto(&entries, &positions, value: item, node: itemNode, at: pos)
+                try mergeInto(frame, value: item, node: itemNode, at: pos)
             }
         default:
             throw Diagnostic(location(pos), "'<<' merges mappings, but its value is a \(value.kindName)",

@@ -3,6 +3,17 @@
 /// with .inf and .nan; everything else is a string.
 enum YAMLScalar {
     static func resolvePlain(_ s: String) -> JSONValue {
+        // Most plain scalars are words that can only be strings: decide on the first byte.
+        guard let first = s.utf8.first else { return .null }
+        switch first {
+        case UInt8(ascii: "~"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"),
+             UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "o"), UInt8(ascii: "O"), UInt8(ascii: "f"),
+             UInt8(ascii: "F"), UInt8(ascii: "."), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            break
+        default:
+            return .string(s)
+        }
+        if s.utf8.count > 6 && first > UInt8(ascii: "9") { return .string(s) }
         switch s {
         case "", "~", "null", "Null", "NULL": return .null
         case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON": return .bool(true)
