@@ -47,7 +47,8 @@ let package = Package(
                 dependencies: ["LocalRunner", "WorkflowEngine", "WorkflowModel", "Artifacts",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
-        .executableTarget(name: "skein", dependencies: ["SkeinCommands"], swiftSettings: strict),
+        // skein-emissary is a dependency so that `swift run skein` builds the emissary it runs steps with.
+        .executableTarget(name: "skein", dependencies: ["SkeinCommands", "skein-emissary"], swiftSettings: strict),
         // Fully static, Glibc only: copied into every pod and run in any image.
         .executableTarget(name: "skein-emissary", swiftSettings: strict,
                           linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]),

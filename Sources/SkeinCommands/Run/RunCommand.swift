@@ -33,7 +33,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Print the final Workflow object: json or yaml.")
     var output: OutputFormat?
 
-    @Option(help: "Directory holding artifacts passed between steps (default .skein/artifacts).")
+    @Option(help: "Directory holding artifacts passed between steps.")
     var artifacts: String = ".skein/artifacts"
 
     @Option(help: "Run at most this many steps at once.")

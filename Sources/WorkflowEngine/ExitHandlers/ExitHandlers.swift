@@ -104,6 +104,14 @@ extension WorkflowExecution {
 
     /// A step whose `onExit` handler (or `exit` hook) has not finished is not done yet.
     func hasPendingExitWork(_ node: NodeStatus, _ req: ExecRequest) -> Bool {
+        if let hooks = req.hooks, hooks.keys.contains(where: { $0 != "exit" }) {
+            // Named hooks are checked once more when the step changes (it may just have finished)
+            // and while one of them runs.
+            if dirty.contains(node.id) { return true }
+            for name in hooks.keys where name != "exit" {
+                if let h = nodes[id(of: "\(req.nodeName).hooks.\(name)")], !h.phase.isFulfilled { return true }
+            }
+        }
         guard req.onExit != nil || req.hooks?["exit"] != nil else { return false }
         guard let exitNode = nodes[id(of: "\(req.nodeName).onExit")] else { return true }
         return !exitNode.phase.isFulfilled
@@ -112,8 +120,10 @@ extension WorkflowExecution {
     /// After a step finishes, run its exit handler; while any hook runs, report the step as running.
     func runExitWork(_ node: NodeStatus, _ req: ExecRequest, _ resolved: ResolvedTemplate) -> NodeStatus {
         var effective = node
-        runStepHooks(node, req)
+        let hooksPending = runStepHooks(node, req)
         guard node.phase.isFulfilled else { return effective }
+        // A step is done once the hooks it started are done, as Argo waits for them.
+        if hooksPending { effective.phase = .running }
         let handler: TemplateHolder?
         var args = Arguments()
         if let onExit = req.onExit {
@@ -140,23 +150,30 @@ extension WorkflowExecution {
     }
 
     func stepStatusVariables(_ node: NodeStatus, _ req: ExecRequest) -> [String: String] {
-        ["workflow.status": (wfStatus.phase ?? .running).rawValue, "node.status": node.phase.rawValue]
+        // The step's own status, for hook expressions such as `steps.work.status == "Failed"`
+        // (the step is not yet among the siblings its scope was built from).
+        let own = stepName(ofDisplayName: req.displayName)
+        return ["workflow.status": (wfStatus.phase ?? .running).rawValue, "node.status": node.phase.rawValue,
+                "steps.\(own).status": node.phase.rawValue, "tasks.\(own).status": node.phase.rawValue]
     }
 
     /// Named hooks with an `expression`: each runs once, the first time its expression holds.
-    func runStepHooks(_ node: NodeStatus, _ req: ExecRequest) {
-        guard let hooks = req.hooks else { return }
+    /// Returns whether a hook it started is still running.
+    func runStepHooks(_ node: NodeStatus, _ req: ExecRequest) -> Bool {
+        guard let hooks = req.hooks else { return false }
+        var pending = false
         for (hookName, hook) in hooks.sorted(by: { $0.key < $1.key }) where hookName != "exit" {
             let hookNodeName = "\(req.nodeName).hooks.\(hookName)"
-            if nodes[id(of: hookNodeName)] != nil {
-                execute(hookRequest(hookNodeName, hook, req, parent: node.id))
-                continue
+            if nodes[id(of: hookNodeName)] == nil {
+                guard let expr = hook.expression else { continue }
+                let scope = (req.stepScope ?? Scope()).with(stepStatusVariables(node, req))
+                guard let v = try? evaluateExpression(expr, scope: scope, dialect: .expr), v.isTruthy else { continue }
             }
-            guard let expr = hook.expression else { continue }
-            let scope = (req.stepScope ?? Scope()).with(stepStatusVariables(node, req))
-            guard let v = try? evaluateExpression(expr, scope: scope, dialect: .expr), v.isTruthy else { continue }
-            execute(hookRequest(hookNodeName, hook, req, parent: node.id))
+            if let hookNode = execute(hookRequest(hookNodeName, hook, req, parent: node.id)), !hookNode.phase.isFulfilled {
+                pending = true
+            }
         }
+        return pending
     }
 
     func hookRequest(_ nodeName: String, _ hook: LifecycleHook, _ req: ExecRequest, parent: String) -> ExecRequest {

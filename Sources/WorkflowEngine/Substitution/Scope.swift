@@ -225,7 +225,6 @@ extension WorkflowExecution {
     func expressionEnvironment(_ scope: Scope, extra: [String: ExprValue]) -> ExprEnvironment {
         var flat: [String: ExprValue] = [:]
         for (k, v) in globalVariables { flat[k] = .string(v) }
-        for (k, v) in scope.vars { flat[k] = .string(v) }
         let prefix: String
         var names: [String] = []
         switch scope.siblings {
@@ -253,6 +252,8 @@ extension WorkflowExecution {
                 }
             }
         }
+        // Local variables last: they are the more specific (a step's own status for its hooks).
+        for (k, v) in scope.vars { flat[k] = .string(v) }
         if let item = scope.item { flat["item"] = ExprValue(item) }
         for (k, v) in extra { flat[k] = v }
         return ExprEnvironment(flat: flat)

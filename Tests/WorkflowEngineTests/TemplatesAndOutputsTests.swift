@@ -1,0 +1,129 @@
+import Testing
+import WorkflowEngine
+import WorkflowModel
+import SkeinTestSupport
+
+@Suite struct TemplatesAndOutputsTests {
+    @Test func anEnumViolationErrorsTheNodeWithTheAllowedValues() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: pick, template: pick, arguments: {parameters: [{name: color, value: purple}]}}
+        - name: pick
+          inputs: {parameters: [{name: color, enum: [red, green]}]}
+          container: {image: alpine, command: [echo, "{{inputs.parameters.color}}"]}
+        """))
+        #expect(h.run() == .error || h.execution.phase == .failed)
+        #expect(h.started.isEmpty)
+        let messages = h.execution.status.nodes?.values.compactMap(\.message) ?? []
+        #expect(messages.contains { $0.contains("purple") && $0.contains("red, green") })
+    }
+
+    @Test func outputParametersFromExpressionsAndOtherParameters() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: inner, template: inner}
+          outputs:
+            parameters:
+            - {name: doubled, valueFrom: {expression: "asInt(steps.inner.outputs.result) * 2"}}
+            - {name: copied, valueFrom: {parameter: "{{steps.inner.outputs.parameters.p}}"}}
+        - name: inner
+          container: {image: alpine, command: [echo, "21"]}
+          outputs: {parameters: [{name: p, valueFrom: {path: /tmp/p}}]}
+        """))
+        #expect(h.run { _ in .succeed(result: "21", parameters: ["p": "v"]) } == .succeeded)
+        let outs = h.execution.node(named: "wf")?.outputs?.parameters ?? []
+        #expect(outs.first { $0.name == "doubled" }?.value?.value == "42")
+        #expect(outs.first { $0.name == "copied" }?.value?.value == "v")
+    }
+
+    @Test func templateDefaultsApplyToEveryTemplate() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          container: {image: alpine, command: [echo, hi]}
+        """, spec: """
+        templateDefaults:
+          timeout: 7s
+          container: {env: [{name: FROM_DEFAULTS, value: "yes"}]}
+        """))
+        #expect(h.run { _ in .hang } == .failed)
+        #expect(h.stops.first?.at == 7)
+        let env = h.launches.first?.launch.template.container?["env"]?[0]?["name"]?.stringValue
+        #expect(env == "FROM_DEFAULTS")
+    }
+
+    @Test func workflowTemplateRefRunsTheTemplatesSpec() throws {
+        let yaml = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: WorkflowTemplate
+        metadata: {name: base}
+        spec:
+          entrypoint: main
+          arguments: {parameters: [{name: who, value: template}]}
+          templates:
+          - name: main
+            container: {image: alpine, command: [echo, "{{workflow.parameters.who}}"]}
+        ---
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: wf}
+        spec:
+          workflowTemplateRef: {name: base}
+          arguments: {parameters: [{name: who, value: workflow}]}
+        """
+        let h = try EngineHarness(yaml: yaml)
+        #expect(h.run() == .succeeded)
+        #expect(h.launches.first.flatMap(command) == "workflow")
+    }
+
+    @Test func lifecycleHooksFireOnTheirExpression() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - name: work
+              template: echo
+              hooks:
+                failed:
+                  expression: steps.work.status == "Failed"
+                  template: echo
+                succeeded:
+                  expression: steps.work.status == "Succeeded"
+                  template: echo
+        \(echo)
+        """))
+        h.run { $0.displayName == "work" ? .fail() : .success }
+        let hooks = h.started.filter { $0 != "work" }
+        #expect(hooks.count == 1)
+        #expect(hooks.first?.contains("failed") == true)
+    }
+
+    @Test func anySucceededAndAllFailedOverLoopTasks() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          dag:
+            tasks:
+            - {name: tries, template: echo, withItems: [a, b, c], continueOn: {failed: true}, arguments: {parameters: [{name: msg, value: "{{item}}"}]}}
+            - {name: some, template: echo, depends: tries.AnySucceeded}
+            - {name: none, template: echo, depends: tries.AllFailed}
+        \(echo)
+        """))
+        h.run { l in command(l) == "b" ? .success : (l.displayName.hasPrefix("tries") ? .fail() : .success) }
+        #expect(h.started.contains("some"))
+        #expect(!h.started.contains("none"))
+    }
+
+    @Test func statusVariablesOfTheWorkflow() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: a, template: echo}
+          - - {name: b, template: echo, arguments: {parameters: [{name: msg, value: "{{workflow.name}} {{workflow.namespace}} {{workflow.creationTimestamp}}"}]}}
+        \(echo)
+        """))
+        #expect(h.run() == .succeeded)
+        let text = h.launches.last.flatMap(command) ?? ""
+        #expect(text.hasPrefix("wf default 2027-01-15T08:00:00Z") || text.hasPrefix("wf default "), "\(text)")
+        #expect(!text.contains("{{"))
+    }
+}
