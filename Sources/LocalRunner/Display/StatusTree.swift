@@ -37,8 +37,8 @@ public struct StatusTree {
         for n in nodes.values where n.id != name {
             var parent = statusParent[n.id]
             if let b = n.boundaryID, let bn = nodes[b], bn.type == .dag {
-                let sp = parent.flatMap { nodes[$0] }
-                if sp == nil || !(sp!.type == .taskGroup || sp!.type == .retry || sp!.type == .stepGroup) { parent = b }
+                let spType = parent.flatMap { nodes[$0] }?.type
+                if ![NodeType.taskGroup, .retry, .stepGroup].contains(where: { $0 == spType }) { parent = b }
             }
             if n.name.hasSuffix(".onExit") || n.name.contains(".hooks.") {
                 parent = parent ?? n.boundaryID ?? name
