@@ -79,6 +79,23 @@ enum Sprig {
     static func call(_ name: String, _ c: CallContext) throws(ExpressionError) -> ExprValue {
         let a = c.args
         switch name {
+        case "date", "dateInZone":
+            // date(layout, time): time as RFC 3339 text or Unix seconds (Skein's engine has no
+            // clock, so unlike sprig there is no "now" for other values).
+            try c.arity(2...3)
+            let layout = try c.string(0)
+            let t: GoTime?
+            switch a[1] {
+            case .int(let unix): t = GoTime(unix: unix)
+            case .double(let d) where d.magnitude < 1e15: t = GoTime(unix: Int(d))
+            case .string(let s): t = GoTime(rfc3339: s) ?? Int(s).map { GoTime(unix: $0) }
+            default: t = nil
+            }
+            guard let t else {
+                throw c.fail("expects a time as RFC 3339 text (2006-01-02T15:04:05Z) or Unix seconds, got \(a[1].typeName)",
+                             fix: "pass a timestamp such as workflow.creationTimestamp")
+            }
+            return .string(t.format(layout))
         case "trim":
             try c.arity(1...1)
             return .string(trimmedWhitespace(text(a[0])))

@@ -23,7 +23,6 @@ import SkeinTestSupport
         "artifact-passing-subpath.yaml": "a directory output with archive: none, read back with subPath",
         "conditional-artifacts.yaml": "writes result.txt relative to the image's working directory /",
         "dag-conditional-artifacts.yaml": "writes result.txt relative to the image's working directory /",
-        "expression-tag-template-workflow.yaml": "uses sprig.date, which Skein's expressions do not have yet",
     ]
 
     /// Fields that need a cluster (or a service Skein does not run locally).
