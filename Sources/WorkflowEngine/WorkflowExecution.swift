@@ -42,6 +42,10 @@ public final class WorkflowExecution {
     var links: Set<NodeLink> = []
     /// Workflow-level failure that ends the run early (deadline, stop).
     var workflowFailure: (phase: NodePhase, message: String)?
+    /// Templates being executed inside one another right now (recursion guard).
+    var executeDepth = 0
+    /// Argo's limit on nested templates; deeper recursion fails the node instead of the process.
+    static let maxDepth = 100
 
     public init(workflow: Workflow, library: TemplateLibrary = TemplateLibrary()) {
         self.workflow = workflow

@@ -167,6 +167,14 @@ func workflowYAML(_ templates: String, spec: String = "") -> String {
         #expect(r.stdout.contains("after: approved"))
     }
 
+    @Test func endlessRecursionFailsTheWorkflowInsteadOfCrashing() throws {
+        let cli = try SkeinCLI()
+        let f = try cli.write("rec.yaml", workflowYAML("- name: main\n  steps:\n  - - {name: again, template: main}"))
+        let r = try cli.run(["run", f])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("Maximum recursion depth exceeded"))
+    }
+
     @Test func lintExitCodes() throws {
         let cli = try SkeinCLI()
         let ok = try cli.run(["lint", helloPath])

@@ -64,7 +64,9 @@ public actor LocalRun {
         var pending: [Observation] = []
         var finished = false
         while !finished {
-            let actions = execution.reconcile(observations: pending, now: LocalRun.clock())
+            let now = LocalRun.clock()
+            let execution = self.execution
+            let actions = LargeStack.run { execution.reconcile(observations: pending, now: now) }
             pending = []
             finished = perform(actions)
             workflow.status = execution.status

@@ -7,11 +7,16 @@ extension WorkflowExecution {
     /// parallelism slot).
     @discardableResult
     func execute(_ req: ExecRequest) -> NodeStatus? {
+        executeDepth += 1
+        defer { executeDepth -= 1 }
         let nid = id(of: req.nodeName)
         if let existing = nodes[nid] {
             if let p = req.parentID, parentOf[nid] == nil { parentOf[nid] = p }
             if existing.phase.isFulfilled && !hasPendingExitWork(existing, req) { return existing }
             if !fullWalk && !dirty.contains(nid) { return existing }
+        }
+        if executeDepth > WorkflowExecution.maxDepth, nodes[nid] == nil {
+            return errorNode(req, message: "Maximum recursion depth exceeded: more than \(WorkflowExecution.maxDepth) templates nested; a template that calls itself needs a `when` that ends the recursion")
         }
         let resolved: ResolvedTemplate
         do {
