@@ -46,6 +46,8 @@ public final class WorkflowExecution {
     var executeDepth = 0
     /// Argo's limit on nested templates; deeper recursion fails the node instead of the process.
     static let maxDepth = 100
+    /// Most items one loop may expand to: more would be a mistake, and would exhaust memory.
+    static let maxLoopItems = 100_000
 
     public init(workflow: Workflow, library: TemplateLibrary = TemplateLibrary()) {
         self.workflow = workflow

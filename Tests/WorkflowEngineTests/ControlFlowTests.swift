@@ -305,3 +305,19 @@ func command(_ l: StepLaunch) -> String? { l.template.container?["command"]?[1]?
         #expect(resumed.launches.first?.at == 100)
     }
 }
+
+@Suite struct LoopLimitTests {
+    @Test(arguments: [("count: \"-5\"", "must be 0 or more"), ("count: \"9223372036854775807\"", "more than 100000 items"),
+                      ("start: \"0\", end: \"200000\"", "more than 100000 items")])
+    func badSequencesErrorTheStep(_ seq: String, _ message: String) throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: s, template: echo, withSequence: {\(seq)}}
+        \(echo)
+        """))
+        #expect(h.run() == .error)
+        #expect(h.started.isEmpty)
+        #expect(h.execution.status.nodes?.values.contains { ($0.message ?? "").contains(message) } == true)
+    }
+}

@@ -60,6 +60,7 @@ let leaf = "- name: t\n  container: {image: alpine, command: [echo]}"
         (wf("- name: main\n  container: {image: alpine, command: [echo, \"{{inputs.parameters.nope}}\"]}"), "inputs.parameters.nope",
          "spec.templates[0].container", nil),
         (wf("- name: main\n  steps:\n  - - {name: a, template: t}\n  dag: {tasks: []}\n\(leaf)"), "steps", "spec.templates[0]", nil),
+        (wf("- name: main\n  parallelism: 0\n  container: {image: alpine}"), "at least 1", "spec.templates[0].parallelism", 10),
     ] as [(String, String, String?, Int?)])
     func badInputGivesALocatedError(_ yaml: String, _ message: String, _ path: String?, _ line: Int?) {
         let problems = lint(yaml)

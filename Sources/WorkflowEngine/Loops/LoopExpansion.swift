@@ -41,6 +41,9 @@ extension WorkflowExecution {
             guard case .array(let list) = parsed else {
                 throw EngineFailure("withParam value must be a JSON list, got \(parsed.kindName): \(text.prefix(200))")
             }
+            if list.count > WorkflowExecution.maxLoopItems {
+                throw EngineFailure("withParam has \(list.count) items; one loop may have at most \(WorkflowExecution.maxLoopItems)")
+            }
             return list.enumerated().map { LoopItem(index: $0.offset, value: $0.element) }
         }
         if let seq = step.withSequence {
@@ -63,12 +66,19 @@ extension WorkflowExecution {
         let end: Int
         if let c = count {
             if seq.end != nil { throw EngineFailure("\(field): give either count or end, not both") }
+            if c < 0 { throw EngineFailure("\(field).count is \(c); it must be 0 or more") }
             if c == 0 { return [] }
-            end = start + c - 1
+            let (e, overflow) = start.addingReportingOverflow(c - 1)
+            if overflow { throw EngineFailure("\(field): start + count is out of range") }
+            end = e
         } else if let e = try number(seq.end, "end") {
             end = e
         } else {
             throw EngineFailure("\(field) needs count or end")
+        }
+        let (span, spanOverflow) = end.subtractingReportingOverflow(start)
+        if spanOverflow || span.magnitude >= UInt(WorkflowExecution.maxLoopItems) {
+            throw EngineFailure("\(field) would make more than \(WorkflowExecution.maxLoopItems) items")
         }
         let values: [Int] = start <= end ? Array(start...end) : Array((end...start).reversed())
         return values.enumerated().map { i, v in

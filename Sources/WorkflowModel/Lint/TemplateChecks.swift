@@ -3,6 +3,9 @@ import WorkflowExpressions
 extension LintContext {
     mutating func checkTemplate(_ t: Template, raw: JSONValue, at path: FieldPath, known: Set<String>, globals: Set<String>?) {
         checkFields(raw, KnownFields.template, at: path)
+        if let p = t.parallelism, p < 1 {
+            error(path / "parallelism", "parallelism is \(p); it must be at least 1", fix: "remove it for no limit")
+        }
         let kinds = t.kinds
         if kinds.isEmpty {
             error(path, "template '\(t.name ?? "")' has none of container, script, steps, dag, suspend or resource",
