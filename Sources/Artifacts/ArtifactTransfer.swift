@@ -4,7 +4,7 @@ import Foundation
 public enum ArchiveFormat: Sendable {
     /// Argo's default: a tar of the file or directory, gzip-compressed at `level` (nil: 6).
     case tarGzip(level: Int?)
-    /// `archive: {none: {}}`: a single file stored as is.
+    /// `archive: {none: {}}`: a file, or a directory tree, stored as is.
     case none
 }
 
@@ -45,7 +45,7 @@ public enum ArtifactFetcher {
             try store.get(key: key, toFile: download)
         }
 
-        if unpack, try unpackIfArchive(download, to: destination) { return }
+        if unpack, FileSystem.kind(download) == .file, try unpackIfArchive(download, to: destination) { return }
         try FileSystem.replace(destination, with: download)
     }
 
@@ -108,10 +108,7 @@ public enum ArtifactUploader {
         }
         switch format {
         case .none:
-            guard kind != .directory else {
-                throw ArtifactError("archive: none needs a single file; '\(path)' is a directory (drop 'archive: none' to store it as a tar.gz)")
-            }
-            guard kind == .file else {
+            guard kind == .file || kind == .directory else {
                 throw ArtifactError("output artifact path '\(path)' is not a regular file or directory")
             }
             try store.put(file: path, key: key)

@@ -162,6 +162,18 @@ enum FileSystem {
         }
     }
 
+    /// Copies a directory tree next to `to`, then swaps it into place.
+    static func copyTreeAtomically(from: String, to: String) throws(ArtifactError) {
+        let temp = temporarySibling(of: to, tag: "copy")
+        do {
+            try FileManager.default.copyItem(atPath: from, toPath: temp)
+        } catch {
+            try? remove(temp)
+            throw ArtifactError("cannot copy '\(from)' to '\(to)': \(error.localizedDescription)")
+        }
+        try replace(to, with: temp)
+    }
+
     static func readLink(_ path: String) throws(ArtifactError) -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlink(path, &buffer, buffer.count - 1)

@@ -6,28 +6,41 @@ public struct LocalDirectoryStore: ArtifactStore {
         self.root = root
     }
 
+    /// Stores a file, or a directory tree as is (Argo's `archive: none` on a directory, which
+    /// object stores keep as one object per file under the key).
     public func put(file localPath: String, key: String) throws(ArtifactError) {
         let target = try path(for: key)
-        guard FileSystem.kind(localPath, follow: true) == .file else {
+        let kind = FileSystem.kind(localPath, follow: true)
+        guard kind == .file || kind == .directory else {
             throw ArtifactError(FileSystem.kind(localPath) == nil
                 ? "cannot store '\(localPath)' as artifact '\(key)': the file does not exist"
-                : "cannot store '\(localPath)' as artifact '\(key)': it is not a regular file (archive a directory first)")
+                : "cannot store '\(localPath)' as artifact '\(key)': it is not a regular file or directory")
         }
         try FileSystem.createDirectories(FileSystem.parent(of: target))
-        try FileSystem.copyFileAtomically(from: localPath, to: target)
+        if kind == .directory {
+            try FileSystem.copyTreeAtomically(from: localPath, to: target)
+        } else {
+            try FileSystem.copyFileAtomically(from: localPath, to: target)
+        }
     }
 
     public func get(key: String, toFile localPath: String) throws(ArtifactError) {
         let source = try path(for: key)
-        guard FileSystem.kind(source, follow: true) == .file else {
+        let kind = FileSystem.kind(source, follow: true)
+        guard kind == .file || kind == .directory else {
             throw ArtifactError("artifact '\(key)' not found in \(root)")
         }
         try FileSystem.createDirectories(FileSystem.parent(of: localPath))
-        try FileSystem.copyFileAtomically(from: source, to: localPath)
+        if kind == .directory {
+            try FileSystem.copyTreeAtomically(from: source, to: localPath)
+        } else {
+            try FileSystem.copyFileAtomically(from: source, to: localPath)
+        }
     }
 
     public func exists(key: String) throws(ArtifactError) -> Bool {
-        FileSystem.kind(try path(for: key), follow: true) == .file
+        let kind = FileSystem.kind(try path(for: key), follow: true)
+        return kind == .file || kind == .directory
     }
 
     public func delete(key: String) throws(ArtifactError) {

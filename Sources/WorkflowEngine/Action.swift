@@ -61,6 +61,8 @@ public struct InputArtifact: Sendable, Hashable {
     public var path: String
     public var source: Source
     public var mode: Int?
+    /// A file or directory inside the fetched artifact to use instead of all of it.
+    public var subPath: String?
 
     public init(name: String, path: String, source: Source, mode: Int? = nil) {
         self.name = name

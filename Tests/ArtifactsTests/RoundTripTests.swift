@@ -109,16 +109,21 @@ func makeTree(_ scratch: Scratch, _ name: String) throws -> String {
         #expect(read(dest) == "raw bytes, not an archive")
     }
 
-    @Test func archiveNoneRefusesADirectory() throws {
+    /// `archive: none` on a directory keeps the tree as is under the key (as Argo does with
+    /// one object per file), and it comes back as the same tree, not unpacked or wrapped.
+    @Test func archiveNoneKeepsADirectoryAsIs() throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
         let source = try makeTree(scratch, "out")
         let store = LocalDirectoryStore(root: scratch.path + "/store")
-        let error = #expect(throws: ArtifactError.self) {
-            try ArtifactUploader.upload(path: source, format: .none, key: "wf/out", to: store)
-        }
-        #expect(error?.message.contains("archive: none needs a single file; '\(source)' is a directory") == true)
-        #expect(try store.exists(key: "wf/out") == false)
+        try ArtifactUploader.upload(path: source, format: .none, key: "wf/out", to: store)
+        #expect(try store.exists(key: "wf/out"))
+        #expect(read(scratch.path + "/store/wf/out/a.txt") == "alpha\n")
+        let dest = scratch.path + "/in/out"
+        try ArtifactFetcher.fetch(.store(key: "wf/out"), from: store, to: dest, unpack: true)
+        #expect(read(dest + "/a.txt") == "alpha\n")
+        #expect(read(dest + "/bin/run.sh") == "#!/bin/sh\necho hi\n")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: dest + "/link")) == "a.txt")
     }
 
     @Test func uploadOfAMissingPathNamesIt() throws {

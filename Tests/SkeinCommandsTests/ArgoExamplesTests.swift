@@ -20,7 +20,6 @@ import SkeinTestSupport
 
     /// Runnable examples that do not reach Succeeded locally yet, and why.
     static let knownLocalFailures: [String: String] = [
-        "artifact-passing-subpath.yaml": "a directory output with archive: none, read back with subPath",
         "conditional-artifacts.yaml": "writes result.txt relative to the image's working directory /",
         "dag-conditional-artifacts.yaml": "writes result.txt relative to the image's working directory /",
     ]

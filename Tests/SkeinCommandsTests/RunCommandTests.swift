@@ -167,6 +167,38 @@ func workflowYAML(_ templates: String, spec: String = "") -> String {
         #expect(r.stdout.contains("after: approved"))
     }
 
+    @Test func directoryArtifactsWithoutArchiveAndSubPath() throws {
+        let cli = try SkeinCLI()
+        let f = try cli.write("sub.yaml", workflowYAML("""
+        - name: main
+          steps:
+          - - {name: make, template: make}
+          - - name: read
+              template: read
+              arguments:
+                artifacts:
+                - {name: one, from: "{{steps.make.outputs.artifacts.out}}", subPath: nested/one.txt}
+                - {name: all, from: "{{steps.make.outputs.artifacts.out}}"}
+        - name: make
+          container: {image: alpine, command: [sh, -c, "mkdir -p /tmp/out/nested && echo first > /tmp/out/nested/one.txt && echo top > /tmp/out/top.txt"]}
+          outputs:
+            artifacts:
+            - {name: out, path: /tmp/out, archive: {none: {}}}
+        - name: read
+          inputs:
+            artifacts:
+            - {name: one, path: /tmp/one.txt}
+            - {name: all, path: /tmp/all}
+          container: {image: alpine, command: [sh, -c, "echo \\"$(cat /tmp/one.txt) $(cat /tmp/all/top.txt)\\""]}
+        """))
+        let r = try cli.run(["run", f])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("read: first top"))
+        // Stored as a directory tree, not an archive.
+        let stored = try FileManager.default.subpathsOfDirectory(atPath: cli.workDirectory + "/.skein/artifacts")
+        #expect(stored.contains { $0.hasSuffix("/out/nested/one.txt") })
+    }
+
     @Test func endlessRecursionFailsTheWorkflowInsteadOfCrashing() throws {
         let cli = try SkeinCLI()
         let f = try cli.write("rec.yaml", workflowYAML("- name: main\n  steps:\n  - - {name: again, template: main}"))

@@ -22,7 +22,11 @@ public enum InputFetcher {
             case .none:
                 continue
             case .stored(let key):
-                try ArtifactFetcher.fetch(.store(key: key), from: store, to: dest, unpack: true)
+                if let sub = a.subPath, !sub.isEmpty {
+                    try fetchSubPath(key: key, subPath: sub, name: a.name, store: store, to: dest)
+                } else {
+                    try ArtifactFetcher.fetch(.store(key: key), from: store, to: dest, unpack: true)
+                }
             case .raw(let data):
                 try ArtifactFetcher.fetch(.raw(data), from: store, to: dest, unpack: false)
             case .http(let url, let headers):
@@ -35,5 +39,21 @@ public enum InputFetcher {
             staged.append(Staged(path: a.path, hostPath: dest))
         }
         return staged
+    }
+
+    /// Fetches the whole artifact beside `dest`, then keeps only `subPath` of it.
+    static func fetchSubPath(key: String, subPath: String, name: String, store: (any ArtifactStore)?, to dest: String) throws {
+        let parts = subPath.split(separator: "/")
+        guard !subPath.hasPrefix("/"), !parts.contains("..") else {
+            throw ArtifactError("input artifact '\(name)': subPath '\(subPath)' must be a relative path inside the artifact")
+        }
+        let whole = dest + ".whole"
+        defer { try? FileManager.default.removeItem(atPath: whole) }
+        try ArtifactFetcher.fetch(.store(key: key), from: store, to: whole, unpack: true)
+        let inner = whole + "/" + parts.joined(separator: "/")
+        guard FileManager.default.fileExists(atPath: inner) else {
+            throw ArtifactError("input artifact '\(name)': subPath '\(subPath)' is not in the artifact")
+        }
+        try FileManager.default.moveItem(atPath: inner, toPath: dest)
     }
 }

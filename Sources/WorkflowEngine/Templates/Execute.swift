@@ -113,6 +113,7 @@ extension WorkflowExecution {
                 out.s3 = arg.s3 ?? out.s3
                 out.git = arg.git ?? out.git
                 out.gcs = arg.gcs ?? out.gcs
+                out.subPath = arg.subPath ?? out.subPath
                 if let optional = arg.optional { out.optional = optional }
             }
             artifacts.append(out)

@@ -74,7 +74,11 @@ extension WorkflowExecution {
             } else {
                 throw EngineFailure("inputs.artifacts.\(a.name) was not supplied; pass it with `from`, `raw` or `http`, or mark it optional")
             }
-            inputArtifacts.append(InputArtifact(name: a.name, path: path, source: source, mode: a.mode))
+            var input = InputArtifact(name: a.name, path: path, source: source, mode: a.mode)
+            if let sub = a.subPath {
+                input.subPath = try substitute(sub, scope: scope, field: "inputs.artifacts.\(a.name).subPath")
+            }
+            inputArtifacts.append(input)
         }
 
         var outputArtifacts: [OutputArtifact] = []
