@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <pthread.h>
 
 #define MAX_BINDS 256
 #define PATH_CAP 4096
@@ -131,17 +132,24 @@ pid_t csandbox_spawn(const csandbox_spec *spec, int *err_errno, char *err_stage,
         copy_text(err_stage, stage_len, "pipe", 0);
         return -1;
     }
-    pid_t pid = fork();
+    // vfork: no copy of a large, many-threaded parent's page tables (posix_spawn does the same).
+    // The child shares memory until exec, so it only makes system calls on its own stack, and
+    // every signal stays blocked until it has reset their handlers.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = vfork();
+    if (pid == 0) {
+        child(spec, p[1]);
+    }
+    int fork_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &old, 0);
     if (pid < 0) {
-        *err_errno = errno;
+        *err_errno = fork_errno;
         copy_text(err_stage, stage_len, "fork", 0);
         close(p[0]);
         close(p[1]);
         return -1;
-    }
-    if (pid == 0) {
-        close(p[0]);
-        child(spec, p[1]);
     }
     close(p[1]);
     failure f;

@@ -73,7 +73,7 @@ public enum Command {
 }
 
 /// Runs `skein` like a user would: from a scratch directory, with the shims first on PATH.
-public struct SkeinCLI {
+public final class SkeinCLI {
     public let binary: String
     public let workDirectory: String
     public let shims: String
@@ -82,6 +82,11 @@ public struct SkeinCLI {
         binary = try Binaries.path("skein")
         workDirectory = try TemporaryDirectory.make(prefix: "skein-cli")
         shims = try Shims.directory()
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: workDirectory)
+        try? FileManager.default.removeItem(atPath: shims)
     }
 
     public var environment: [String: String] {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import SkeinTestSupport
 
-@Suite struct EmissaryTests {
+@Suite final class EmissaryTests {
     let emissary: String
     let dir: String
 
@@ -10,6 +10,8 @@ import SkeinTestSupport
         emissary = try Binaries.path("skein-emissary")
         dir = try TemporaryDirectory.make(prefix: "emissary")
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
 
