@@ -241,11 +241,12 @@ func main() -> Never {
     }
     close(logFile)
 
+    // Written last and renamed into place, so a reader sees the whole code or none. No fsync:
+    // readers are other processes on this machine, which see the page cache (it cost 2 ms).
     let tmp = control + "/exitcode.tmp"
     let fd = openForWrite(tmp)
     if fd >= 0 {
         writeAll(fd, Array("\(exitCode)\n".utf8))
-        fsync(fd)
         close(fd)
         rename(tmp, control + "/exitcode")
     }
