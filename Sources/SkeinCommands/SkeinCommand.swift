@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Foundation
 
 /// `skein`: run Argo-language workflows locally (and, later, on Kubernetes).
 public struct SkeinCommand: AsyncParsableCommand {
@@ -21,7 +22,22 @@ struct VersionCommand: ParsableCommand {
     func run() { print("skein \(SkeinVersion.current)") }
 }
 
-/// The `skein` executable's entry point.
+/// The `skein` executable's entry point. Usage errors exit with 2 like other invalid input
+/// (argument-parser's own convention would be 64).
 public func skeinMain() async {
-    await SkeinCommand.main()
+    do {
+        var command = try SkeinCommand.parseAsRoot()
+        if var asyncCommand = command as? any AsyncParsableCommand {
+            try await asyncCommand.run()
+        } else {
+            try command.run()
+        }
+    } catch {
+        if SkeinCommand.exitCode(for: error) == .validationFailure {
+            let message = SkeinCommand.fullMessage(for: error)
+            FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+            SkeinCommand.exit(withError: ExitCode(2))
+        }
+        SkeinCommand.exit(withError: error)
+    }
 }

@@ -199,6 +199,37 @@ func workflowYAML(_ templates: String, spec: String = "") -> String {
         #expect(stored.contains { $0.hasSuffix("/out/nested/one.txt") })
     }
 
+    @Test func parallelismFlagLimitsConcurrentSteps() throws {
+        let cli = try SkeinCLI()
+        // Each step records when it starts and ends; with --parallelism 1 no two overlap.
+        let log = cli.workDirectory + "/spans"
+        let f = try cli.write("par.yaml", workflowYAML("""
+        - name: main
+          steps:
+          - - {name: p, template: t, withItems: [a, b, c]}
+        - name: t
+          container: {image: alpine, command: [sh, -c, "echo start >> \(log); sleep 0.2; echo end >> \(log)"]}
+        """))
+        let r = try cli.run(["run", f, "--parallelism", "1"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let spans = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(spans == ["start", "end", "start", "end", "start", "end"])
+        let bad = try cli.run(["run", f, "--parallelism", "0"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--parallelism must be at least 1"))
+    }
+
+    @Test func artifactsDirectoryOption() throws {
+        let cli = try SkeinCLI()
+        let dir = cli.workDirectory + "/my-artifacts"
+        let r = try cli.run(["run", Binaries.packageRoot + "/examples/artifacts.yaml", "--artifacts", dir])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let stored = try FileManager.default.subpathsOfDirectory(atPath: dir)
+        #expect(stored.contains { $0.hasSuffix("/report.tgz") })
+        #expect(stored.contains { $0.hasSuffix("/data.tgz") })
+        #expect(!FileManager.default.fileExists(atPath: cli.workDirectory + "/.skein/artifacts"))
+    }
+
     @Test func endlessRecursionFailsTheWorkflowInsteadOfCrashing() throws {
         let cli = try SkeinCLI()
         let f = try cli.write("rec.yaml", workflowYAML("- name: main\n  steps:\n  - - {name: again, template: main}"))
