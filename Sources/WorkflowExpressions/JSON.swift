@@ -27,6 +27,15 @@ enum JSONWriter {
     }
 
     static func writeString(_ s: String, into out: inout String) {
+        JSONText.quote(s, into: &out)
+    }
+}
+
+/// JSON string quoting as Go's encoding/json does it (what Argo prints): control characters
+/// as `\u00XX`, and `<`, `>`, `&`, U+2028 and U+2029 escaped too. One implementation for
+/// expression values and for the model's JSON.
+public enum JSONText {
+    public static func quote(_ s: String, into out: inout String) {
         out += "\""
         for u in s.unicodeScalars {
             switch u {
@@ -35,11 +44,10 @@ enum JSONWriter {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
+            case "<", ">", "&", "\u{2028}", "\u{2029}": out += "\\u" + hex4(u.value)
             default:
                 if u.value < 0x20 {
-                    out += "\\u00" + hexDigit(u.value >> 4) + hexDigit(u.value & 0xF)
+                    out += "\\u" + hex4(u.value)
                 } else {
                     out.unicodeScalars.append(u)
                 }
@@ -48,9 +56,11 @@ enum JSONWriter {
         out += "\""
     }
 
-    private static func hexDigit(_ v: UInt32) -> String {
-        let digits: [Character] = Array("0123456789abcdef")
-        return String(digits[Int(v & 0xF)])
+    private static func hex4(_ v: UInt32) -> String {
+        let digits = Array("0123456789abcdef")
+        var s = ""
+        for shift in stride(from: 12, through: 0, by: -4) { s.append(digits[Int((v >> UInt32(shift)) & 0xF)]) }
+        return s
     }
 }
 

@@ -1,3 +1,4 @@
+import WorkflowExpressions
 /// A field Argo declares as a string but where users write any scalar (`value: 3`,
 /// `default: true`): the number or boolean is taken as its text.
 public struct AnyString: Codable, Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
@@ -85,33 +86,13 @@ extension JSONValue {
                 if i > 0 { out += "," }
                 JSONValue.writeQuoted(k, into: &out)
                 out += ":"
-                o[k]!.writeJSON(into: &out)
+                (o[k] ?? .null).writeJSON(into: &out)
             }
             out += "}"
         }
     }
 
     static func writeQuoted(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
+        JSONText.quote(s, into: &out)
     }
 }
