@@ -1,7 +1,7 @@
 /// Where each field of a document was written, kept as a tree mirroring the value so
 /// loading stays cheap; looked up only when there is something to report.
 public struct PositionTable: Sendable {
-    indirect enum Node: Sendable {
+    enum Node: Sendable {
         case leaf(SourcePosition)
         /// Keys in document order, each with where it was written and its value's node; looked
         /// up linearly, since positions are only needed to report a problem.
