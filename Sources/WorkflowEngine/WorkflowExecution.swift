@@ -44,6 +44,8 @@ public final class WorkflowExecution {
     var workflowFailure: (phase: NodePhase, message: String)?
     /// Templates being executed inside one another right now (recursion guard).
     var executeDepth = 0
+    /// `workflow.status` and `workflow.failures`, once the exit handler runs.
+    var exitGlobals: [String: String] = [:]
     /// Argo's limit on nested templates; deeper recursion fails the node instead of the process.
     static let maxDepth = 100
     /// Most items one loop may expand to: more would be a mistake, and would exhaust memory.

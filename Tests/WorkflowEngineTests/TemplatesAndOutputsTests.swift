@@ -127,3 +127,32 @@ import SkeinTestSupport
         #expect(!text.contains("{{"))
     }
 }
+
+@Suite struct PlaceholderTests {
+    @Test func outputPathsAreVariablesOfTheirTemplate() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          container: {image: alpine, command: [sh, "{{outputs.artifacts.report.path}} {{outputs.parameters.count.path}}"]}
+          outputs:
+            artifacts: [{name: report, path: /tmp/report.txt}]
+            parameters: [{name: count, valueFrom: {path: /tmp/count}}]
+        """))
+        #expect(h.run() == .succeeded)
+        #expect(h.launches.first.flatMap(command) == "/tmp/report.txt /tmp/count")
+    }
+
+    @Test func templatesDeepInsideTheExitHandlerSeeTheWorkflowStatus() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          container: {image: alpine, command: [sh, -c, "exit 1"]}
+        - name: exit
+          steps:
+          - - {name: notify, template: notify}
+        - name: notify
+          container: {image: alpine, command: [echo, "{{workflow.status}}"]}
+        """, spec: "onExit: exit"))
+        #expect(h.run { $0.displayName == "notify" ? .success : .fail() } == .failed)
+        #expect(h.launches.last.flatMap(command) == "Failed")
+        #expect(h.phase(of: "notify") == .succeeded)
+    }
+}

@@ -44,6 +44,9 @@ extension WorkflowExecution {
             if spec.onExit == nil, let ref = spec.hooks?["exit"]?.templateRef { req.holder = .ref(ref) }
             req.isExitWork = true
             req.extraVariables = exitVariables(phase: phase)
+            // Every template the handler calls, at any depth, sees them (as in Argo, where they
+            // become global parameters once the workflow's main part is done).
+            exitGlobals = req.extraVariables
             if let args = try? resolveArguments(req.arguments, scope: Scope().with(req.extraVariables), field: "spec.hooks.exit.arguments") {
                 req.arguments = args
             }

@@ -44,6 +44,7 @@ extension WorkflowExecution {
             v["workflow.duration"] = JSONValue.double(now.seconds - started.seconds).scalarText ?? "0"
         }
         v["workflow.priority"] = String(spec.priority ?? 0)
+        for (k, val) in exitGlobals { v[k] = val }
         for (k, val) in workflow.metadata.labels ?? [:] { v["workflow.labels.\(k)"] = val }
         for (k, val) in workflow.metadata.annotations ?? [:] { v["workflow.annotations.\(k)"] = val }
         if let params = spec.arguments?.parameters {

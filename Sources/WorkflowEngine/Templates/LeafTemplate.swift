@@ -20,7 +20,15 @@ extension WorkflowExecution {
             return nil
         }
         let podName = NodeNaming.podName(workflow: name, nodeName: req.nodeName, templateName: resolved.name)
-        let scope = localScope(req, inputs: inputs, podName: podName)
+        var scope = localScope(req, inputs: inputs, podName: podName)
+        // `{{outputs.artifacts.NAME.path}}` and `{{outputs.parameters.NAME.path}}`: where the
+        // step should write its outputs.
+        for a in resolved.template.outputs?.artifacts ?? [] {
+            if let path = a.path { scope.vars["outputs.artifacts.\(a.name).path"] = (try? substitute(path, scope: scope, field: "outputs")) ?? path }
+        }
+        for p in resolved.template.outputs?.parameters ?? [] {
+            if let path = p.valueFrom?.path { scope.vars["outputs.parameters.\(p.name).path"] = (try? substitute(path, scope: scope, field: "outputs")) ?? path }
+        }
         let launch: StepLaunch
         do {
             launch = try buildLaunch(req, resolved, inputs, scope: scope, podName: podName, nodeID: nid)
