@@ -97,8 +97,11 @@ func workflowYAML(_ templates: String, spec: String = "") -> String {
           steps:
           - - {name: v2, template: v2}
             - {name: v1, template: v1}
+            - {name: abs, template: abs}
         - name: v2
           container: {image: argoproj/argosay:v2, args: [echo, from-argosay]}
+        - name: abs
+          container: {image: argoproj/argosay:v2, command: [/argosay], args: [echo, absolute-path]}
         - name: v1
           container: {image: docker/whalesay:latest, command: [cowsay], args: [moo]}
         """))
@@ -106,6 +109,8 @@ func workflowYAML(_ templates: String, spec: String = "") -> String {
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("v2: from-argosay"))
         #expect(r.stdout.contains("v1: < moo >"))
+        // `/argosay` is where the image keeps it; on this machine it is found on PATH.
+        #expect(r.stdout.contains("abs: absolute-path"))
     }
 
     @Test func templatesFromOtherFilesResolveTemplateRef() throws {

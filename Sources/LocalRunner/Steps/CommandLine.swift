@@ -36,6 +36,12 @@ struct StepCommand {
         guard !argv.isEmpty else {
             throw Failure(description: "step '\(stepName)' has an empty command line")
         }
+        // An absolute program path from inside the image (`/argosay`, `/usr/local/bin/tool`)
+        // that this machine does not have: run the program of that name found on PATH.
+        if argv[0].hasPrefix("/"), !FileManager.default.isExecutableFile(atPath: argv[0]) {
+            let name = String(argv[0].split(separator: "/").last ?? "")
+            if !name.isEmpty, StepCommand.which(name, path: path) != nil { argv[0] = name }
+        }
         // `python` where only `python3` exists.
         if argv[0] == "python", StepCommand.which("python", path: path) == nil, StepCommand.which("python3", path: path) != nil {
             argv[0] = "python3"
