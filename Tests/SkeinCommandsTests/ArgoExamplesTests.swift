@@ -24,6 +24,11 @@ import SkeinTestSupport
         "dag-conditional-artifacts.yaml": "writes result.txt relative to the image's working directory /",
     ]
 
+    /// Examples whose outcome is left to chance: each attempt exits 0 with probability 1/3 and
+    /// there are 11 attempts, so about 1 run in 85 fails. For them, failing is accepted only
+    /// as "No more retries left" after all 11 attempts.
+    static let chancy: Set<String> = ["retry-container.yaml", "retry-script.yaml"]
+
     /// Fields that need a cluster (or a service Skein does not run locally).
     static let clusterKeys = ["resource", "persistentVolumeClaim", "volumeClaimTemplates", "secretKeyRef", "configMapKeyRef",
                               "secret", "configMap", "sidecars", "s3", "gcs", "artifactory", "hdfs", "oss", "azure", "git",
@@ -73,8 +78,15 @@ import SkeinTestSupport
         var succeeded = 0
         for f in runnable {
             let r = try cli.run(["run", "\(Self.directory)/\(f)", "-o", "json"], timeout: 180)
-            let ok = phase(finalWorkflow(r.stdout)) == "Succeeded" && r.status == 0
+            let wf = finalWorkflow(r.stdout)
+            let ok = phase(wf) == "Succeeded" && r.status == 0
             if ok { succeeded += 1 }
+            if !ok, Self.chancy.contains(f) {
+                let message = (wf?["status"] as? [String: Any])?["message"] as? String
+                #expect(message == "No more retries left", "\(f): \(r.stderr.suffix(1500))")
+                #expect(r.stderr.contains("(10)"), "\(f) should have made all 11 attempts")
+                continue
+            }
             if let why = Self.knownLocalFailures[f] {
                 if ok { print("argo-examples: \(f) now succeeds; remove it from knownLocalFailures (\(why))") }
             } else {
