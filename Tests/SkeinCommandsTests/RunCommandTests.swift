@@ -4,6 +4,11 @@ import SkeinTestSupport
 
 let helloPath = Binaries.packageRoot + "/examples/hello.yaml"
 
+/// Waits (up to 20 s) until a step has created `path`.
+func waitForFile(_ path: String) {
+    for _ in 0..<2000 where !FileManager.default.fileExists(atPath: path) { usleep(10_000) }
+}
+
 func workflowYAML(_ templates: String, spec: String = "") -> String {
     """
     apiVersion: argoproj.io/v1alpha1
@@ -157,16 +162,24 @@ func workflowYAML(_ templates: String, spec: String = "") -> String {
         let f = try cli.write("approve.yaml", workflowYAML("""
         - name: main
           steps:
+          - - {name: before, template: mark}
           - - {name: approve, template: approve}
           - - {name: after, template: done}
+        - name: mark
+          container: {image: alpine, command: [touch, "\(cli.workDirectory)/started"]}
         - name: approve
           suspend: {}
         - name: done
           container: {image: alpine, command: [echo, approved]}
         """))
         let r = try cli.run(["run", f], timeout: 30) { p in
-            usleep(1_500_000)
-            kill(p.processIdentifier, SIGUSR1)
+            // Once the first step ran, the suspend follows within one reconcile; resume a few
+            // times in case the first signal came before it.
+            waitForFile(cli.workDirectory + "/started")
+            for _ in 0..<20 where p.isRunning {
+                kill(p.processIdentifier, SIGUSR1)
+                usleep(250_000)
+            }
         }
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("after: approved"))
