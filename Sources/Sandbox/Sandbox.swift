@@ -112,11 +112,12 @@ public final class SandboxProcess: Sendable {
 
     public var exitStatus: ProcessExit? { state.withLock { $0.exit } }
 
-    /// Sends a signal to the process; SIGKILL goes to its whole process group.
+    /// Sends a signal to the process. SIGTERM, SIGINT and SIGKILL go to its whole process
+    /// group, so what a step's shell started in the background stops with it.
     public func signal(_ sig: Int32) {
         state.withLock { s in
             guard s.exit == nil else { return }
-            _ = kill(sig == SIGKILL ? -pid : pid, sig)
+            _ = kill([SIGTERM, SIGINT, SIGKILL].contains(sig) ? -pid : pid, sig)
         }
     }
 

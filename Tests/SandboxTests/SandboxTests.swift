@@ -46,6 +46,23 @@ func spec(_ script: String, isolate: Bool = false, tmp: String? = nil, binds: [B
         #expect(await p.wait() == .signaled(SIGTERM))
     }
 
+    @Test func stoppingAProcessStopsWhatItStartedToo() async throws {
+        let p = try Sandbox.spawn(spec("sleep 30 & echo $!; wait"))
+        var lines = p.stdoutLines().makeAsyncIterator()
+        let background = try #require(await lines.next().flatMap { Int32($0) })
+        p.signal(SIGTERM)
+        _ = await p.wait()
+        var gone = false
+        for _ in 0..<200 {
+            // The background sleep was in the step's process group: it gets SIGTERM as well.
+            let state = (try? String(contentsOfFile: "/proc/\(background)/stat", encoding: .utf8))?
+                .split(separator: ")").last?.split(separator: " ").first
+            if kill(background, 0) != 0 || state == "Z" { gone = true; break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(gone, "pid \(background) should have been stopped with its parent")
+    }
+
     @Test func ignoredSignalsOfTheParentDoNotLeakIntoTheChild() async throws {
         let old = signal(SIGUSR2, SIG_IGN)
         defer { signal(SIGUSR2, old) }
