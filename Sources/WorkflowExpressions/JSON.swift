@@ -64,6 +64,31 @@ public enum JSONText {
     }
 }
 
+/// A double-quoted string with backslash escapes (`\"`, `\\`, `\n`, `\r`, `\t`, `\xNN` for
+/// other control characters): Go's `%q` for plain text, and a valid YAML double-quoted scalar.
+public enum QuotedText {
+    public static func doubleQuoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 || u.value == 0x7F {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
 /// A strict JSON parser (RFC 8259) over UTF-8 bytes.
 struct JSONParser {
     private let bytes: [UInt8]

@@ -45,26 +45,7 @@ enum Sprig {
     }
 
     /// Go's %q for plain strings.
-    static func goQuote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x7F {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func goQuote(_ s: String) -> String { QuotedText.doubleQuoted(s) }
 
     private static func integerOp(_ c: CallContext, _ op: (Int, Int) -> (Int, Bool)) throws(ExpressionError) -> ExprValue {
         guard var acc = c.args.first.map(toInt) else { throw c.fail("expects at least one argument") }

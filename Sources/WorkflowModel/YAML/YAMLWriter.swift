@@ -1,3 +1,5 @@
+import WorkflowExpressions
+
 extension JSONValue {
     /// Block-style YAML for `-o yaml`: keys sorted, strings quoted only where a plain scalar
     /// would read back as something else, multi-line text as literal blocks.
@@ -115,24 +117,6 @@ struct YAMLWriter {
         return false
     }
 
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if u.value < 0x20 || u.value == 0x7f {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// YAML double-quoted scalars take the same escapes as Go's `%q`.
+    static func quoted(_ s: String) -> String { QuotedText.doubleQuoted(s) }
 }
