@@ -24,10 +24,11 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSandbox"),
-        .target(name: "WorkflowExpressions", swiftSettings: strict),
+        .target(name: "SkeinJSON", swiftSettings: strict),
+        .target(name: "WorkflowExpressions", dependencies: ["SkeinJSON"], swiftSettings: strict),
 
         // L1
-        .target(name: "WorkflowModel", dependencies: ["CYAML", "WorkflowExpressions"], swiftSettings: strict),
+        .target(name: "WorkflowModel", dependencies: ["CYAML", "SkeinJSON", "WorkflowExpressions"], swiftSettings: strict),
 
         // L2
         .target(name: "WorkflowEngine", dependencies: ["WorkflowModel", "WorkflowExpressions"], swiftSettings: strict),
@@ -60,7 +61,7 @@ let package = Package(
                 dependencies: ["WorkflowModel", "WorkflowEngine", "LocalRunner", "SkeinCommands"],
                 swiftSettings: strict),
 
-        .testTarget(name: "WorkflowExpressionsTests", dependencies: ["WorkflowExpressions"], swiftSettings: strict),
+        .testTarget(name: "WorkflowExpressionsTests", dependencies: ["WorkflowExpressions", "SkeinJSON"], swiftSettings: strict),
         .testTarget(name: "WorkflowModelTests", dependencies: ["WorkflowModel", "SkeinTestSupport"], swiftSettings: strict),
         .testTarget(name: "WorkflowEngineTests",
                     dependencies: ["WorkflowEngine", "WorkflowModel", "SkeinTestSupport"], swiftSettings: strict),

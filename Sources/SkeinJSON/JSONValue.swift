@@ -66,7 +66,7 @@ extension JSONValue {
         }
     }
 
-    static func formatDouble(_ d: Double) -> String {
+    public static func formatDouble(_ d: Double) -> String {
         if d.isFinite, d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
         return "\(d)"
     }

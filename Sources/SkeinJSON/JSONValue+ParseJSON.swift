@@ -7,7 +7,7 @@ extension JSONValue {
         return JSONValue(foundation: obj)
     }
 
-    init(foundation o: Any) {
+    public init(foundation o: Any) {
         switch o {
         case let b as Bool where type(of: o) == Bool.self || "\(type(of: o))".contains("Bool"):
             self = .bool(b)
