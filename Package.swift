@@ -30,6 +30,8 @@ let package = Package(
         // L1
         .target(name: "WorkflowModel", dependencies: ["CYAML", "SkeinJSON", "WorkflowExpressions"], swiftSettings: strict),
 
+        .target(name: "KubeAPI", dependencies: ["SkeinJSON"], swiftSettings: strict),
+
         // L2
         .target(name: "WorkflowEngine", dependencies: ["WorkflowModel", "WorkflowExpressions"], swiftSettings: strict),
         .target(name: "Sandbox", dependencies: ["CSandbox"], swiftSettings: strict),
@@ -65,6 +67,7 @@ let package = Package(
         .testTarget(name: "WorkflowModelTests", dependencies: ["WorkflowModel", "SkeinTestSupport"], swiftSettings: strict),
         .testTarget(name: "WorkflowEngineTests",
                     dependencies: ["WorkflowEngine", "WorkflowModel", "SkeinTestSupport"], swiftSettings: strict),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "SkeinJSON"], swiftSettings: strict),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], swiftSettings: strict),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts"], swiftSettings: strict),
         .testTarget(name: "EmissaryTests", dependencies: ["SkeinTestSupport"], swiftSettings: strict),
