@@ -38,6 +38,7 @@ let package = Package(
         .target(name: "Artifacts", dependencies: ["CCurl", "CZlib"], swiftSettings: strict),
 
         // L3
+        .target(name: "KubeClient", dependencies: ["KubeAPI", "SkeinJSON"], swiftSettings: strict),
         .target(name: "Executor", dependencies: ["WorkflowModel", "WorkflowEngine", "Artifacts"], swiftSettings: strict),
 
         // L4
@@ -68,6 +69,7 @@ let package = Package(
         .testTarget(name: "WorkflowEngineTests",
                     dependencies: ["WorkflowEngine", "WorkflowModel", "SkeinTestSupport"], swiftSettings: strict),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "SkeinJSON"], swiftSettings: strict),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "SkeinJSON"], swiftSettings: strict),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], swiftSettings: strict),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts"], swiftSettings: strict),
         .testTarget(name: "EmissaryTests", dependencies: ["SkeinTestSupport"], swiftSettings: strict),
