@@ -1,0 +1,128 @@
+public import Foundation
+public import SkeinJSON
+
+/// The holder part of a `coordination.k8s.io/v1` Lease, and the rules of taking it.
+public struct LeaseRecord: Sendable, Hashable {
+    public var holderIdentity: String?
+    public var leaseDurationSeconds: Int
+    public var acquireTime: Date?
+    public var renewTime: Date?
+    public var leaseTransitions: Int
+
+    public init(holderIdentity: String?, leaseDurationSeconds: Int, acquireTime: Date?, renewTime: Date?,
+                leaseTransitions: Int) {
+        self.holderIdentity = holderIdentity
+        self.leaseDurationSeconds = leaseDurationSeconds
+        self.acquireTime = acquireTime
+        self.renewTime = renewTime
+        self.leaseTransitions = leaseTransitions
+    }
+
+    public init(spec: JSONValue?) {
+        let duration: Int = if case .int(let d)? = spec?["leaseDurationSeconds"] { d } else { 0 }
+        let transitions: Int = if case .int(let t)? = spec?["leaseTransitions"] { t } else { 0 }
+        let holder = spec?["holderIdentity"]?.stringValue
+        self.init(holderIdentity: holder?.isEmpty == true ? nil : holder, leaseDurationSeconds: duration,
+                  acquireTime: spec?["acquireTime"]?.stringValue.flatMap(MicroTime.parse),
+                  renewTime: spec?["renewTime"]?.stringValue.flatMap(MicroTime.parse),
+                  leaseTransitions: transitions)
+    }
+
+    public var spec: JSONValue {
+        var o: [String: JSONValue] = [
+            "leaseDurationSeconds": .int(leaseDurationSeconds), "leaseTransitions": .int(leaseTransitions),
+        ]
+        o["holderIdentity"] = .string(holderIdentity ?? "")
+        if let a = acquireTime { o["acquireTime"] = .string(MicroTime.format(a)) }
+        if let r = renewTime { o["renewTime"] = .string(MicroTime.format(r)) }
+        return .object(o)
+    }
+
+    /// Someone other than `identity` holds the lease and renewed it recently enough.
+    public func heldByOther(than identity: String, now: Date) -> Bool {
+        guard let h = holderIdentity, h != identity else { return false }
+        guard let r = renewTime else { return false }
+        return now < r.addingTimeInterval(TimeInterval(leaseDurationSeconds))
+    }
+
+    /// The record after `identity` takes or renews the lease at `now`.
+    public func taken(by identity: String, now: Date, duration: Int) -> LeaseRecord {
+        let changed = holderIdentity != identity
+        return LeaseRecord(holderIdentity: identity, leaseDurationSeconds: duration,
+                           acquireTime: changed ? now : (acquireTime ?? now), renewTime: now,
+                           leaseTransitions: changed && holderIdentity != nil ? leaseTransitions + 1 : leaseTransitions)
+    }
+
+    /// The record after its holder gives it up: empty holder, so others take it at once.
+    public func released(now: Date) -> LeaseRecord {
+        LeaseRecord(holderIdentity: nil, leaseDurationSeconds: 1, acquireTime: nil, renewTime: now,
+                    leaseTransitions: leaseTransitions)
+    }
+}
+
+/// Kubernetes `MicroTime`: RFC 3339 with microseconds, `2026-11-25T19:30:00.123456Z`.
+public enum MicroTime {
+    public static func format(_ d: Date) -> String {
+        let t = d.timeIntervalSince1970
+        var secs = floor(t)
+        var micros = Int(((t - secs) * 1_000_000).rounded())
+        if micros >= 1_000_000 { micros -= 1_000_000; secs += 1 }
+        var tm = tm()
+        var tt = time_t(secs)
+        gmtime_r(&tt, &tm)
+        func pad(_ v: Int32, _ n: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, n - s.count)) + s
+        }
+        let m = String(micros)
+        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T"
+            + "\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2))."
+            + String(repeating: "0", count: 6 - m.count) + m + "Z"
+    }
+
+    /// Accepts RFC 3339 with or without a fraction, `Z` or a numeric offset.
+    public static func parse(_ s: String) -> Date? {
+        let b = Array(s.utf8)
+        func num(_ from: Int, _ len: Int) -> Int? {
+            guard from + len <= b.count else { return nil }
+            var v = 0
+            for i in from..<(from + len) {
+                guard b[i] >= 48, b[i] <= 57 else { return nil }
+                v = v * 10 + Int(b[i] - 48)
+            }
+            return v
+        }
+        guard b.count >= 20, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2),
+              let mi = num(14, 2), let se = num(17, 2) else { return nil }
+        var i = 19
+        var frac = 0.0
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            var scale = 0.1
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                frac += Double(b[i] - 48) * scale
+                scale /= 10
+                i += 1
+            }
+        }
+        var offset = 0
+        if i < b.count, b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
+            i += 1
+        } else if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"), let oh = num(i + 1, 2), let om = num(i + 4, 2) {
+            offset = (oh * 3600 + om * 60) * (b[i] == UInt8(ascii: "-") ? -1 : 1)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == b.count else { return nil }
+        var tm = tm()
+        tm.tm_year = Int32(y - 1900)
+        tm.tm_mon = Int32(mo - 1)
+        tm.tm_mday = Int32(d)
+        tm.tm_hour = Int32(h)
+        tm.tm_min = Int32(mi)
+        tm.tm_sec = Int32(se)
+        let t = timegm(&tm)
+        return Date(timeIntervalSince1970: Double(t - offset) + frac)
+    }
+}
