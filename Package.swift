@@ -46,9 +46,13 @@ let package = Package(
                 dependencies: ["WorkflowEngine", "WorkflowModel", "WorkflowExpressions", "Sandbox", "Artifacts", "Executor"],
                 swiftSettings: strict),
 
+        .target(name: "Controller",
+                dependencies: ["WorkflowEngine", "WorkflowModel", "SkeinJSON", "KubeAPI", "KubeClient"],
+                swiftSettings: strict),
+
         // L5
         .target(name: "SkeinCommands",
-                dependencies: ["LocalRunner", "WorkflowEngine", "WorkflowModel", "Artifacts",
+                dependencies: ["LocalRunner", "Controller", "WorkflowEngine", "WorkflowModel", "Artifacts",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         // skein-emissary is a dependency so that `swift run skein` builds the emissary it runs steps with.
