@@ -38,8 +38,11 @@ public final class KubeClient: Sendable {
     /// The client's default namespace.
     public var namespace: String { configuration.namespace }
 
-    /// `nil` → the default namespace; anything else as given (`""`: all namespaces).
-    func resolve(_ namespace: String?) -> String? { namespace ?? configuration.namespace }
+    /// `nil` → the default namespace; `""` → nil (all namespaces); a name as given.
+    func resolve(_ namespace: String?) -> String? {
+        guard let n = namespace else { return configuration.namespace }
+        return n.isEmpty ? nil : n
+    }
 
     /// The namespace of a namespaced call on one object: the argument, else the object's
     /// own, else the default.

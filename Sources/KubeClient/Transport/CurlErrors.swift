@@ -6,7 +6,7 @@ import KubeAPI
 enum CurlErrors {
     static func describe(code: CURLcode, detail: String, request: HTTPRequest, tls: ServerTLS,
                          receivedHeaders: Bool, server: String) -> KubeError {
-        var message = detail
+        var message = "\(detail) (curl error \(code.rawValue))"
         switch code {
         case CURLE_COULDNT_CONNECT:
             message = "connection refused or unreachable (\(detail)); is the API server running at this address?"
@@ -25,7 +25,7 @@ enum CurlErrors {
             message = "cannot use the client certificate (\(detail)); check client-certificate(-data)"
         case CURLE_SSL_CONNECT_ERROR:
             message = "TLS handshake failed (\(detail))" + clientCertificateHint(request)
-        case CURLE_RECV_ERROR where !receivedHeaders:
+        case CURLE_RECV_ERROR where !receivedHeaders, CURLE_SEND_ERROR where !receivedHeaders:
             // Under TLS 1.3 the server checks the client certificate after the handshake, so
             // its rejection shows up as a failure of the first read, not of the handshake.
             message = "the server closed the connection before answering (\(detail))" + clientCertificateHint(request)
