@@ -17,6 +17,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // L0: C libraries from apt, and the one piece of C that must run between fork and exec.
@@ -38,7 +39,10 @@ let package = Package(
         .target(name: "Artifacts", dependencies: ["CCurl", "CZlib"], swiftSettings: strict),
 
         // L3
-        .target(name: "KubeClient", dependencies: ["KubeAPI", "SkeinJSON"], swiftSettings: strict),
+        // KubeClient reads kubeconfig files with WorkflowModel's YAML loader (libyaml).
+        .target(name: "KubeClient",
+                dependencies: ["KubeAPI", "SkeinJSON", "CCurl", "WorkflowModel", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
         .target(name: "Executor", dependencies: ["WorkflowModel", "WorkflowEngine", "Artifacts"], swiftSettings: strict),
 
         // L4
