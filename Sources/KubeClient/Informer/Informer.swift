@@ -1,41 +1,19 @@
 public import KubeAPI
-public import SkeinJSON
+import SkeinJSON
 import Synchronization
 
-/// Where an informer gets its objects: one list, then a watch from the list's version.
-/// `KubeClient.listWatch(...)` builds one for a resource, namespace and selectors.
-public struct ListWatch: Sendable {
-    public struct Page: Sendable {
-        public var items: [JSONValue]
-        public var resourceVersion: String
-        public init(items: [JSONValue], resourceVersion: String) {
-            self.items = items
-            self.resourceVersion = resourceVersion
-        }
-    }
-
-    /// Lists everything (all pages).
-    public var list: @Sendable () async throws -> Page
-    /// Watches from a resourceVersion.
-    public var watch: @Sendable (_ resourceVersion: String) async throws -> AsyncThrowingStream<WatchEvent, any Error>
-
-    public init(list: @escaping @Sendable () async throws -> Page,
-                watch: @escaping @Sendable (_ resourceVersion: String) async throws -> AsyncThrowingStream<WatchEvent, any Error>) {
-        self.list = list
-        self.watch = watch
-    }
-}
-
-/// Keeps an `ObjectStore` in step with the API server: lists, then watches from the list's
-/// resourceVersion; after a dropped watch it resumes from the last version it saw (with
-/// backoff), after 410 Gone it lists again (and reports what changed meanwhile). Handlers
-/// see every change; with a resync period they also see every object again periodically
-/// (as an update with old == new), which lets reconcilers repair drift.
+/// Keeps an `ObjectStore` in step with the API server through `KubeClient.listAndWatch`
+/// (list, then watch from the list's version; resume after a dropped watch; list again
+/// after 410 Gone), and tells handlers about every change. With a resync period handlers
+/// also see every object again periodically (as an update with old == new), which lets
+/// reconcilers repair drift. Errors the stream cannot retry (403, say) restart it after a
+/// backoff, so an informer survives RBAC being fixed later.
 public final class Informer: Sendable {
     public typealias Handler = @Sendable (StoreChange) -> Void
+    public typealias Source = @Sendable () -> AsyncThrowingStream<ListWatchEvent, any Error>
 
     public let store: ObjectStore
-    private let listWatch: ListWatch
+    private let source: Source
     private let resyncPeriod: Duration?
     private let backoff: WorkQueue<Int>.Backoff
 
@@ -45,19 +23,28 @@ public final class Informer: Sendable {
         var syncWaiters: [CheckedContinuation<Void, Never>] = []
         var lastResourceVersion = ""
         var lists = 0
-        var watches = 0
+        var lastError: String?
     }
     private let state = Mutex(State())
 
-    public init(listWatch: ListWatch, indexers: [String: ObjectStore.IndexFunction] = [:], resyncPeriod: Duration? = nil,
-                backoff: WorkQueue<Int>.Backoff = .init(base: .milliseconds(100), max: .seconds(30))) {
-        self.listWatch = listWatch
+    public init(source: @escaping Source, indexers: [String: ObjectStore.IndexFunction] = [:], resyncPeriod: Duration? = nil,
+                backoff: WorkQueue<Int>.Backoff = .init(base: .milliseconds(200), max: .seconds(30))) {
+        self.source = source
         self.store = ObjectStore(indexers: indexers)
         self.resyncPeriod = resyncPeriod
         self.backoff = backoff
     }
 
-    /// Adds a handler; add them before `run`.
+    /// An informer on one resource (in one namespace, or all with nil), optionally selected.
+    public convenience init(client: KubeClient, resource: ResourceType, namespace: String?,
+                            options: ListWatchOptions = ListWatchOptions(),
+                            indexers: [String: ObjectStore.IndexFunction] = [:], resyncPeriod: Duration? = nil) {
+        self.init(source: { client.listAndWatch(resource, namespace: namespace, options: options) },
+                  indexers: indexers, resyncPeriod: resyncPeriod)
+    }
+
+    /// Adds a handler; add them before `run`. Handlers run on the informer's task: keep
+    /// them short (typically: put a key in a work queue).
     public func onChange(_ handler: @escaping Handler) {
         state.withLock { $0.handlers.append(handler) }
     }
@@ -65,11 +52,14 @@ public final class Informer: Sendable {
     /// True once the first list is in the store.
     public var hasSynced: Bool { state.withLock { $0.synced } }
 
-    /// How many lists and watch connections this informer made (for tests and metrics).
-    public var counts: (lists: Int, watches: Int) { state.withLock { ($0.lists, $0.watches) } }
+    /// How many full lists the informer has loaded (1 after the start; more after 410s).
+    public var listCount: Int { state.withLock { $0.lists } }
 
     /// The last resourceVersion seen (of a list, an event or a bookmark).
     public var lastResourceVersion: String { state.withLock { $0.lastResourceVersion } }
+
+    /// The last error that restarted the stream, if any.
+    public var lastError: String? { state.withLock { $0.lastError } }
 
     /// Waits until the first list is in the store.
     public func waitForSync() async {
@@ -97,51 +87,35 @@ public final class Informer: Sendable {
         defer { resync?.cancel() }
 
         var failures = 0
-        var needList = true
         while !Task.isCancelled {
             do {
-                if needList {
-                    let page = try await listWatch.list()
-                    let changes = store.replace(with: page.items)
-                    let waiters: [CheckedContinuation<Void, Never>] = state.withLock { s in
-                        s.lists += 1
-                        s.lastResourceVersion = page.resourceVersion
-                        s.synced = true
-                        defer { s.syncWaiters = [] }
-                        return s.syncWaiters
-                    }
-                    for c in changes { emit(c) }
-                    for w in waiters { w.resume() }
-                    needList = false
-                }
-                let from = lastResourceVersion
-                state.withLock { $0.watches += 1 }
-                let events = try await listWatch.watch(from)
-                for try await event in events {
+                for try await event in source() {
                     failures = 0
-                    if event.type == .error {
-                        let status = event.status ?? Status(code: 500, reason: "InternalError", message: "watch error")
-                        throw KubeError(status: status)
+                    switch event {
+                    case .listed(let items, let rv):
+                        let changes = store.replace(with: items)
+                        let waiters: [CheckedContinuation<Void, Never>] = state.withLock { s in
+                            s.lists += 1
+                            s.lastResourceVersion = rv
+                            s.synced = true
+                            defer { s.syncWaiters = [] }
+                            return s.syncWaiters
+                        }
+                        for c in changes { emit(c) }
+                        for w in waiters { w.resume() }
+                    case .event(let e):
+                        if let rv = e.object.resourceVersion { state.withLock { $0.lastResourceVersion = rv } }
+                        if let change = store.apply(e) { emit(change) }
                     }
-                    if let rv = event.object.resourceVersion {
-                        state.withLock { $0.lastResourceVersion = rv }
-                    }
-                    if let change = store.apply(event) { emit(change) }
                 }
-                // The server closed the watch (timeout): resume from the last version.
             } catch is CancellationError {
                 return
-            } catch let e as KubeError {
-                if case .gone = e {
-                    needList = true       // our version is too old: start over with a list
-                    continue
-                }
-                failures += 1
-                try? await Task.sleep(for: backoff.delay(afterFailures: failures - 1))
             } catch {
-                failures += 1
-                try? await Task.sleep(for: backoff.delay(afterFailures: failures - 1))
+                state.withLock { $0.lastError = "\(error)" }
             }
+            if Task.isCancelled { return }
+            try? await Task.sleep(for: backoff.delay(afterFailures: failures))
+            failures += 1
         }
     }
 
