@@ -1,5 +1,6 @@
 public import Foundation
 public import SkeinJSON
+import WorkflowModel
 
 /// The holder part of a `coordination.k8s.io/v1` Lease, and the rules of taking it.
 public struct LeaseRecord: Sendable, Hashable {
@@ -82,47 +83,6 @@ public enum MicroTime {
 
     /// Accepts RFC 3339 with or without a fraction, `Z` or a numeric offset.
     public static func parse(_ s: String) -> Date? {
-        let b = Array(s.utf8)
-        func num(_ from: Int, _ len: Int) -> Int? {
-            guard from + len <= b.count else { return nil }
-            var v = 0
-            for i in from..<(from + len) {
-                guard b[i] >= 48, b[i] <= 57 else { return nil }
-                v = v * 10 + Int(b[i] - 48)
-            }
-            return v
-        }
-        guard b.count >= 20, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2),
-              let mi = num(14, 2), let se = num(17, 2) else { return nil }
-        var i = 19
-        var frac = 0.0
-        if i < b.count, b[i] == UInt8(ascii: ".") {
-            i += 1
-            var scale = 0.1
-            while i < b.count, b[i] >= 48, b[i] <= 57 {
-                frac += Double(b[i] - 48) * scale
-                scale /= 10
-                i += 1
-            }
-        }
-        var offset = 0
-        if i < b.count, b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
-            i += 1
-        } else if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"), let oh = num(i + 1, 2), let om = num(i + 4, 2) {
-            offset = (oh * 3600 + om * 60) * (b[i] == UInt8(ascii: "-") ? -1 : 1)
-            i += 6
-        } else {
-            return nil
-        }
-        guard i == b.count else { return nil }
-        var tm = tm()
-        tm.tm_year = Int32(y - 1900)
-        tm.tm_mon = Int32(mo - 1)
-        tm.tm_mday = Int32(d)
-        tm.tm_hour = Int32(h)
-        tm.tm_min = Int32(mi)
-        tm.tm_sec = Int32(se)
-        let t = timegm(&tm)
-        return Date(timeIntervalSince1970: Double(t - offset) + frac)
+        Timestamp(rfc3339: s).map { Date(timeIntervalSince1970: $0.seconds) }
     }
 }
