@@ -46,6 +46,8 @@ public final class WorkflowExecution {
     var executeDepth = 0
     /// `workflow.status` and `workflow.failures`, once the exit handler runs.
     var exitGlobals: [String: String] = [:]
+    /// Whether any step's `outputs.result` could be read (decided once, see `resultMayBeRead`).
+    var resultReadCache: Bool?
     /// Argo's limit on nested templates; deeper recursion fails the node instead of the process.
     static let maxDepth = 100
     /// Most items one loop may expand to: more would be a mistake, and would exhaust memory.
@@ -77,6 +79,34 @@ public final class WorkflowExecution {
             if n.phase == .succeeded { podsSucceeded += 1 }
             if !n.phase.isFulfilled, n.startedAt != nil { activePods += 1 }
         }
+    }
+
+    /// Conservatively, whether anything in the workflow (or a template it may reference)
+    /// could read a step's `result`: true when the word `result` appears in any string of
+    /// the spec or the template library. When false, runtimes need not capture stdout,
+    /// and the controller can run steps without the executor.
+    var resultMayBeRead: Bool {
+        if let cached = resultReadCache { return cached }
+        func mentions(_ v: JSONValue) -> Bool {
+            switch v {
+            case .string(let s): return s.contains("result")
+            case .array(let a): return a.contains(where: mentions)
+            case .object(let o): return o.contains { $0.key.contains("result") || mentions($0.value) }
+            default: return false
+            }
+        }
+        var found = true
+        if let encoded = try? JSONValueEncoding.encode(spec) {
+            found = mentions(encoded)
+            for t in library.namespaced.values where !found {
+                found = (try? JSONValueEncoding.encode(t.spec)).map(mentions) ?? true
+            }
+            for t in library.clusterScoped.values where !found {
+                found = (try? JSONValueEncoding.encode(t.spec)).map(mentions) ?? true
+            }
+        }
+        resultReadCache = found
+        return found
     }
 
     /// The current status, with nodes and progress.

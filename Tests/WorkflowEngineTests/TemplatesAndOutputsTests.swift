@@ -156,3 +156,45 @@ import SkeinTestSupport
         #expect(h.phase(of: "notify") == .succeeded)
     }
 }
+
+@Suite struct ResultCaptureTests {
+    @Test func stdoutIsCapturedOnlyWhenSomethingCanReadAResult() throws {
+        let plain = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: a, template: echo}
+          - - {name: b, template: echo}
+        - name: echo
+          container: {image: alpine, command: [echo, hi]}
+        """))
+        #expect(plain.run() == .succeeded)
+        #expect(plain.launches.count == 2)
+        #expect(plain.launches.allSatisfy { !$0.launch.captureResult })
+
+        let reads = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: a, template: echo}
+          - - {name: b, template: echo, when: "{{steps.a.outputs.result}} == hi"}
+        - name: echo
+          container: {image: alpine, command: [echo, hi]}
+        """))
+        #expect(reads.run { _ in .succeed(result: "hi") } == .succeeded)
+        #expect(reads.launches.count == 2)
+        #expect(reads.launches.allSatisfy { $0.launch.captureResult })
+
+        // An expression tag reading results counts too.
+        let expr = try EngineHarness(yaml: workflow("""
+        - name: main
+          dag:
+            tasks:
+            - {name: a, template: echo}
+            - {name: b, template: echo, depends: a, arguments: {parameters: [{name: x, value: "{{=tasks.a.outputs.result + '!'}}"}]}}
+        - name: echo
+          inputs: {parameters: [{name: x, default: ""}]}
+          container: {image: alpine, command: [echo, hi]}
+        """))
+        #expect(expr.run { _ in .succeed(result: "hi") } == .succeeded)
+        #expect(expr.launches.first?.launch.captureResult == true)
+    }
+}

@@ -130,6 +130,6 @@ extension WorkflowExecution {
         }
         return StepLaunch(nodeID: nodeID, nodeName: req.nodeName, displayName: req.displayName, podName: podName,
                           template: t, inputArtifacts: inputArtifacts, outputArtifacts: outputArtifacts,
-                          outputParameters: outputParameters, deadline: deadline, captureResult: true)
+                          outputParameters: outputParameters, deadline: deadline, captureResult: resultMayBeRead)
     }
 }

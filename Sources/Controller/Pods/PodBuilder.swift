@@ -1,0 +1,251 @@
+public import SkeinJSON
+public import WorkflowEngine
+public import WorkflowModel
+
+/// Builds the pod of one step (pure: same inputs, same pod).
+///
+/// Two shapes:
+/// - **minimal**: the step needs nothing from the executor (no input or output artifacts,
+///   no output parameters, no `result` that anything could read): the pod holds the user's
+///   container alone, as written, and the step's exit code comes from the pod status.
+/// - **full**: an `init` container (Skein's image) copies `skein-emissary` into the shared
+///   volume at `/var/run/skein` and fetches input artifacts; the user's `main` container
+///   runs its command through the emissary (which keeps stdout/stderr for `kubectl logs`,
+///   records the exit code and copies declared outputs); a `wait` container (Skein's image)
+///   collects outputs and reports them in a WorkflowTaskResult.
+///
+/// The user's container spec is kept as written apart from what the layout needs.
+public struct PodBuilder: Sendable {
+    public struct Settings: Sendable {
+        /// Skein's own image (init and wait containers).
+        public var executorImage: String
+        public var executorImagePullPolicy: String?
+        /// API group of the Workflow kind (owner references, labels).
+        public var group: String
+
+        public init(executorImage: String, executorImagePullPolicy: String? = nil, group: String = "skein.dev") {
+            self.executorImage = executorImage
+            self.executorImagePullPolicy = executorImagePullPolicy
+            self.group = group
+        }
+    }
+
+    public enum BuildError: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The main container has no `command`: the emissary must know what to run and
+        /// the controller cannot read an image's entrypoint.
+        case commandRequired(template: String)
+        case notAPodTemplate(template: String)
+
+        public var description: String {
+            switch self {
+            case .commandRequired(let t):
+                return "template \(t): a step with outputs or input artifacts runs through the emissary, which needs "
+                    + "the container's `command` (the image's entrypoint cannot be read); add `command:` to the container"
+            case .notAPodTemplate(let t):
+                return "template \(t) is neither a container nor a script template"
+            }
+        }
+    }
+
+    /// Paths inside every full pod.
+    public static let varDirectory = "/var/run/skein"
+    public static let varVolume = "skein-var"
+    public static let emissaryPath = varDirectory + "/bin/skein-emissary"
+    public static let controlDirectory = varDirectory + "/control"
+    public static let scriptPath = varDirectory + "/script"
+
+    /// Labels and annotations Skein puts on pods.
+    public func workflowLabel() -> String { "workflows.\(settings.group)/workflow" }
+    public func completedLabel() -> String { "workflows.\(settings.group)/completed" }
+    public func nodeIDAnnotation() -> String { "workflows.\(settings.group)/node-id" }
+    public func nodeNameAnnotation() -> String { "workflows.\(settings.group)/node-name" }
+
+    public let settings: Settings
+
+    public init(settings: Settings) { self.settings = settings }
+
+    /// True when the step can run as a plain pod with the user's container alone.
+    public static func isMinimal(_ launch: StepLaunch) -> Bool {
+        launch.inputArtifacts.isEmpty && launch.outputArtifacts.isEmpty && launch.outputParameters.isEmpty
+            && !launch.captureResult && launch.template.script == nil
+    }
+
+    /// The pod for `launch` of `workflow` (whose metadata must carry name, namespace and uid).
+    public func pod(for launch: StepLaunch, workflow: Workflow) throws(BuildError) -> JSONValue {
+        let t = launch.template
+        let templateName = t.name ?? launch.displayName
+        guard let userContainer = t.container ?? t.script else { throw .notAPodTemplate(template: templateName) }
+        let spec = workflow.spec
+        let minimal = PodBuilder.isMinimal(launch)
+
+        var main = userContainer.objectValue ?? [:]
+        main["name"] = .string(PodObservation.mainContainer)
+        main["source"] = nil   // a script's source goes into a file, not into the container spec
+
+        var containers: [JSONValue] = []
+        var initContainers: [JSONValue] = []
+        var volumes: [JSONValue] = (spec.volumes ?? []) + (t.volumes ?? [])
+
+        if minimal {
+            containers.append(.object(main))
+        } else {
+            let varMount: JSONValue = ["name": .string(PodBuilder.varVolume), "mountPath": .string(PodBuilder.varDirectory)]
+            volumes.append(["name": .string(PodBuilder.varVolume), "emptyDir": [:]])
+            let stepJSON = try stepDocument(launch)
+
+            // main: the original command behind the emissary.
+            var command: [JSONValue]
+            if t.script != nil {
+                let interpreter = main["command"]?.arrayValue ?? ["sh"]
+                command = interpreter + [.string(PodBuilder.scriptPath)]
+            } else {
+                guard let c = main["command"]?.arrayValue, !c.isEmpty else {
+                    throw .commandRequired(template: templateName)
+                }
+                command = c + (main["args"]?.arrayValue ?? [])
+            }
+            var emissary: [JSONValue] = [.string(PodBuilder.emissaryPath), "--control", .string(PodBuilder.controlDirectory)]
+            for path in outputPaths(launch) { emissary += ["--output", .string(path)] }
+            main["command"] = .array(emissary + ["--"] + command)
+            main["args"] = nil
+            var mounts = main["volumeMounts"]?.arrayValue ?? []
+            mounts.append(varMount)
+            for a in launch.inputArtifacts {
+                mounts.append(["name": .string(PodBuilder.varVolume), "mountPath": .string(a.path),
+                               "subPath": .string("inputs/\(a.name)")])
+            }
+            main["volumeMounts"] = .array(mounts)
+
+            let env: [JSONValue] = [
+                ["name": "SKEIN_STEP", "value": .string(stepJSON)],
+                ["name": "SKEIN_POD_NAME", "valueFrom": ["fieldRef": ["fieldPath": "metadata.name"]]],
+                ["name": "SKEIN_NAMESPACE", "valueFrom": ["fieldRef": ["fieldPath": "metadata.namespace"]]],
+            ]
+            initContainers.append(executorContainer("init", env: env, mounts: [varMount]))
+            containers.append(.object(main))
+            containers.append(executorContainer("wait", env: env, mounts: [varMount]))
+        }
+        containers += t.sidecars ?? []
+        initContainers += t.initContainers ?? []
+
+        // Metadata: workflow-wide pod metadata, then the template's, then Skein's own keys.
+        var labels: [String: JSONValue] = [:]
+        var annotations: [String: JSONValue] = [:]
+        for source in [spec.podMetadata, t.metadata] {
+            for (k, v) in source?["labels"]?.objectValue ?? [:] { labels[k] = v }
+            for (k, v) in source?["annotations"]?.objectValue ?? [:] { annotations[k] = v }
+        }
+        labels[workflowLabel()] = .string(workflow.metadata.name ?? "")
+        labels[completedLabel()] = "false"
+        annotations[nodeIDAnnotation()] = .string(launch.nodeID)
+        annotations[nodeNameAnnotation()] = .string(launch.nodeName)
+
+        var podSpec: [String: JSONValue] = [
+            "restartPolicy": "Never",
+            "containers": .array(containers),
+        ]
+        if !initContainers.isEmpty { podSpec["initContainers"] = .array(initContainers) }
+        if !volumes.isEmpty { podSpec["volumes"] = .array(volumes) }
+        func set(_ key: String, _ value: JSONValue?) { if let v = value { podSpec[key] = v } }
+        set("serviceAccountName", (t.serviceAccountName ?? spec.serviceAccountName).map { .string($0) })
+        set("automountServiceAccountToken", (t.automountServiceAccountToken ?? spec.automountServiceAccountToken).map { .bool($0) })
+        let selector = (spec.nodeSelector ?? [:]).merging(t.nodeSelector ?? [:]) { _, template in template }
+        if !selector.isEmpty { podSpec["nodeSelector"] = .object(selector.mapValues { .string($0) }) }
+        set("affinity", t.affinity ?? spec.affinity)
+        set("tolerations", (t.tolerations ?? spec.tolerations).map { .array($0) })
+        set("securityContext", t.securityContext ?? spec.securityContext)
+        set("imagePullSecrets", spec.imagePullSecrets.map { .array($0) })
+        set("priorityClassName", (t.priorityClassName ?? spec.podPriorityClassName ?? spec.priorityClassName).map { .string($0) })
+        set("schedulerName", (t.schedulerName ?? spec.schedulerName).map { .string($0) })
+        set("hostAliases", (t.hostAliases ?? spec.hostAliases).map { .array($0) })
+        set("dnsConfig", spec.dnsConfig)
+        set("dnsPolicy", spec.dnsPolicy.map { .string($0) })
+        set("hostNetwork", spec.hostNetwork.map { .bool($0) })
+        if let deadline = activeDeadlineSeconds(t) { podSpec["activeDeadlineSeconds"] = .int(deadline) }
+
+        let namespace = workflow.metadata.namespace ?? "default"
+        return [
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": [
+                "name": .string(launch.podName),
+                "namespace": .string(namespace),
+                "labels": .object(labels),
+                "annotations": .object(annotations),
+                "ownerReferences": [[
+                    "apiVersion": .string("\(settings.group)/v1alpha1"), "kind": "Workflow",
+                    "name": .string(workflow.metadata.name ?? ""), "uid": .string(workflow.metadata.uid ?? ""),
+                    "controller": true, "blockOwnerDeletion": true,
+                ]],
+            ],
+            "spec": .object(podSpec),
+        ]
+    }
+
+    /// Files the emissary copies out after the command: output parameters read from files
+    /// and output artifacts.
+    func outputPaths(_ launch: StepLaunch) -> [String] {
+        var paths: [String] = []
+        for p in launch.outputParameters { if let path = p.valueFrom?.path, !paths.contains(path) { paths.append(path) } }
+        for a in launch.outputArtifacts where !paths.contains(a.path) { paths.append(a.path) }
+        return paths
+    }
+
+    private func executorContainer(_ name: String, env: [JSONValue], mounts: [JSONValue]) -> JSONValue {
+        var c: [String: JSONValue] = [
+            "name": .string(name),
+            "image": .string(settings.executorImage),
+            "command": ["skein", "executor", .string(name)],
+            "env": .array(env),
+            "volumeMounts": .array(mounts),
+            "resources": ["requests": ["cpu": "10m", "memory": "32Mi"]],
+        ]
+        if let p = settings.executorImagePullPolicy { c["imagePullPolicy"] = .string(p) }
+        return .object(c)
+    }
+
+    private func activeDeadlineSeconds(_ t: Template) -> Int? {
+        switch t.activeDeadlineSeconds {
+        case .int(let i)?: return i
+        case .string(let s)?: return Int(s)
+        case nil: return nil
+        }
+    }
+
+    /// What the executor needs to know about the step, as compact JSON in `SKEIN_STEP`.
+    func stepDocument(_ launch: StepLaunch) throws(BuildError) -> String {
+        var o: [String: JSONValue] = [
+            "nodeID": .string(launch.nodeID),
+            "nodeName": .string(launch.nodeName),
+            "captureResult": .bool(launch.captureResult),
+        ]
+        if let source = launch.template.script?["source"]?.scalarText { o["script"] = .string(source) }
+        o["inputArtifacts"] = .array(launch.inputArtifacts.map { a in
+            var v: [String: JSONValue] = ["name": .string(a.name), "path": .string(a.path)]
+            switch a.source {
+            case .stored(let key): v["key"] = .string(key)
+            case .raw(let data): v["raw"] = .string(data)
+            case .http(let url, let headers):
+                v["url"] = .string(url)
+                if !headers.isEmpty {
+                    v["headers"] = .array(headers.map { ["name": .string($0.name), "value": .string($0.value)] })
+                }
+            case .none: v["none"] = true
+            }
+            if let m = a.mode { v["mode"] = .int(m) }
+            if let s = a.subPath { v["subPath"] = .string(s) }
+            return .object(v)
+        })
+        o["outputArtifacts"] = .array(launch.outputArtifacts.map { a in
+            ["name": .string(a.artifact.name), "path": .string(a.path), "key": .string(a.key),
+             "archive": .bool(a.archive), "optional": .bool(a.optional)]
+        })
+        o["outputParameters"] = .array(launch.outputParameters.compactMap { p in
+            var v: [String: JSONValue] = ["name": .string(p.name)]
+            if let path = p.valueFrom?.path { v["path"] = .string(path) }
+            if let d = p.valueFrom?.default?.value { v["default"] = .string(d) }
+            return .object(v)
+        })
+        return JSONValue.object(o).compactJSON
+    }
+}

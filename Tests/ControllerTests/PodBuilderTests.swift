@@ -1,0 +1,172 @@
+import Controller
+import SkeinJSON
+import SkeinTestSupport
+import Testing
+import WorkflowEngine
+import WorkflowModel
+
+/// Launches the engine asks for, for a workflow (every step succeeds).
+func launches(_ yaml: String) throws -> (Workflow, [StepLaunch]) {
+    let h = try EngineHarness(yaml: yaml)
+    _ = h.run { _ in .succeed(result: "r", parameters: ["p": "v"]) }
+    return (h.execution.workflow, h.launches.map(\.launch))
+}
+
+let builder = PodBuilder(settings: .init(executorImage: "skein:test", executorImagePullPolicy: "IfNotPresent"))
+
+@Suite struct PodBuilderTests {
+    @Test func aStepThatNeedsNoExecutorIsThePlainContainer() throws {
+        let (wf, l) = try launches("""
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {name: plain, namespace: team, uid: u-1}
+        spec:
+          entrypoint: main
+          serviceAccountName: runner
+          nodeSelector: {disk: ssd}
+          podMetadata: {labels: {team: a}, annotations: {note: x}}
+          templates:
+          - name: main
+            metadata: {labels: {tier: batch}}
+            activeDeadlineSeconds: 30
+            container:
+              image: alpine:3.20
+              command: [sh, -c]
+              args: ["echo hi"]
+              env: [{name: A, value: "1"}]
+              resources: {limits: {memory: 64Mi}}
+        """)
+        let launch = try #require(l.first)
+        #expect(PodBuilder.isMinimal(launch))
+        let pod = try builder.pod(for: launch, workflow: wf)
+        let spec = try #require(pod["spec"])
+        #expect(spec["initContainers"] == nil)
+        let containers = try #require(spec["containers"]?.arrayValue)
+        #expect(containers.count == 1)
+        // The user's container exactly as written, named main.
+        #expect(containers[0] == [
+            "name": "main", "image": "alpine:3.20", "command": ["sh", "-c"], "args": ["echo hi"],
+            "env": [["name": "A", "value": "1"]], "resources": ["limits": ["memory": "64Mi"]],
+        ])
+        #expect(spec["restartPolicy"] == "Never")
+        #expect(spec["serviceAccountName"] == "runner")
+        #expect(spec["nodeSelector"] == ["disk": "ssd"])
+        #expect(spec["activeDeadlineSeconds"] == 30)
+        let meta = try #require(pod["metadata"])
+        #expect(meta["name"] == .string(launch.podName))
+        #expect(meta["namespace"] == "team")
+        #expect(meta["labels"] == ["team": "a", "tier": "batch", "workflows.skein.dev/workflow": "plain",
+                                   "workflows.skein.dev/completed": "false"])
+        #expect(meta["annotations"]?["note"] == "x")
+        #expect(meta["annotations"]?["workflows.skein.dev/node-id"] == .string(launch.nodeID))
+        let owner = try #require(meta["ownerReferences"]?[0])
+        #expect(owner["kind"] == "Workflow")
+        #expect(owner["uid"] == "u-1")
+        #expect(owner["controller"] == true)
+        #expect(owner["apiVersion"] == "skein.dev/v1alpha1")
+    }
+
+    @Test func outputsAndArtifactsGoThroughInitEmissaryAndWait() throws {
+        let (wf, l) = try launches("""
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {name: full, namespace: default, uid: u-2}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - {name: make, template: make}
+            - - {name: use, template: use}
+          - name: make
+            container:
+              image: alpine
+              command: [sh, -c]
+              args: ["echo x > /tmp/data; echo v > /tmp/p"]
+            outputs:
+              parameters: [{name: p, valueFrom: {path: /tmp/p}}]
+              artifacts: [{name: data, path: /tmp/data}]
+          - name: use
+            inputs: {artifacts: [{name: data, path: /in/data, raw: {data: hello}}]}
+            container: {image: alpine, command: [cat, /in/data], volumeMounts: [{name: scratch, mountPath: /s}]}
+            volumes: [{name: scratch, emptyDir: {}}]
+        """)
+        #expect(l.count == 2)
+        let make = try builder.pod(for: l[0], workflow: wf)
+        let containers = try #require(make["spec"]?["containers"]?.arrayValue)
+        #expect(containers.compactMap { $0["name"]?.stringValue } == ["main", "wait"])
+        #expect(make["spec"]?["initContainers"]?[0]?["name"] == "init")
+        #expect(make["spec"]?["initContainers"]?[0]?["image"] == "skein:test")
+        #expect(make["spec"]?["initContainers"]?[0]?["imagePullPolicy"] == "IfNotPresent")
+        #expect(containers[0]["command"] == [
+            "/var/run/skein/bin/skein-emissary", "--control", "/var/run/skein/control",
+            "--output", "/tmp/p", "--output", "/tmp/data", "--", "sh", "-c", "echo x > /tmp/data; echo v > /tmp/p",
+        ])
+        #expect(containers[0]["args"] == nil)
+        #expect(containers[0]["volumeMounts"] == [["name": "skein-var", "mountPath": "/var/run/skein"]])
+        let step = try #require(containers[1]["env"]?[0]?["value"]?.stringValue)
+        let doc = try JSONValue.parseJSON(step)
+        #expect(doc["outputParameters"]?[0]?["path"] == "/tmp/p")
+        #expect(doc["outputArtifacts"]?[0]?["name"] == "data")
+        #expect(make["spec"]?["volumes"] == [["name": "skein-var", "emptyDir": [:]]])
+
+        let use = try builder.pod(for: l[1], workflow: wf)
+        let main = try #require(use["spec"]?["containers"]?[0])
+        #expect(main["volumeMounts"] == [
+            ["name": "scratch", "mountPath": "/s"],
+            ["name": "skein-var", "mountPath": "/var/run/skein"],
+            ["name": "skein-var", "mountPath": "/in/data", "subPath": "inputs/data"],
+        ])
+        #expect(use["spec"]?["volumes"] == [["name": "scratch", "emptyDir": [:]], ["name": "skein-var", "emptyDir": [:]]])
+        let useDoc = try JSONValue.parseJSON(try #require(main["command"].flatMap { _ in
+            use["spec"]?["initContainers"]?[0]?["env"]?[0]?["value"]?.stringValue }))
+        #expect(useDoc["inputArtifacts"]?[0]?["path"] == "/in/data")
+        #expect(useDoc["inputArtifacts"]?[0]?["raw"] == "hello")
+    }
+
+    @Test func scriptsRunTheirSourceFileThroughTheInterpreter() throws {
+        let (wf, l) = try launches("""
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {name: s, uid: u}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            script:
+              image: python:3.12
+              command: [python]
+              source: |
+                print("hi")
+        """)
+        let launch = try #require(l.first)
+        #expect(!PodBuilder.isMinimal(launch))
+        let pod = try builder.pod(for: launch, workflow: wf)
+        let main = try #require(pod["spec"]?["containers"]?[0])
+        #expect(main["source"] == nil)
+        #expect(main["command"]?.arrayValue?.suffix(3) == ["--", "python", "/var/run/skein/script"])
+        let doc = try JSONValue.parseJSON(try #require(main["image"].flatMap { _ in
+            pod["spec"]?["initContainers"]?[0]?["env"]?[0]?["value"]?.stringValue }))
+        #expect(doc["script"] == "print(\"hi\")")
+        #expect(pod["metadata"]?["namespace"] == "default")
+    }
+
+    @Test func aContainerWithoutCommandNeedsOneWhenTheExecutorIsUsed() throws {
+        let (wf, l) = try launches("""
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {name: nc, uid: u}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            container: {image: alpine}
+            outputs: {parameters: [{name: p, valueFrom: {path: /tmp/p}}]}
+        """)
+        let launch = try #require(l.first)
+        #expect(throws: PodBuilder.BuildError.commandRequired(template: "main")) {
+            try builder.pod(for: launch, workflow: wf)
+        }
+        #expect(PodBuilder.BuildError.commandRequired(template: "main").description.contains("add `command:`"))
+    }
+}
