@@ -58,3 +58,74 @@ public struct HTTPArtifact: Codable, Sendable, Hashable {
         public var value: String
     }
 }
+
+// Read by hand (see ValueDecodable): each field in declaration order, as the synthesized
+// Decodable reads them, so the first wrong field is the one reported.
+
+extension Artifact: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.name = try f.required("name")
+        self.path = try f.optional("path")
+        self.mode = try f.optional("mode")
+        self.from = try f.optional("from")
+        self.fromExpression = try f.optional("fromExpression")
+        self.optional = try f.optional("optional")
+        self.subPath = try f.optional("subPath")
+        self.globalName = try f.optional("globalName")
+        self.archive = try f.optional("archive")
+        self.raw = try f.optional("raw")
+        self.http = try f.optional("http")
+        self.key = try f.optional("key")
+        self.s3 = try f.optional("s3")
+        self.gcs = try f.optional("gcs")
+        self.git = try f.optional("git")
+        self.hdfs = try f.optional("hdfs")
+        self.oss = try f.optional("oss")
+        self.azure = try f.optional("azure")
+        self.artifactory = try f.optional("artifactory")
+        self.archiveLogs = try f.optional("archiveLogs")
+        self.recurseMode = try f.optional("recurseMode")
+        self.deleted = try f.optional("deleted")
+        self.artifactGC = try f.optional("artifactGC")
+    }
+}
+
+extension ArchiveStrategy: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.none = try f.optional("none")
+        self.tar = try f.optional("tar")
+        self.zip = try f.optional("zip")
+    }
+}
+
+extension ArchiveStrategy.TarStrategy: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.compressionLevel = try f.optional("compressionLevel")
+    }
+}
+
+extension RawArtifact: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.data = try f.required("data")
+    }
+}
+
+extension HTTPArtifact: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.url = try f.required("url")
+        self.headers = try f.optional("headers")
+    }
+}
+
+extension HTTPArtifact.Header: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.name = try f.required("name")
+        self.value = try f.required("value")
+    }
+}

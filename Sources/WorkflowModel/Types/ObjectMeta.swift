@@ -16,3 +16,20 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
         self.namespace = namespace
     }
 }
+
+// Read by hand (see ValueDecodable): each field in declaration order, as the synthesized
+// Decodable reads them, so the first wrong field is the one reported.
+
+extension ObjectMeta: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.name = try f.optional("name")
+        self.generateName = try f.optional("generateName")
+        self.namespace = try f.optional("namespace")
+        self.uid = try f.optional("uid")
+        self.resourceVersion = try f.optional("resourceVersion")
+        self.creationTimestamp = try f.optional("creationTimestamp")
+        self.labels = try f.optional("labels")
+        self.annotations = try f.optional("annotations")
+    }
+}

@@ -62,3 +62,60 @@ public struct Outputs: Codable, Sendable, Hashable {
         (parameters ?? []).isEmpty && (artifacts ?? []).isEmpty && result == nil && exitCode == nil
     }
 }
+
+// Read by hand (see ValueDecodable): each field in declaration order, as the synthesized
+// Decodable reads them, so the first wrong field is the one reported.
+
+extension Parameter: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.name = try f.required("name")
+        self.value = try f.optional("value")
+        self.`default` = try f.optional("default")
+        self.`enum` = try f.optional("enum")
+        self.valueFrom = try f.optional("valueFrom")
+        self.globalName = try f.optional("globalName")
+        self.description = try f.optional("description")
+    }
+}
+
+extension ValueFrom: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.path = try f.optional("path")
+        self.expression = try f.optional("expression")
+        self.parameter = try f.optional("parameter")
+        self.jsonPath = try f.optional("jsonPath")
+        self.jqFilter = try f.optional("jqFilter")
+        self.event = try f.optional("event")
+        self.`default` = try f.optional("default")
+        self.supplied = try f.optional("supplied")
+        self.configMapKeyRef = try f.optional("configMapKeyRef")
+    }
+}
+
+extension Arguments: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.parameters = try f.optional("parameters")
+        self.artifacts = try f.optional("artifacts")
+    }
+}
+
+extension Inputs: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.parameters = try f.optional("parameters")
+        self.artifacts = try f.optional("artifacts")
+    }
+}
+
+extension Outputs: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.parameters = try f.optional("parameters")
+        self.artifacts = try f.optional("artifacts")
+        self.result = try f.optional("result")
+        self.exitCode = try f.optional("exitCode")
+    }
+}

@@ -24,3 +24,27 @@ public struct RetryStrategy: Codable, Sendable, Hashable {
         }
     }
 }
+
+// Read by hand (see ValueDecodable): each field in declaration order, as the synthesized
+// Decodable reads them, so the first wrong field is the one reported.
+
+extension RetryStrategy: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.limit = try f.optional("limit")
+        self.retryPolicy = try f.optional("retryPolicy")
+        self.backoff = try f.optional("backoff")
+        self.expression = try f.optional("expression")
+        self.affinity = try f.optional("affinity")
+    }
+}
+
+extension RetryStrategy.Backoff: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.duration = try f.optional("duration")
+        self.factor = try f.optional("factor")
+        self.maxDuration = try f.optional("maxDuration")
+        self.cap = try f.optional("cap")
+    }
+}

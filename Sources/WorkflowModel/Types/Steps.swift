@@ -87,3 +87,78 @@ public struct StepGroup: Codable, Sendable, Hashable {
         for s in steps { try c.encode(s) }
     }
 }
+
+// Read by hand (see ValueDecodable): each field in declaration order, as the synthesized
+// Decodable reads them, so the first wrong field is the one reported.
+
+extension TemplateRef: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.name = try f.required("name")
+        self.template = try f.required("template")
+        self.clusterScope = try f.optional("clusterScope")
+    }
+}
+
+extension ContinueOn: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.failed = try f.optional("failed")
+        self.error = try f.optional("error")
+    }
+}
+
+extension Sequence: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.count = try f.optional("count")
+        self.start = try f.optional("start")
+        self.end = try f.optional("end")
+        self.format = try f.optional("format")
+    }
+}
+
+extension LifecycleHook: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.template = try f.optional("template")
+        self.templateRef = try f.optional("templateRef")
+        self.arguments = try f.optional("arguments")
+        self.expression = try f.optional("expression")
+    }
+}
+
+extension WorkflowStep: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.name = try f.required("name")
+        self.template = try f.optional("template")
+        self.templateRef = try f.optional("templateRef")
+        self.inline = try f.optional("inline")
+        self.arguments = try f.optional("arguments")
+        self.when = try f.optional("when")
+        self.withItems = try f.optional("withItems")
+        self.withParam = try f.optional("withParam")
+        self.withSequence = try f.optional("withSequence")
+        self.continueOn = try f.optional("continueOn")
+        self.onExit = try f.optional("onExit")
+        self.hooks = try f.optional("hooks")
+        self.dependencies = try f.optional("dependencies")
+        self.depends = try f.optional("depends")
+    }
+}
+
+extension DAGTemplate: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.target = try f.optional("target")
+        self.failFast = try f.optional("failFast")
+        self.tasks = try f.required("tasks")
+    }
+}
+
+extension StepGroup: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        steps = try [WorkflowStep](value: value)
+    }
+}

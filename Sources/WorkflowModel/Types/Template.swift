@@ -79,3 +79,57 @@ public struct SuspendTemplate: Codable, Sendable, Hashable {
     public var duration: AnyString?
     public init(duration: String? = nil) { self.duration = duration.map { AnyString($0) } }
 }
+
+// Read by hand (see ValueDecodable): each field in declaration order, as the synthesized
+// Decodable reads them, so the first wrong field is the one reported.
+
+extension Template: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.name = try f.optional("name")
+        self.inputs = try f.optional("inputs")
+        self.outputs = try f.optional("outputs")
+        self.container = try f.optional("container")
+        self.script = try f.optional("script")
+        self.steps = try f.optional("steps")
+        self.dag = try f.optional("dag")
+        self.suspend = try f.optional("suspend")
+        self.resource = try f.optional("resource")
+        self.data = try f.optional("data")
+        self.http = try f.optional("http")
+        self.plugin = try f.optional("plugin")
+        self.containerSet = try f.optional("containerSet")
+        self.retryStrategy = try f.optional("retryStrategy")
+        self.activeDeadlineSeconds = try f.optional("activeDeadlineSeconds")
+        self.timeout = try f.optional("timeout")
+        self.parallelism = try f.optional("parallelism")
+        self.failFast = try f.optional("failFast")
+        self.daemon = try f.optional("daemon")
+        self.memoize = try f.optional("memoize")
+        self.synchronization = try f.optional("synchronization")
+        self.metadata = try f.optional("metadata")
+        self.podSpecPatch = try f.optional("podSpecPatch")
+        self.volumes = try f.optional("volumes")
+        self.initContainers = try f.optional("initContainers")
+        self.sidecars = try f.optional("sidecars")
+        self.nodeSelector = try f.optional("nodeSelector")
+        self.affinity = try f.optional("affinity")
+        self.tolerations = try f.optional("tolerations")
+        self.securityContext = try f.optional("securityContext")
+        self.serviceAccountName = try f.optional("serviceAccountName")
+        self.automountServiceAccountToken = try f.optional("automountServiceAccountToken")
+        self.executor = try f.optional("executor")
+        self.priorityClassName = try f.optional("priorityClassName")
+        self.schedulerName = try f.optional("schedulerName")
+        self.hostAliases = try f.optional("hostAliases")
+        self.archiveLocation = try f.optional("archiveLocation")
+        self.metrics = try f.optional("metrics")
+    }
+}
+
+extension SuspendTemplate: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.duration = try f.optional("duration")
+    }
+}

@@ -43,3 +43,37 @@ public struct CronWorkflow: Codable, Sendable, Hashable {
     public var metadata: ObjectMeta
     public var spec: CronWorkflowSpec
 }
+
+// Read by hand (see ValueDecodable): each field in declaration order, as the synthesized
+// Decodable reads them, so the first wrong field is the one reported.
+
+extension Workflow: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.apiVersion = try f.required("apiVersion")
+        self.kind = try f.required("kind")
+        self.metadata = try f.required("metadata")
+        self.spec = try f.required("spec")
+        self.status = try f.optionalCodable("status")
+    }
+}
+
+extension WorkflowTemplate: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.apiVersion = try f.required("apiVersion")
+        self.kind = try f.required("kind")
+        self.metadata = try f.required("metadata")
+        self.spec = try f.required("spec")
+    }
+}
+
+extension CronWorkflow: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        let f = try ValueFields(value)
+        self.apiVersion = try f.required("apiVersion")
+        self.kind = try f.required("kind")
+        self.metadata = try f.required("metadata")
+        self.spec = try f.required("spec")
+    }
+}
