@@ -45,61 +45,40 @@ private struct Builder {
     var documents: [YAMLDocument] = []
     var documentIndex = 0
     var root: (JSONValue, PositionTable.Node)?
-    var stack: [Frame] = []
     var anchors: [String: (JSONValue, PositionTable.Node)] = [:]
     var aliasCount = 0
+
+    /// The mappings and sequences still open, innermost last. Their entries and items wait on
+    /// the shared stacks below (from `start` on) instead of in arrays of their own, so a finished
+    /// mapping costs only its dictionary and its position list.
+    var open: [Open] = []
+    var mapKeys: [String] = []
+    var mapValues: [JSONValue] = []
+    var mapEntries: [PositionTable.MapEntry] = []
+    var seqItems: [JSONValue] = []
+    var seqNodes: [PositionTable.Node] = []
 
     init(file: String, bytes: [UInt8]) {
         self.file = file
         self.bytes = bytes
     }
 
-    final class MapFrame {
-        var keys: [String] = []
-        var values: [JSONValue] = []
-        var positions: [PositionTable.MapEntry] = []
+    struct PendingKey {
+        var text: String
+        var position: SourcePosition
+        var isMerge: Bool
+    }
+
+    struct Open {
+        let isMap: Bool
+        /// Where this collection's entries (or items) begin on the shared stacks.
+        let start: Int
+        let anchor: String?
+        let position: SourcePosition
+        var pendingKey: PendingKey?
         /// Built once a mapping grows past a few keys, for the duplicate check.
         var keySet: Set<String>?
-        var pendingKey: (text: String, position: SourcePosition, isMerge: Bool)?
         var merges: [(JSONValue, PositionTable.Node, SourcePosition)] = []
-        let anchor: String?
-        let position: SourcePosition
-        init(anchor: String?, position: SourcePosition) {
-            self.anchor = anchor
-            self.position = position
-        }
-
-        func has(_ key: String) -> Bool {
-            if let keySet { return keySet.contains(key) }
-            return keys.contains(key)
-        }
-
-        func add(_ key: String, _ value: JSONValue, _ entry: PositionTable.MapEntry) {
-            keys.append(key)
-            values.append(value)
-            positions.append(entry)
-            if keySet != nil {
-                keySet?.insert(key)
-            } else if keys.count > 12 {
-                keySet = Set(keys)
-            }
-        }
-    }
-
-    final class SeqFrame {
-        var items: [JSONValue] = []
-        var nodes: [PositionTable.Node] = []
-        let anchor: String?
-        let position: SourcePosition
-        init(anchor: String?, position: SourcePosition) {
-            self.anchor = anchor
-            self.position = position
-        }
-    }
-
-    enum Frame {
-        case map(MapFrame)
-        case seq(SeqFrame)
     }
 
     static func text(_ p: UnsafeMutablePointer<yaml_char_t>?) -> String? {
@@ -113,6 +92,12 @@ private struct Builder {
 
     func location(_ p: SourcePosition) -> SourceLocation {
         SourceLocation(file: file, position: p)
+    }
+
+    /// The open mapping waiting for a key, if the innermost open collection is one.
+    var mappingWantsKey: Bool {
+        let i = open.count - 1
+        return i >= 0 && open[i].isMap && open[i].pendingKey == nil
     }
 
     mutating func handle(_ event: yaml_event_t) throws(Diagnostic) {
@@ -129,42 +114,63 @@ private struct Builder {
             root = nil
         case YAML_MAPPING_START_EVENT:
             let anchor = Builder.text(event.data.mapping_start.anchor)
-            stack.append(.map(MapFrame(anchor: anchor, position: pos)))
+            open.append(Open(isMap: true, start: mapKeys.count, anchor: anchor, position: pos))
         case YAML_SEQUENCE_START_EVENT:
             let anchor = Builder.text(event.data.sequence_start.anchor)
-            stack.append(.seq(SeqFrame(anchor: anchor, position: pos)))
+            open.append(Open(isMap: false, start: seqItems.count, anchor: anchor, position: pos))
         case YAML_MAPPING_END_EVENT:
-            guard case .map(let frame) = stack.popLast() else { return }
+            guard let last = open.indices.last, open[last].isMap else { return }
             // Merge keys: explicit keys win, then earlier merge sources over later ones.
-            for (value, node, mergePos) in frame.merges {
-                try mergeInto(frame, value: value, node: node, at: mergePos)
+            if !open[last].merges.isEmpty {
+                for (value, node, mergePos) in open[last].merges {
+                    try mergeInto(value: value, node: node, at: mergePos)
+                }
             }
-            var entries = [String: JSONValue](minimumCapacity: frame.keys.count)
-            for (k, v) in zip(frame.keys, frame.values) { entries[k] = v }
+            let frame = open.removeLast()
+            let start = frame.start
+            var entries = [String: JSONValue](minimumCapacity: mapKeys.count - start)
+            for i in start..<mapKeys.count { entries[mapKeys[i]] = mapValues[i] }
             let value = JSONValue.object(entries)
-            let node = PositionTable.Node.map(frame.position, frame.positions)
+            let node = PositionTable.Node.map(frame.position, Array(mapEntries[start...]))
+            mapKeys.removeSubrange(start...)
+            mapValues.removeSubrange(start...)
+            mapEntries.removeSubrange(start...)
             if let a = frame.anchor { anchors[a] = (value, node) }
             try complete(value, node, at: pos)
         case YAML_SEQUENCE_END_EVENT:
-            guard case .seq(let frame) = stack.popLast() else { return }
-            let value = JSONValue.array(frame.items)
-            let node = PositionTable.Node.seq(frame.position, frame.nodes)
+            guard let last = open.indices.last, !open[last].isMap else { return }
+            let frame = open.removeLast()
+            let start = frame.start
+            let value = JSONValue.array(Array(seqItems[start...]))
+            let node = PositionTable.Node.seq(frame.position, Array(seqNodes[start...]))
+            seqItems.removeSubrange(start...)
+            seqNodes.removeSubrange(start...)
             if let a = frame.anchor { anchors[a] = (value, node) }
             try complete(value, node, at: pos)
         case YAML_SCALAR_EVENT:
             let s = event.data.scalar
-            let raw = String(decoding: UnsafeBufferPointer(start: s.value, count: Int(s.length)), as: UTF8.self)
+            let utf8 = UnsafeBufferPointer(start: s.value, count: Int(s.length))
             let plain = s.style == YAML_PLAIN_SCALAR_STYLE
-            let tag = Builder.text(s.tag)
-            if case .map(let frame) = stack.last, frame.pendingKey == nil {
+            if mappingWantsKey {
                 // A mapping key: keys are text, whatever they look like.
-                frame.pendingKey = (raw, pos, plain && raw == "<<" && tag == nil)
+                let raw = String(decoding: utf8, as: UTF8.self)
+                let isMerge = plain && utf8.count == 2 && utf8[0] == UInt8(ascii: "<") && utf8[1] == UInt8(ascii: "<")
+                    && s.tag == nil
+                open[open.count - 1].pendingKey = PendingKey(text: raw, position: pos, isMerge: isMerge)
                 if let a = Builder.text(s.anchor) { anchors[a] = (.string(raw), .leaf(pos)) }
                 return
             }
             let value: JSONValue
-            if let tag, tag != "!" {
-                guard let v = YAMLScalar.resolveTagged(raw, tag: tag) else {
+            if s.tag == nil {
+                value = plain ? YAMLScalar.resolvePlain(utf8) : .string(String(decoding: utf8, as: UTF8.self))
+            } else {
+                let raw = String(decoding: utf8, as: UTF8.self)
+                let tag = Builder.text(s.tag) ?? ""
+                if tag == "!" {
+                    value = .string(raw)
+                } else if let v = YAMLScalar.resolveTagged(raw, tag: tag) {
+                    value = v
+                } else {
                     if tag.hasPrefix("tag:yaml.org,2002:") {
                         let short = "!!" + tag.dropFirst("tag:yaml.org,2002:".count)
                         throw Diagnostic(location(pos), "'\(raw)' is not a valid \(short) value",
@@ -172,16 +178,10 @@ private struct Builder {
                     }
                     // Tags Skein does not know (e.g. custom application tags) are ignored.
                     value = plain ? YAMLScalar.resolvePlain(raw) : .string(raw)
-                    try completeScalar(value, Builder.text(s.anchor), at: pos)
-                    return
                 }
-                value = v
-            } else if plain && tag == nil {
-                value = YAMLScalar.resolvePlain(raw)
-            } else {
-                value = .string(raw)
             }
-            try completeScalar(value, Builder.text(s.anchor), at: pos)
+            if let a = Builder.text(s.anchor) { anchors[a] = (value, .leaf(pos)) }
+            try complete(value, .leaf(pos), at: pos)
         case YAML_ALIAS_EVENT:
             let name = Builder.text(event.data.alias.anchor) ?? ""
             guard let (value, node) = anchors[name] else {
@@ -193,12 +193,12 @@ private struct Builder {
                 throw Diagnostic(location(pos), "more than \(YAMLLoader.aliasLimit) aliases in one file",
                                  fix: "expand the repeated content instead of nesting aliases")
             }
-            if case .map(let frame) = stack.last, frame.pendingKey == nil {
+            if mappingWantsKey {
                 guard let key = value.scalarText else {
                     throw Diagnostic(location(pos), "an alias to a \(value.kindName) cannot be a mapping key",
                                      fix: "use a plain text key")
                 }
-                frame.pendingKey = (key, pos, false)
+                open[open.count - 1].pendingKey = PendingKey(text: key, position: pos, isMerge: false)
                 return
             }
             try complete(value, node, at: pos)
@@ -207,48 +207,64 @@ private struct Builder {
         }
     }
 
-    mutating func completeScalar(_ value: JSONValue, _ anchor: String?, at pos: SourcePosition) throws(Diagnostic) {
-        if let a = anchor { anchors[a] = (value, .leaf(pos)) }
-        try complete(value, .leaf(pos), at: pos)
-    }
-
     /// Attaches a finished node to its parent, or makes it the document root.
     mutating func complete(_ value: JSONValue, _ node: PositionTable.Node, at pos: SourcePosition) throws(Diagnostic) {
-        guard let top = stack.last else {
+        let i = open.count - 1
+        guard i >= 0 else {
             root = (value, node)
             return
         }
-        switch top {
-        case .seq(let frame):
-            frame.items.append(value)
-            frame.nodes.append(node)
-        case .map(let frame):
-            guard let key = frame.pendingKey else {
-                // A collection used as a key.
-                throw Diagnostic(location(pos), "a \(value.kindName) cannot be a mapping key",
-                                 fix: "use a plain text key")
-            }
-            frame.pendingKey = nil
-            if key.isMerge {
-                frame.merges.append((value, node, key.position))
-                return
-            }
-            if frame.has(key.text) {
-                let first = frame.positions.first { $0.name == key.text }?.key.line ?? 0
-                throw Diagnostic(location(key.position),
-                                 "duplicate key '\(key.text)' (first written at line \(first))",
-                                 fix: "remove one of the two '\(key.text)' entries")
-            }
-            frame.add(key.text, value, PositionTable.MapEntry(name: key.text, key: key.position, value: node))
+        if !open[i].isMap {
+            seqItems.append(value)
+            seqNodes.append(node)
+            return
+        }
+        guard let key = open[i].pendingKey else {
+            // A collection used as a key.
+            throw Diagnostic(location(pos), "a \(value.kindName) cannot be a mapping key",
+                             fix: "use a plain text key")
+        }
+        open[i].pendingKey = nil
+        if key.isMerge {
+            open[i].merges.append((value, node, key.position))
+            return
+        }
+        if has(key.text) {
+            let first = mapEntries[open[i].start...].first { $0.name == key.text }?.key.line ?? 0
+            throw Diagnostic(location(key.position),
+                             "duplicate key '\(key.text)' (first written at line \(first))",
+                             fix: "remove one of the two '\(key.text)' entries")
+        }
+        add(key.text, value, PositionTable.MapEntry(name: key.text, key: key.position, value: node))
+    }
+
+    /// Whether the innermost open mapping already has the key.
+    func has(_ key: String) -> Bool {
+        let i = open.count - 1
+        if let keySet = open[i].keySet { return keySet.contains(key) }
+        return mapKeys[open[i].start...].contains(key)
+    }
+
+    /// Adds an entry to the innermost open mapping.
+    mutating func add(_ key: String, _ value: JSONValue, _ entry: PositionTable.MapEntry) {
+        mapKeys.append(key)
+        mapValues.append(value)
+        mapEntries.append(entry)
+        let i = open.count - 1
+        if open[i].keySet != nil {
+            open[i].keySet?.insert(key)
+        } else if mapKeys.count - open[i].start > 12 {
+            open[i].keySet = Set(mapKeys[open[i].start...])
         }
     }
 
-    func mergeInto(_ frame: MapFrame, value: JSONValue, node: PositionTable.Node, at pos: SourcePosition) throws(Diagnostic) {
+    /// Merges a `<<` value into the innermost open mapping.
+    mutating func mergeInto(value: JSONValue, node: PositionTable.Node, at pos: SourcePosition) throws(Diagnostic) {
         switch (value, node) {
         case (.object(let o), .map(_, let ps)):
-            for (k, v) in o.sorted(by: { $0.key < $1.key }) where !frame.has(k) {
+            for (k, v) in o.sorted(by: { $0.key < $1.key }) where !has(k) {
                 let p = ps.first { $0.name == k } ?? PositionTable.MapEntry(name: k, key: pos, value: .leaf(pos))
-                frame.add(k, v, p)
+                add(k, v, p)
             }
         case (.array(let items), .seq(_, let nodes)):
             for (item, itemNode) in zip(items, nodes) {
@@ -256,7 +272,7 @@ private struct Builder {
                     throw Diagnostic(location(pos), "'<<' merges mappings, but one of its items (from line \(itemNode.position.line)) is a \(item.kindName)",
                                      fix: "list only mappings (usually aliases like *defaults) after '<<'")
                 }
-                try mergeInto(frame, value: item, node: itemNode, at: pos)
+                try mergeInto(value: item, node: itemNode, at: pos)
             }
         default:
             throw Diagnostic(location(pos), "'<<' merges mappings, but its value is a \(value.kindName)",
