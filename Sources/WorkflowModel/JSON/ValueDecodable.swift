@@ -9,7 +9,7 @@
 /// "expected …, found …". A thrown error's path is relative to the value being read; each
 /// level puts its key or index in front on the way out, so nothing is built unless a
 /// value is wrong.
-protocol ValueDecodable {
+protocol ValueDecodable: SendableMetatype {
     init(value: JSONValue) throws(ModelDecodingError)
 }
 
@@ -28,47 +28,79 @@ extension ModelDecodingError {
     }
 }
 
-/// A map being read field by field.
-struct ValueFields {
-    let fields: [String: JSONValue]
-
-    @inline(__always)
-    init(_ value: JSONValue) throws(ModelDecodingError) {
-        guard case .object(let o) = value else { throw .mismatch("a map", value) }
-        fields = o
-    }
+/// How one field of `Model` is read: its key, whether it must be there, and where it goes.
+struct FieldRule<Model>: Sendable {
+    let key: String
+    let required: Bool
+    let read: @Sendable (inout Model, JSONValue) throws(ModelDecodingError) -> Void
 
     /// A non-optional field.
-    @inline(__always)
-    func required<T: ValueDecodable>(_ key: String, as type: T.Type = T.self) throws(ModelDecodingError) -> T {
-        guard let v = fields[key] else {
-            throw ModelDecodingError(path: FieldPath([.key(key)]), message: "required field is missing")
-        }
-        do {
-            return try T(value: v)
-        } catch {
-            throw error.under(.key(key))
+    static func required<V: ValueDecodable>(_ key: String, _ path: WritableKeyPath<Model, V> & Sendable) -> FieldRule {
+        FieldRule(key: key, required: true) { (model: inout Model, value: JSONValue) throws(ModelDecodingError) in
+            model[keyPath: path] = try V(value: value)
         }
     }
 
     /// An optional field: absent and null are both nil.
-    @inline(__always)
-    func optional<T: ValueDecodable>(_ key: String, as type: T.Type = T.self) throws(ModelDecodingError) -> T? {
-        guard let v = fields[key], !v.isNull else { return nil }
-        do {
-            return try T(value: v)
-        } catch {
-            throw error.under(.key(key))
+    static func optional<V: ValueDecodable>(_ key: String, _ path: WritableKeyPath<Model, V?> & Sendable) -> FieldRule {
+        FieldRule(key: key, required: false) { (model: inout Model, value: JSONValue) throws(ModelDecodingError) in
+            model[keyPath: path] = try V(value: value)
         }
     }
 
-    /// An optional field of a type still read through `Decodable` (rare, e.g. a status).
-    func optionalCodable<T: Decodable>(_ key: String, as type: T.Type = T.self) throws(ModelDecodingError) -> T? {
-        guard let v = fields[key], !v.isNull else { return nil }
+    /// An optional field of a type still read through `Decodable` (a workflow's status).
+    static func optionalCodable<V: Decodable & SendableMetatype>(_ key: String, _ path: WritableKeyPath<Model, V?> & Sendable) -> FieldRule {
+        FieldRule(key: key, required: false) { (model: inout Model, value: JSONValue) throws(ModelDecodingError) in
+            model[keyPath: path] = try JSONValueDecoder().decodeCodable(V.self, from: value)
+        }
+    }
+}
+
+/// The fields of a model type, in declaration order.
+struct FieldTable<Model>: Sendable {
+    let rules: [FieldRule<Model>]
+    let index: [String: Int]
+    let requiredCount: Int
+
+    init(_ rules: [FieldRule<Model>]) {
+        self.rules = rules
+        index = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($0.element.key, $0.offset) })
+        requiredCount = rules.filter(\.required).count
+    }
+
+    /// Sets the fields the map has on `model`, which starts with every optional field nil.
+    func read(_ value: JSONValue, into model: inout Model) throws(ModelDecodingError) {
+        guard case .object(let map) = value else { throw .mismatch("a map", value) }
+        // Most maps hold a few of many possible fields: go through what is there, in the
+        // map's own order, looking each key up once.
+        var requiredSeen = 0
         do {
-            return try JSONValueDecoder().decodeCodable(T.self, from: v)
-        } catch {
-            throw error.under(.key(key))
+            for (key, v) in map {
+                guard let i = index[key] else { continue }
+                let rule = rules[i]
+                if rule.required {
+                    requiredSeen += 1
+                } else if v.isNull {
+                    continue
+                }
+                try rule.read(&model, v)
+            }
+            if requiredSeen == requiredCount { return }
+        } catch {}
+        // Something is wrong: find what, as Codable would, field by field in declaration order.
+        for rule in rules {
+            guard let v = map[rule.key] else {
+                if rule.required {
+                    throw ModelDecodingError(path: FieldPath([.key(rule.key)]), message: "required field is missing")
+                }
+                continue
+            }
+            if !rule.required && v.isNull { continue }
+            do {
+                try rule.read(&model, v)
+            } catch {
+                throw error.under(.key(rule.key))
+            }
         }
     }
 }

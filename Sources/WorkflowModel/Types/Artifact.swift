@@ -59,73 +59,96 @@ public struct HTTPArtifact: Codable, Sendable, Hashable {
     }
 }
 
-// Read by hand (see ValueDecodable): each field in declaration order, as the synthesized
-// Decodable reads them, so the first wrong field is the one reported.
+// Read by hand (see ValueDecodable). The rules are listed in declaration order, which is
+// the order Codable reads them in, so that the first wrong field is the one reported.
 
 extension Artifact: ValueDecodable {
+    static let fields = FieldTable<Artifact>([
+        .required("name", \.name),
+        .optional("path", \.path),
+        .optional("mode", \.mode),
+        .optional("from", \.from),
+        .optional("fromExpression", \.fromExpression),
+        .optional("optional", \.optional),
+        .optional("subPath", \.subPath),
+        .optional("globalName", \.globalName),
+        .optional("archive", \.archive),
+        .optional("raw", \.raw),
+        .optional("http", \.http),
+        .optional("key", \.key),
+        .optional("s3", \.s3),
+        .optional("gcs", \.gcs),
+        .optional("git", \.git),
+        .optional("hdfs", \.hdfs),
+        .optional("oss", \.oss),
+        .optional("azure", \.azure),
+        .optional("artifactory", \.artifactory),
+        .optional("archiveLogs", \.archiveLogs),
+        .optional("recurseMode", \.recurseMode),
+        .optional("deleted", \.deleted),
+        .optional("artifactGC", \.artifactGC),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.name = try f.required("name")
-        self.path = try f.optional("path")
-        self.mode = try f.optional("mode")
-        self.from = try f.optional("from")
-        self.fromExpression = try f.optional("fromExpression")
-        self.optional = try f.optional("optional")
-        self.subPath = try f.optional("subPath")
-        self.globalName = try f.optional("globalName")
-        self.archive = try f.optional("archive")
-        self.raw = try f.optional("raw")
-        self.http = try f.optional("http")
-        self.key = try f.optional("key")
-        self.s3 = try f.optional("s3")
-        self.gcs = try f.optional("gcs")
-        self.git = try f.optional("git")
-        self.hdfs = try f.optional("hdfs")
-        self.oss = try f.optional("oss")
-        self.azure = try f.optional("azure")
-        self.artifactory = try f.optional("artifactory")
-        self.archiveLogs = try f.optional("archiveLogs")
-        self.recurseMode = try f.optional("recurseMode")
-        self.deleted = try f.optional("deleted")
-        self.artifactGC = try f.optional("artifactGC")
+        self.name = ""
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension ArchiveStrategy: ValueDecodable {
+    static let fields = FieldTable<ArchiveStrategy>([
+        .optional("none", \.none),
+        .optional("tar", \.tar),
+        .optional("zip", \.zip),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.none = try f.optional("none")
-        self.tar = try f.optional("tar")
-        self.zip = try f.optional("zip")
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension ArchiveStrategy.TarStrategy: ValueDecodable {
+    static let fields = FieldTable<ArchiveStrategy.TarStrategy>([
+        .optional("compressionLevel", \.compressionLevel),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.compressionLevel = try f.optional("compressionLevel")
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension RawArtifact: ValueDecodable {
+    static let fields = FieldTable<RawArtifact>([
+        .required("data", \.data),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.data = try f.required("data")
+        self.data = ""
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension HTTPArtifact: ValueDecodable {
+    static let fields = FieldTable<HTTPArtifact>([
+        .required("url", \.url),
+        .optional("headers", \.headers),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.url = try f.required("url")
-        self.headers = try f.optional("headers")
+        self.url = ""
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension HTTPArtifact.Header: ValueDecodable {
+    static let fields = FieldTable<HTTPArtifact.Header>([
+        .required("name", \.name),
+        .required("value", \.value),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.name = try f.required("name")
-        self.value = try f.required("value")
+        self.name = ""
+        self.value = ""
+        try Self.fields.read(value, into: &self)
     }
 }

@@ -17,19 +17,22 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
     }
 }
 
-// Read by hand (see ValueDecodable): each field in declaration order, as the synthesized
-// Decodable reads them, so the first wrong field is the one reported.
+// Read by hand (see ValueDecodable). The rules are listed in declaration order, which is
+// the order Codable reads them in, so that the first wrong field is the one reported.
 
 extension ObjectMeta: ValueDecodable {
+    static let fields = FieldTable<ObjectMeta>([
+        .optional("name", \.name),
+        .optional("generateName", \.generateName),
+        .optional("namespace", \.namespace),
+        .optional("uid", \.uid),
+        .optional("resourceVersion", \.resourceVersion),
+        .optional("creationTimestamp", \.creationTimestamp),
+        .optional("labels", \.labels),
+        .optional("annotations", \.annotations),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.name = try f.optional("name")
-        self.generateName = try f.optional("generateName")
-        self.namespace = try f.optional("namespace")
-        self.uid = try f.optional("uid")
-        self.resourceVersion = try f.optional("resourceVersion")
-        self.creationTimestamp = try f.optional("creationTimestamp")
-        self.labels = try f.optional("labels")
-        self.annotations = try f.optional("annotations")
+        try Self.fields.read(value, into: &self)
     }
 }

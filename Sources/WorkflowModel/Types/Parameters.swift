@@ -63,59 +63,75 @@ public struct Outputs: Codable, Sendable, Hashable {
     }
 }
 
-// Read by hand (see ValueDecodable): each field in declaration order, as the synthesized
-// Decodable reads them, so the first wrong field is the one reported.
+// Read by hand (see ValueDecodable). The rules are listed in declaration order, which is
+// the order Codable reads them in, so that the first wrong field is the one reported.
 
 extension Parameter: ValueDecodable {
+    static let fields = FieldTable<Parameter>([
+        .required("name", \.name),
+        .optional("value", \.value),
+        .optional("default", \.`default`),
+        .optional("enum", \.`enum`),
+        .optional("valueFrom", \.valueFrom),
+        .optional("globalName", \.globalName),
+        .optional("description", \.description),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.name = try f.required("name")
-        self.value = try f.optional("value")
-        self.`default` = try f.optional("default")
-        self.`enum` = try f.optional("enum")
-        self.valueFrom = try f.optional("valueFrom")
-        self.globalName = try f.optional("globalName")
-        self.description = try f.optional("description")
+        self.name = ""
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension ValueFrom: ValueDecodable {
+    static let fields = FieldTable<ValueFrom>([
+        .optional("path", \.path),
+        .optional("expression", \.expression),
+        .optional("parameter", \.parameter),
+        .optional("jsonPath", \.jsonPath),
+        .optional("jqFilter", \.jqFilter),
+        .optional("event", \.event),
+        .optional("default", \.`default`),
+        .optional("supplied", \.supplied),
+        .optional("configMapKeyRef", \.configMapKeyRef),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.path = try f.optional("path")
-        self.expression = try f.optional("expression")
-        self.parameter = try f.optional("parameter")
-        self.jsonPath = try f.optional("jsonPath")
-        self.jqFilter = try f.optional("jqFilter")
-        self.event = try f.optional("event")
-        self.`default` = try f.optional("default")
-        self.supplied = try f.optional("supplied")
-        self.configMapKeyRef = try f.optional("configMapKeyRef")
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension Arguments: ValueDecodable {
+    static let fields = FieldTable<Arguments>([
+        .optional("parameters", \.parameters),
+        .optional("artifacts", \.artifacts),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.parameters = try f.optional("parameters")
-        self.artifacts = try f.optional("artifacts")
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension Inputs: ValueDecodable {
+    static let fields = FieldTable<Inputs>([
+        .optional("parameters", \.parameters),
+        .optional("artifacts", \.artifacts),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.parameters = try f.optional("parameters")
-        self.artifacts = try f.optional("artifacts")
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension Outputs: ValueDecodable {
+    static let fields = FieldTable<Outputs>([
+        .optional("parameters", \.parameters),
+        .optional("artifacts", \.artifacts),
+        .optional("result", \.result),
+        .optional("exitCode", \.exitCode),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.parameters = try f.optional("parameters")
-        self.artifacts = try f.optional("artifacts")
-        self.result = try f.optional("result")
-        self.exitCode = try f.optional("exitCode")
+        try Self.fields.read(value, into: &self)
     }
 }

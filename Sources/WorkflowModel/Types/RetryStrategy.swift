@@ -25,26 +25,32 @@ public struct RetryStrategy: Codable, Sendable, Hashable {
     }
 }
 
-// Read by hand (see ValueDecodable): each field in declaration order, as the synthesized
-// Decodable reads them, so the first wrong field is the one reported.
+// Read by hand (see ValueDecodable). The rules are listed in declaration order, which is
+// the order Codable reads them in, so that the first wrong field is the one reported.
 
 extension RetryStrategy: ValueDecodable {
+    static let fields = FieldTable<RetryStrategy>([
+        .optional("limit", \.limit),
+        .optional("retryPolicy", \.retryPolicy),
+        .optional("backoff", \.backoff),
+        .optional("expression", \.expression),
+        .optional("affinity", \.affinity),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.limit = try f.optional("limit")
-        self.retryPolicy = try f.optional("retryPolicy")
-        self.backoff = try f.optional("backoff")
-        self.expression = try f.optional("expression")
-        self.affinity = try f.optional("affinity")
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension RetryStrategy.Backoff: ValueDecodable {
+    static let fields = FieldTable<RetryStrategy.Backoff>([
+        .optional("duration", \.duration),
+        .optional("factor", \.factor),
+        .optional("maxDuration", \.maxDuration),
+        .optional("cap", \.cap),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.duration = try f.optional("duration")
-        self.factor = try f.optional("factor")
-        self.maxDuration = try f.optional("maxDuration")
-        self.cap = try f.optional("cap")
+        try Self.fields.read(value, into: &self)
     }
 }

@@ -88,72 +88,94 @@ public struct StepGroup: Codable, Sendable, Hashable {
     }
 }
 
-// Read by hand (see ValueDecodable): each field in declaration order, as the synthesized
-// Decodable reads them, so the first wrong field is the one reported.
+// Read by hand (see ValueDecodable). The rules are listed in declaration order, which is
+// the order Codable reads them in, so that the first wrong field is the one reported.
 
 extension TemplateRef: ValueDecodable {
+    static let fields = FieldTable<TemplateRef>([
+        .required("name", \.name),
+        .required("template", \.template),
+        .optional("clusterScope", \.clusterScope),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.name = try f.required("name")
-        self.template = try f.required("template")
-        self.clusterScope = try f.optional("clusterScope")
+        self.name = ""
+        self.template = ""
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension ContinueOn: ValueDecodable {
+    static let fields = FieldTable<ContinueOn>([
+        .optional("failed", \.failed),
+        .optional("error", \.error),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.failed = try f.optional("failed")
-        self.error = try f.optional("error")
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension Sequence: ValueDecodable {
+    static let fields = FieldTable<Sequence>([
+        .optional("count", \.count),
+        .optional("start", \.start),
+        .optional("end", \.end),
+        .optional("format", \.format),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.count = try f.optional("count")
-        self.start = try f.optional("start")
-        self.end = try f.optional("end")
-        self.format = try f.optional("format")
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension LifecycleHook: ValueDecodable {
+    static let fields = FieldTable<LifecycleHook>([
+        .optional("template", \.template),
+        .optional("templateRef", \.templateRef),
+        .optional("arguments", \.arguments),
+        .optional("expression", \.expression),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.template = try f.optional("template")
-        self.templateRef = try f.optional("templateRef")
-        self.arguments = try f.optional("arguments")
-        self.expression = try f.optional("expression")
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension WorkflowStep: ValueDecodable {
+    static let fields = FieldTable<WorkflowStep>([
+        .required("name", \.name),
+        .optional("template", \.template),
+        .optional("templateRef", \.templateRef),
+        .optional("inline", \.inline),
+        .optional("arguments", \.arguments),
+        .optional("when", \.when),
+        .optional("withItems", \.withItems),
+        .optional("withParam", \.withParam),
+        .optional("withSequence", \.withSequence),
+        .optional("continueOn", \.continueOn),
+        .optional("onExit", \.onExit),
+        .optional("hooks", \.hooks),
+        .optional("dependencies", \.dependencies),
+        .optional("depends", \.depends),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.name = try f.required("name")
-        self.template = try f.optional("template")
-        self.templateRef = try f.optional("templateRef")
-        self.inline = try f.optional("inline")
-        self.arguments = try f.optional("arguments")
-        self.when = try f.optional("when")
-        self.withItems = try f.optional("withItems")
-        self.withParam = try f.optional("withParam")
-        self.withSequence = try f.optional("withSequence")
-        self.continueOn = try f.optional("continueOn")
-        self.onExit = try f.optional("onExit")
-        self.hooks = try f.optional("hooks")
-        self.dependencies = try f.optional("dependencies")
-        self.depends = try f.optional("depends")
+        self.name = ""
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension DAGTemplate: ValueDecodable {
+    static let fields = FieldTable<DAGTemplate>([
+        .optional("target", \.target),
+        .optional("failFast", \.failFast),
+        .required("tasks", \.tasks),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.target = try f.optional("target")
-        self.failFast = try f.optional("failFast")
-        self.tasks = try f.required("tasks")
+        self.tasks = []
+        try Self.fields.read(value, into: &self)
     }
 }
 

@@ -80,56 +80,62 @@ public struct SuspendTemplate: Codable, Sendable, Hashable {
     public init(duration: String? = nil) { self.duration = duration.map { AnyString($0) } }
 }
 
-// Read by hand (see ValueDecodable): each field in declaration order, as the synthesized
-// Decodable reads them, so the first wrong field is the one reported.
+// Read by hand (see ValueDecodable). The rules are listed in declaration order, which is
+// the order Codable reads them in, so that the first wrong field is the one reported.
 
 extension Template: ValueDecodable {
+    static let fields = FieldTable<Template>([
+        .optional("name", \.name),
+        .optional("inputs", \.inputs),
+        .optional("outputs", \.outputs),
+        .optional("container", \.container),
+        .optional("script", \.script),
+        .optional("steps", \.steps),
+        .optional("dag", \.dag),
+        .optional("suspend", \.suspend),
+        .optional("resource", \.resource),
+        .optional("data", \.data),
+        .optional("http", \.http),
+        .optional("plugin", \.plugin),
+        .optional("containerSet", \.containerSet),
+        .optional("retryStrategy", \.retryStrategy),
+        .optional("activeDeadlineSeconds", \.activeDeadlineSeconds),
+        .optional("timeout", \.timeout),
+        .optional("parallelism", \.parallelism),
+        .optional("failFast", \.failFast),
+        .optional("daemon", \.daemon),
+        .optional("memoize", \.memoize),
+        .optional("synchronization", \.synchronization),
+        .optional("metadata", \.metadata),
+        .optional("podSpecPatch", \.podSpecPatch),
+        .optional("volumes", \.volumes),
+        .optional("initContainers", \.initContainers),
+        .optional("sidecars", \.sidecars),
+        .optional("nodeSelector", \.nodeSelector),
+        .optional("affinity", \.affinity),
+        .optional("tolerations", \.tolerations),
+        .optional("securityContext", \.securityContext),
+        .optional("serviceAccountName", \.serviceAccountName),
+        .optional("automountServiceAccountToken", \.automountServiceAccountToken),
+        .optional("executor", \.executor),
+        .optional("priorityClassName", \.priorityClassName),
+        .optional("schedulerName", \.schedulerName),
+        .optional("hostAliases", \.hostAliases),
+        .optional("archiveLocation", \.archiveLocation),
+        .optional("metrics", \.metrics),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.name = try f.optional("name")
-        self.inputs = try f.optional("inputs")
-        self.outputs = try f.optional("outputs")
-        self.container = try f.optional("container")
-        self.script = try f.optional("script")
-        self.steps = try f.optional("steps")
-        self.dag = try f.optional("dag")
-        self.suspend = try f.optional("suspend")
-        self.resource = try f.optional("resource")
-        self.data = try f.optional("data")
-        self.http = try f.optional("http")
-        self.plugin = try f.optional("plugin")
-        self.containerSet = try f.optional("containerSet")
-        self.retryStrategy = try f.optional("retryStrategy")
-        self.activeDeadlineSeconds = try f.optional("activeDeadlineSeconds")
-        self.timeout = try f.optional("timeout")
-        self.parallelism = try f.optional("parallelism")
-        self.failFast = try f.optional("failFast")
-        self.daemon = try f.optional("daemon")
-        self.memoize = try f.optional("memoize")
-        self.synchronization = try f.optional("synchronization")
-        self.metadata = try f.optional("metadata")
-        self.podSpecPatch = try f.optional("podSpecPatch")
-        self.volumes = try f.optional("volumes")
-        self.initContainers = try f.optional("initContainers")
-        self.sidecars = try f.optional("sidecars")
-        self.nodeSelector = try f.optional("nodeSelector")
-        self.affinity = try f.optional("affinity")
-        self.tolerations = try f.optional("tolerations")
-        self.securityContext = try f.optional("securityContext")
-        self.serviceAccountName = try f.optional("serviceAccountName")
-        self.automountServiceAccountToken = try f.optional("automountServiceAccountToken")
-        self.executor = try f.optional("executor")
-        self.priorityClassName = try f.optional("priorityClassName")
-        self.schedulerName = try f.optional("schedulerName")
-        self.hostAliases = try f.optional("hostAliases")
-        self.archiveLocation = try f.optional("archiveLocation")
-        self.metrics = try f.optional("metrics")
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension SuspendTemplate: ValueDecodable {
+    static let fields = FieldTable<SuspendTemplate>([
+        .optional("duration", \.duration),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.duration = try f.optional("duration")
+        try Self.fields.read(value, into: &self)
     }
 }

@@ -44,36 +44,57 @@ public struct CronWorkflow: Codable, Sendable, Hashable {
     public var spec: CronWorkflowSpec
 }
 
-// Read by hand (see ValueDecodable): each field in declaration order, as the synthesized
-// Decodable reads them, so the first wrong field is the one reported.
+// Read by hand (see ValueDecodable). The rules are listed in declaration order, which is
+// the order Codable reads them in, so that the first wrong field is the one reported.
 
 extension Workflow: ValueDecodable {
+    static let fields = FieldTable<Workflow>([
+        .required("apiVersion", \.apiVersion),
+        .required("kind", \.kind),
+        .required("metadata", \.metadata),
+        .required("spec", \.spec),
+        .optionalCodable("status", \.status),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.apiVersion = try f.required("apiVersion")
-        self.kind = try f.required("kind")
-        self.metadata = try f.required("metadata")
-        self.spec = try f.required("spec")
-        self.status = try f.optionalCodable("status")
+        self.apiVersion = ""
+        self.kind = ""
+        self.metadata = ObjectMeta()
+        self.spec = WorkflowSpec()
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension WorkflowTemplate: ValueDecodable {
+    static let fields = FieldTable<WorkflowTemplate>([
+        .required("apiVersion", \.apiVersion),
+        .required("kind", \.kind),
+        .required("metadata", \.metadata),
+        .required("spec", \.spec),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.apiVersion = try f.required("apiVersion")
-        self.kind = try f.required("kind")
-        self.metadata = try f.required("metadata")
-        self.spec = try f.required("spec")
+        self.apiVersion = ""
+        self.kind = ""
+        self.metadata = ObjectMeta()
+        self.spec = WorkflowSpec()
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension CronWorkflow: ValueDecodable {
+    static let fields = FieldTable<CronWorkflow>([
+        .required("apiVersion", \.apiVersion),
+        .required("kind", \.kind),
+        .required("metadata", \.metadata),
+        .required("spec", \.spec),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.apiVersion = try f.required("apiVersion")
-        self.kind = try f.required("kind")
-        self.metadata = try f.required("metadata")
-        self.spec = try f.required("spec")
+        self.apiVersion = ""
+        self.kind = ""
+        self.metadata = ObjectMeta()
+        self.spec = CronWorkflowSpec(workflowSpec: WorkflowSpec())
+        try Self.fields.read(value, into: &self)
     }
 }

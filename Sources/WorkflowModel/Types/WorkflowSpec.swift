@@ -69,80 +69,91 @@ public struct CronWorkflowSpec: Codable, Sendable, Hashable {
     public var workflowSpec: WorkflowSpec
 }
 
-// Read by hand (see ValueDecodable): each field in declaration order, as the synthesized
-// Decodable reads them, so the first wrong field is the one reported.
+// Read by hand (see ValueDecodable). The rules are listed in declaration order, which is
+// the order Codable reads them in, so that the first wrong field is the one reported.
 
 extension WorkflowSpec: ValueDecodable {
+    static let fields = FieldTable<WorkflowSpec>([
+        .optional("entrypoint", \.entrypoint),
+        .optional("arguments", \.arguments),
+        .optional("templates", \.templates),
+        .optional("onExit", \.onExit),
+        .optional("hooks", \.hooks),
+        .optional("parallelism", \.parallelism),
+        .optional("activeDeadlineSeconds", \.activeDeadlineSeconds),
+        .optional("templateDefaults", \.templateDefaults),
+        .optional("workflowTemplateRef", \.workflowTemplateRef),
+        .optional("suspend", \.suspend),
+        .optional("shutdown", \.shutdown),
+        .optional("serviceAccountName", \.serviceAccountName),
+        .optional("automountServiceAccountToken", \.automountServiceAccountToken),
+        .optional("executor", \.executor),
+        .optional("volumes", \.volumes),
+        .optional("volumeClaimTemplates", \.volumeClaimTemplates),
+        .optional("volumeClaimGC", \.volumeClaimGC),
+        .optional("nodeSelector", \.nodeSelector),
+        .optional("affinity", \.affinity),
+        .optional("tolerations", \.tolerations),
+        .optional("securityContext", \.securityContext),
+        .optional("imagePullSecrets", \.imagePullSecrets),
+        .optional("hostNetwork", \.hostNetwork),
+        .optional("dnsPolicy", \.dnsPolicy),
+        .optional("dnsConfig", \.dnsConfig),
+        .optional("hostAliases", \.hostAliases),
+        .optional("priorityClassName", \.priorityClassName),
+        .optional("priority", \.priority),
+        .optional("schedulerName", \.schedulerName),
+        .optional("podGC", \.podGC),
+        .optional("podPriorityClassName", \.podPriorityClassName),
+        .optional("podSpecPatch", \.podSpecPatch),
+        .optional("podMetadata", \.podMetadata),
+        .optional("podDisruptionBudget", \.podDisruptionBudget),
+        .optional("ttlStrategy", \.ttlStrategy),
+        .optional("retryStrategy", \.retryStrategy),
+        .optional("metrics", \.metrics),
+        .optional("synchronization", \.synchronization),
+        .optional("artifactRepositoryRef", \.artifactRepositoryRef),
+        .optional("artifactGC", \.artifactGC),
+        .optional("archiveLogs", \.archiveLogs),
+        .optional("workflowMetadata", \.workflowMetadata),
+        .optional("failFast", \.failFast),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.entrypoint = try f.optional("entrypoint")
-        self.arguments = try f.optional("arguments")
-        self.templates = try f.optional("templates")
-        self.onExit = try f.optional("onExit")
-        self.hooks = try f.optional("hooks")
-        self.parallelism = try f.optional("parallelism")
-        self.activeDeadlineSeconds = try f.optional("activeDeadlineSeconds")
-        self.templateDefaults = try f.optional("templateDefaults")
-        self.workflowTemplateRef = try f.optional("workflowTemplateRef")
-        self.suspend = try f.optional("suspend")
-        self.shutdown = try f.optional("shutdown")
-        self.serviceAccountName = try f.optional("serviceAccountName")
-        self.automountServiceAccountToken = try f.optional("automountServiceAccountToken")
-        self.executor = try f.optional("executor")
-        self.volumes = try f.optional("volumes")
-        self.volumeClaimTemplates = try f.optional("volumeClaimTemplates")
-        self.volumeClaimGC = try f.optional("volumeClaimGC")
-        self.nodeSelector = try f.optional("nodeSelector")
-        self.affinity = try f.optional("affinity")
-        self.tolerations = try f.optional("tolerations")
-        self.securityContext = try f.optional("securityContext")
-        self.imagePullSecrets = try f.optional("imagePullSecrets")
-        self.hostNetwork = try f.optional("hostNetwork")
-        self.dnsPolicy = try f.optional("dnsPolicy")
-        self.dnsConfig = try f.optional("dnsConfig")
-        self.hostAliases = try f.optional("hostAliases")
-        self.priorityClassName = try f.optional("priorityClassName")
-        self.priority = try f.optional("priority")
-        self.schedulerName = try f.optional("schedulerName")
-        self.podGC = try f.optional("podGC")
-        self.podPriorityClassName = try f.optional("podPriorityClassName")
-        self.podSpecPatch = try f.optional("podSpecPatch")
-        self.podMetadata = try f.optional("podMetadata")
-        self.podDisruptionBudget = try f.optional("podDisruptionBudget")
-        self.ttlStrategy = try f.optional("ttlStrategy")
-        self.retryStrategy = try f.optional("retryStrategy")
-        self.metrics = try f.optional("metrics")
-        self.synchronization = try f.optional("synchronization")
-        self.artifactRepositoryRef = try f.optional("artifactRepositoryRef")
-        self.artifactGC = try f.optional("artifactGC")
-        self.archiveLogs = try f.optional("archiveLogs")
-        self.workflowMetadata = try f.optional("workflowMetadata")
-        self.failFast = try f.optional("failFast")
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension WorkflowTemplateRef: ValueDecodable {
+    static let fields = FieldTable<WorkflowTemplateRef>([
+        .required("name", \.name),
+        .optional("clusterScope", \.clusterScope),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.name = try f.required("name")
-        self.clusterScope = try f.optional("clusterScope")
+        self.name = ""
+        try Self.fields.read(value, into: &self)
     }
 }
 
 extension CronWorkflowSpec: ValueDecodable {
+    static let fields = FieldTable<CronWorkflowSpec>([
+        .optional("schedule", \.schedule),
+        .optional("schedules", \.schedules),
+        .optional("timezone", \.timezone),
+        .optional("concurrencyPolicy", \.concurrencyPolicy),
+        .optional("startingDeadlineSeconds", \.startingDeadlineSeconds),
+        .optional("successfulJobsHistoryLimit", \.successfulJobsHistoryLimit),
+        .optional("failedJobsHistoryLimit", \.failedJobsHistoryLimit),
+        .optional("suspend", \.suspend),
+        .optional("when", \.when),
+        .optional("stopStrategy", \.stopStrategy),
+        .optional("workflowMetadata", \.workflowMetadata),
+        .required("workflowSpec", \.workflowSpec),
+    ])
+
     init(value: JSONValue) throws(ModelDecodingError) {
-        let f = try ValueFields(value)
-        self.schedule = try f.optional("schedule")
-        self.schedules = try f.optional("schedules")
-        self.timezone = try f.optional("timezone")
-        self.concurrencyPolicy = try f.optional("concurrencyPolicy")
-        self.startingDeadlineSeconds = try f.optional("startingDeadlineSeconds")
-        self.successfulJobsHistoryLimit = try f.optional("successfulJobsHistoryLimit")
-        self.failedJobsHistoryLimit = try f.optional("failedJobsHistoryLimit")
-        self.suspend = try f.optional("suspend")
-        self.when = try f.optional("when")
-        self.stopStrategy = try f.optional("stopStrategy")
-        self.workflowMetadata = try f.optional("workflowMetadata")
-        self.workflowSpec = try f.required("workflowSpec")
+        self.workflowSpec = WorkflowSpec()
+        try Self.fields.read(value, into: &self)
     }
 }
