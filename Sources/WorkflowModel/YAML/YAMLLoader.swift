@@ -44,19 +44,20 @@ private struct Builder {
     let bytes: [UInt8]
     var documents: [YAMLDocument] = []
     var documentIndex = 0
-    var root: (JSONValue, PositionTable.Node)?
-    var anchors: [String: (JSONValue, PositionTable.Node)] = [:]
+    var root: JSONValue?
+    /// Each anchor's value and its node in `entries`.
+    var anchors: [String: (JSONValue, Int)] = [:]
     var aliasCount = 0
 
-    /// The mappings and sequences still open, innermost last. Their entries and items wait on
-    /// the shared stacks below (from `start` on) instead of in arrays of their own, so a finished
-    /// mapping costs only its dictionary and its position list.
+    /// The current document's position entries (see `PositionTable`).
+    var entries: [PositionTable.Entry] = []
+
+    /// The mappings and sequences still open, innermost last. Their keys, values and items
+    /// wait on the shared stacks below (from `start` on) instead of in arrays of their own.
     var open: [Open] = []
     var mapKeys: [String] = []
     var mapValues: [JSONValue] = []
-    var mapEntries: [PositionTable.MapEntry] = []
     var seqItems: [JSONValue] = []
-    var seqNodes: [PositionTable.Node] = []
 
     init(file: String, bytes: [UInt8]) {
         self.file = file
@@ -71,14 +72,16 @@ private struct Builder {
 
     struct Open {
         let isMap: Bool
-        /// Where this collection's entries (or items) begin on the shared stacks.
+        /// Where this collection's keys and values (or items) begin on the shared stacks.
         let start: Int
+        /// Its own entry in `entries`.
+        let entry: Int
         let anchor: String?
-        let position: SourcePosition
         var pendingKey: PendingKey?
         /// Built once a mapping grows past a few keys, for the duplicate check.
         var keySet: Set<String>?
-        var merges: [(JSONValue, PositionTable.Node, SourcePosition)] = []
+        /// `<<` values: the value, its entry, and where the `<<` was written.
+        var merges: [(JSONValue, Int, SourcePosition)] = []
     }
 
     static func text(_ p: UnsafeMutablePointer<yaml_char_t>?) -> String? {
@@ -100,24 +103,51 @@ private struct Builder {
         return i >= 0 && open[i].isMap && open[i].pendingKey == nil
     }
 
+    /// Records a node starting at `pos` (under the innermost open mapping's pending key, if
+    /// any) and returns its index in `entries`.
+    mutating func appendEntry(_ kind: PositionTable.Kind, at pos: SourcePosition, target: Int = -1) -> Int {
+        var key = ""
+        var keyPos = pos
+        var hidden = false
+        if let i = open.indices.last, open[i].isMap, let pending = open[i].pendingKey {
+            key = pending.text
+            keyPos = pending.position
+            hidden = pending.isMerge
+        }
+        let index = entries.count
+        entries.append(PositionTable.Entry(key: key, keyLine: Int32(truncatingIfNeeded: keyPos.line),
+                                           keyColumn: Int32(truncatingIfNeeded: keyPos.column),
+                                           line: Int32(truncatingIfNeeded: pos.line), column: Int32(truncatingIfNeeded: pos.column),
+                                           end: Int32(truncatingIfNeeded: index + 1), target: Int32(truncatingIfNeeded: target),
+                                           kind: kind, hidden: hidden))
+        return index
+    }
+
     mutating func handle(_ event: yaml_event_t) throws(Diagnostic) {
         let pos = Builder.position(event.start_mark)
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
             root = nil
             anchors = [:]
+            entries.removeAll(keepingCapacity: true)
         case YAML_DOCUMENT_END_EVENT:
-            if let (value, node) = root, !value.isNull {
-                documents.append(YAMLDocument(value: value, positions: PositionTable(root: node), index: documentIndex))
+            let size = entries.count
+            if let value = root, !value.isNull {
+                documents.append(YAMLDocument(value: value, positions: PositionTable(entries: entries), index: documentIndex))
+                // The next document is likely to be about as big.
+                entries = []
+                entries.reserveCapacity(size)
             }
             documentIndex += 1
             root = nil
         case YAML_MAPPING_START_EVENT:
             let anchor = Builder.text(event.data.mapping_start.anchor)
-            open.append(Open(isMap: true, start: mapKeys.count, anchor: anchor, position: pos))
+            let entry = appendEntry(.map, at: pos)
+            open.append(Open(isMap: true, start: mapKeys.count, entry: entry, anchor: anchor))
         case YAML_SEQUENCE_START_EVENT:
             let anchor = Builder.text(event.data.sequence_start.anchor)
-            open.append(Open(isMap: false, start: seqItems.count, anchor: anchor, position: pos))
+            let entry = appendEntry(.seq, at: pos)
+            open.append(Open(isMap: false, start: seqItems.count, entry: entry, anchor: anchor))
         case YAML_MAPPING_END_EVENT:
             guard let last = open.indices.last, open[last].isMap else { return }
             // Merge keys: explicit keys win, then earlier merge sources over later ones.
@@ -128,25 +158,22 @@ private struct Builder {
             }
             let frame = open.removeLast()
             let start = frame.start
-            var entries = [String: JSONValue](minimumCapacity: mapKeys.count - start)
-            for i in start..<mapKeys.count { entries[mapKeys[i]] = mapValues[i] }
-            let value = JSONValue.object(entries)
-            let node = PositionTable.Node.map(frame.position, Array(mapEntries[start...]))
-            mapKeys.removeSubrange(start...)
-            mapValues.removeSubrange(start...)
-            mapEntries.removeSubrange(start...)
-            if let a = frame.anchor { anchors[a] = (value, node) }
-            try complete(value, node, at: pos)
+            var object = [String: JSONValue](minimumCapacity: mapKeys.count - start)
+            for i in start..<mapKeys.count { object[mapKeys[i]] = mapValues[i] }
+            mapKeys.removeLast(mapKeys.count - start)
+            mapValues.removeLast(mapValues.count - start)
+            entries[frame.entry].end = Int32(truncatingIfNeeded: entries.count)
+            let value = JSONValue.object(object)
+            if let a = frame.anchor { anchors[a] = (value, frame.entry) }
+            try complete(value, node: frame.entry, at: pos)
         case YAML_SEQUENCE_END_EVENT:
             guard let last = open.indices.last, !open[last].isMap else { return }
             let frame = open.removeLast()
-            let start = frame.start
-            let value = JSONValue.array(Array(seqItems[start...]))
-            let node = PositionTable.Node.seq(frame.position, Array(seqNodes[start...]))
-            seqItems.removeSubrange(start...)
-            seqNodes.removeSubrange(start...)
-            if let a = frame.anchor { anchors[a] = (value, node) }
-            try complete(value, node, at: pos)
+            let value = JSONValue.array(Array(seqItems[frame.start...]))
+            seqItems.removeLast(seqItems.count - frame.start)
+            entries[frame.entry].end = Int32(truncatingIfNeeded: entries.count)
+            if let a = frame.anchor { anchors[a] = (value, frame.entry) }
+            try complete(value, node: frame.entry, at: pos)
         case YAML_SCALAR_EVENT:
             let s = event.data.scalar
             let utf8 = UnsafeBufferPointer(start: s.value, count: Int(s.length))
@@ -156,8 +183,13 @@ private struct Builder {
                 let raw = String(decoding: utf8, as: UTF8.self)
                 let isMerge = plain && utf8.count == 2 && utf8[0] == UInt8(ascii: "<") && utf8[1] == UInt8(ascii: "<")
                     && s.tag == nil
+                if let a = Builder.text(s.anchor) {
+                    // The key has no entry of its own; an alias to it needs one, kept out of lookups.
+                    let entry = appendEntry(.scalar, at: pos)
+                    entries[entry].hidden = true
+                    anchors[a] = (.string(raw), entry)
+                }
                 open[open.count - 1].pendingKey = PendingKey(text: raw, position: pos, isMerge: isMerge)
-                if let a = Builder.text(s.anchor) { anchors[a] = (.string(raw), .leaf(pos)) }
                 return
             }
             let value: JSONValue
@@ -180,8 +212,9 @@ private struct Builder {
                     value = plain ? YAMLScalar.resolvePlain(raw) : .string(raw)
                 }
             }
-            if let a = Builder.text(s.anchor) { anchors[a] = (value, .leaf(pos)) }
-            try complete(value, .leaf(pos), at: pos)
+            let entry = appendEntry(.scalar, at: pos)
+            if let a = Builder.text(s.anchor) { anchors[a] = (value, entry) }
+            try complete(value, node: entry, at: pos)
         case YAML_ALIAS_EVENT:
             let name = Builder.text(event.data.alias.anchor) ?? ""
             guard let (value, node) = anchors[name] else {
@@ -201,22 +234,22 @@ private struct Builder {
                 open[open.count - 1].pendingKey = PendingKey(text: key, position: pos, isMerge: false)
                 return
             }
-            try complete(value, node, at: pos)
+            let entry = appendEntry(.reference, at: pos, target: node)
+            try complete(value, node: entry, at: pos)
         default:
             break
         }
     }
 
-    /// Attaches a finished node to its parent, or makes it the document root.
-    mutating func complete(_ value: JSONValue, _ node: PositionTable.Node, at pos: SourcePosition) throws(Diagnostic) {
+    /// Attaches a finished value (whose entry is `node`) to its parent, or makes it the document root.
+    mutating func complete(_ value: JSONValue, node: Int, at pos: SourcePosition) throws(Diagnostic) {
         let i = open.count - 1
         guard i >= 0 else {
-            root = (value, node)
+            root = value
             return
         }
         if !open[i].isMap {
             seqItems.append(value)
-            seqNodes.append(node)
             return
         }
         guard let key = open[i].pendingKey else {
@@ -230,13 +263,21 @@ private struct Builder {
             return
         }
         if has(key.text) {
-            let first = mapEntries[open[i].start...].first { $0.name == key.text }?.key.line ?? 0
+            // The mapping is still open: its entries run to the end for now.
+            entries[open[i].entry].end = Int32(truncatingIfNeeded: entries.count)
+            let first = findEntry(key.text, in: open[i].entry).map { Int(entries[$0].keyLine) } ?? 0
             throw Diagnostic(location(key.position),
                              "duplicate key '\(key.text)' (first written at line \(first))",
                              fix: "remove one of the two '\(key.text)' entries")
         }
-        add(key.text, value, PositionTable.MapEntry(name: key.text, key: key.position, value: node))
+        add(key.text, value)
     }
+
+    // Lookups through a `PositionTable` view that lives only for the call, so that appending
+    // to `entries` afterwards does not copy them.
+    func findEntry(_ key: String, in map: Int) -> Int? { PositionTable(entries: entries).entry(key, in: map) }
+    func resolved(_ i: Int) -> Int { PositionTable(entries: entries).resolved(i) }
+    func items(of seq: Int) -> [Int] { PositionTable(entries: entries).children(of: seq) }
 
     /// Whether the innermost open mapping already has the key.
     func has(_ key: String) -> Bool {
@@ -245,11 +286,10 @@ private struct Builder {
         return mapKeys[open[i].start...].contains(key)
     }
 
-    /// Adds an entry to the innermost open mapping.
-    mutating func add(_ key: String, _ value: JSONValue, _ entry: PositionTable.MapEntry) {
+    /// Adds a key and value to the innermost open mapping.
+    mutating func add(_ key: String, _ value: JSONValue) {
         mapKeys.append(key)
         mapValues.append(value)
-        mapEntries.append(entry)
         let i = open.count - 1
         if open[i].keySet != nil {
             open[i].keySet?.insert(key)
@@ -258,18 +298,33 @@ private struct Builder {
         }
     }
 
-    /// Merges a `<<` value into the innermost open mapping.
-    mutating func mergeInto(value: JSONValue, node: PositionTable.Node, at pos: SourcePosition) throws(Diagnostic) {
-        switch (value, node) {
-        case (.object(let o), .map(_, let ps)):
+    /// Merges a `<<` value (whose node is entry `node`) into the innermost open mapping.
+    mutating func mergeInto(value: JSONValue, node: Int, at pos: SourcePosition) throws(Diagnostic) {
+        let source = resolved(node)
+        switch (value, entries[source].kind) {
+        case (.object(let o), .map):
             for (k, v) in o.sorted(by: { $0.key < $1.key }) where !has(k) {
-                let p = ps.first { $0.name == k } ?? PositionTable.MapEntry(name: k, key: pos, value: .leaf(pos))
-                add(k, v, p)
+                if let e = findEntry(k, in: source) {
+                    // It stands for the source's node, under the source's key position.
+                    let r = appendEntry(.reference, at: entries[e].keyPosition, target: resolved(e))
+                    entries[r].key = k
+                    entries[r].keyLine = entries[e].keyLine
+                    entries[r].keyColumn = entries[e].keyColumn
+                    entries[r].hidden = false
+                } else {
+                    let r = appendEntry(.scalar, at: pos)
+                    entries[r].key = k
+                    entries[r].keyLine = Int32(truncatingIfNeeded: pos.line)
+                    entries[r].keyColumn = Int32(truncatingIfNeeded: pos.column)
+                    entries[r].hidden = false
+                }
+                add(k, v)
             }
-        case (.array(let items), .seq(_, let nodes)):
-            for (item, itemNode) in zip(items, nodes) {
+        case (.array(let items), .seq):
+            for (item, itemEntry) in zip(items, self.items(of: source)) {
+                let itemNode = resolved(itemEntry)
                 guard case .object = item else {
-                    throw Diagnostic(location(pos), "'<<' merges mappings, but one of its items (from line \(itemNode.position.line)) is a \(item.kindName)",
+                    throw Diagnostic(location(pos), "'<<' merges mappings, but one of its items (from line \(entries[itemNode].line)) is a \(item.kindName)",
                                      fix: "list only mappings (usually aliases like *defaults) after '<<'")
                 }
                 try mergeInto(value: item, node: itemNode, at: pos)
