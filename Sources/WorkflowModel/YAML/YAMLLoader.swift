@@ -160,8 +160,11 @@ private struct Builder {
             let start = frame.start
             var object = [String: JSONValue](minimumCapacity: mapKeys.count - start)
             for i in start..<mapKeys.count { object[mapKeys[i]] = mapValues[i] }
-            mapKeys.removeLast(mapKeys.count - start)
-            mapValues.removeLast(mapValues.count - start)
+            // One at a time: cheaper than `removeLast(_:)` for the few entries a mapping has.
+            while mapKeys.count > start {
+                mapKeys.removeLast()
+                mapValues.removeLast()
+            }
             entries[frame.entry].end = Int32(truncatingIfNeeded: entries.count)
             let value = JSONValue.object(object)
             if let a = frame.anchor { anchors[a] = (value, frame.entry) }
@@ -170,7 +173,7 @@ private struct Builder {
             guard let last = open.indices.last, !open[last].isMap else { return }
             let frame = open.removeLast()
             let value = JSONValue.array(Array(seqItems[frame.start...]))
-            seqItems.removeLast(seqItems.count - frame.start)
+            while seqItems.count > frame.start { seqItems.removeLast() }
             entries[frame.entry].end = Int32(truncatingIfNeeded: entries.count)
             if let a = frame.anchor { anchors[a] = (value, frame.entry) }
             try complete(value, node: frame.entry, at: pos)
