@@ -59,13 +59,51 @@ struct FieldRule<Model>: Sendable {
 /// The fields of a model type, in declaration order.
 struct FieldTable<Model>: Sendable {
     let rules: [FieldRule<Model>]
-    let index: [String: Int]
     let requiredCount: Int
+    /// An open-addressing table from key to rule: 1 + the rule's index, 0 for an empty slot.
+    /// Its hash looks only at a key's length and end bytes, much cheaper than `String`'s
+    /// hashing, and good enough to tell a type's field names apart.
+    let slots: [Int]
+    let mask: Int
 
     init(_ rules: [FieldRule<Model>]) {
         self.rules = rules
-        index = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($0.element.key, $0.offset) })
         requiredCount = rules.filter(\.required).count
+        var size = 8
+        while size < rules.count * 4 { size *= 2 }
+        mask = size - 1
+        var slots = [Int](repeating: 0, count: size)
+        for (i, rule) in rules.enumerated() {
+            var s = FieldTable.slot(rule.key, mask: mask)
+            while slots[s] != 0 { s = (s + 1) & mask }
+            slots[s] = i + 1
+        }
+        self.slots = slots
+    }
+
+    @inline(__always)
+    static func slot(_ key: String, mask: Int) -> Int {
+        let h = key.utf8.withContiguousStorageIfAvailable { b -> Int in
+            guard let first = b.first else { return 0 }
+            var h = b.count &* 0x9E37_79B9
+            h ^= Int(first) &* 0x85EB_CA6B
+            h ^= Int(b[b.count - 1]) &* 0xC2B2_AE35
+            h ^= Int(b[b.count / 2]) &* 0x27D4_EB2F
+            return h ^ (h >> 13)
+        } ?? key.utf8.count
+        return h & mask
+    }
+
+    /// The rule for a key, if the type has such a field.
+    @inline(__always)
+    func rule(for key: String) -> Int? {
+        var s = FieldTable.slot(key, mask: mask)
+        while true {
+            let r = slots[s]
+            if r == 0 { return nil }
+            if rules[r - 1].key == key { return r - 1 }
+            s = (s + 1) & mask
+        }
     }
 
     /// Sets the fields the map has on `model`, which starts with every optional field nil.
@@ -76,7 +114,7 @@ struct FieldTable<Model>: Sendable {
         var requiredSeen = 0
         do {
             for (key, v) in map {
-                guard let i = index[key] else { continue }
+                guard let i = rule(for: key) else { continue }
                 let rule = rules[i]
                 if rule.required {
                     requiredSeen += 1
