@@ -9,6 +9,9 @@
 /// "expected …, found …". A thrown error's path is relative to the value being read; each
 /// level puts its key or index in front on the way out, so nothing is built unless a
 /// value is wrong.
+///
+/// A stored field added to a model type needs its rule in the type's `fields` table too;
+/// `HandDecodingTests` fails until it has one.
 protocol ValueDecodable: SendableMetatype {
     init(value: JSONValue) throws(ModelDecodingError)
 }
