@@ -57,6 +57,35 @@ import WorkflowModel
         #expect(pos.nearestPosition(of: FieldPath() / "spec" / "templates" / 1 / "container" / "image") == SourcePosition(line: 5, column: 7))
     }
 
+    /// Positions through aliases and `<<` merges point where the content was written.
+    @Test func positionsThroughAliasesAndMerges() throws {
+        let docs = try YAMLLoader.load("""
+        base: &base {image: alpine, command: [sh]}
+        &k key: 1
+        b:
+          <<: *base
+          image: busybox
+        c: [*base, *k]
+        d:
+          <<: [{x: 1}, *base]
+        """, file: "p.yaml")
+        let pos = docs[0].positions
+        func at(_ path: FieldPath) -> String? { pos.position(of: path).map { "\($0.line):\($0.column)" } }
+        #expect(at(FieldPath() / "b" / "command") == "1:29")
+        #expect(at(FieldPath() / "b" / "command" / 0) == "1:39")
+        #expect(at(FieldPath() / "b" / "image") == "5:3")
+        #expect(at(FieldPath() / "b" / "<<") == nil)
+        #expect(pos.nearestPosition(of: FieldPath() / "b" / "<<") == SourcePosition(line: 3, column: 1))
+        #expect(at(FieldPath() / "c" / 0) == "1:7")
+        #expect(at(FieldPath() / "c" / 0 / "image") == "1:14")
+        #expect(at(FieldPath() / "c" / 1) == "2:1")  // an anchored key starts at its anchor
+        #expect(at(FieldPath() / "c" / 2) == nil)
+        #expect(at(FieldPath() / "d" / "x") == "8:9")
+        #expect(at(FieldPath() / "d" / "image") == "1:14")
+        #expect(at(FieldPath() / "key") == "2:1")
+        #expect(pos.nearestPosition(of: FieldPath() / "b" / "command" / 3) == SourcePosition(line: 1, column: 29))
+    }
+
     @Test(arguments: [
         ("a: 1\na: 2\n", "duplicate key 'a'", 2, nil as String?),
         ("a:\n\t- b\n", "malformed YAML", 2, "tabs"),

@@ -4,12 +4,31 @@ public struct JSONValueDecoder {
     public init() {}
 
     public func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws(ModelDecodingError) -> T {
+        // The workflow model is read by hand (`ValueDecodable`), with the same rules and errors.
+        // A bare `JSONValue` keeps the Codable path, which reads whole doubles as integers.
+        if T.self != JSONValue.self, let hand = T.self as? any ValueDecodable.Type {
+            do {
+                return try hand.init(value: value) as! T
+            } catch where error.fromOutsideTheModel {
+                // Codable's own error (a status enum with an unknown value) names its coding
+                // path from the document root in its text: read it the old way from the root.
+                return try decodeCodable(type, from: value)
+            }
+        }
+        return try decodeCodable(type, from: value)
+    }
+
+    /// Through `Decodable` only, even for types that are read by hand: what the hand-written
+    /// readers are checked against.
+    func decodeCodable<T: Decodable>(_ type: T.Type, from value: JSONValue) throws(ModelDecodingError) -> T {
         do {
             return try T(from: ValueDecoder(value: value, node: nil))
         } catch let e as ModelDecodingError {
             throw e
         } catch {
-            throw ModelDecodingError(path: .root, message: "\(error)")
+            var e = ModelDecodingError(path: .root, message: "\(error)")
+            e.fromOutsideTheModel = true
+            throw e
         }
     }
 }
@@ -18,6 +37,8 @@ public struct JSONValueDecoder {
 public struct ModelDecodingError: Error, Sendable, CustomStringConvertible {
     public var path: FieldPath
     public var message: String
+    /// Not one of ours: an error `Decodable` code threw, described as a whole.
+    var fromOutsideTheModel = false
     public init(path: FieldPath, message: String) {
         self.path = path
         self.message = message

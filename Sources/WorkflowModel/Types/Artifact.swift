@@ -58,3 +58,97 @@ public struct HTTPArtifact: Codable, Sendable, Hashable {
         public var value: String
     }
 }
+
+// Read by hand (see ValueDecodable). The rules are listed in declaration order, which is
+// the order Codable reads them in, so that the first wrong field is the one reported.
+
+extension Artifact: ValueDecodable {
+    static let fields = FieldTable<Artifact>([
+        .required("name", \.name),
+        .optional("path", \.path),
+        .optional("mode", \.mode),
+        .optional("from", \.from),
+        .optional("fromExpression", \.fromExpression),
+        .optional("optional", \.optional),
+        .optional("subPath", \.subPath),
+        .optional("globalName", \.globalName),
+        .optional("archive", \.archive),
+        .optional("raw", \.raw),
+        .optional("http", \.http),
+        .optional("key", \.key),
+        .optional("s3", \.s3),
+        .optional("gcs", \.gcs),
+        .optional("git", \.git),
+        .optional("hdfs", \.hdfs),
+        .optional("oss", \.oss),
+        .optional("azure", \.azure),
+        .optional("artifactory", \.artifactory),
+        .optional("archiveLogs", \.archiveLogs),
+        .optional("recurseMode", \.recurseMode),
+        .optional("deleted", \.deleted),
+        .optional("artifactGC", \.artifactGC),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        self.name = ""
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension ArchiveStrategy: ValueDecodable {
+    static let fields = FieldTable<ArchiveStrategy>([
+        .optional("none", \.none),
+        .optional("tar", \.tar),
+        .optional("zip", \.zip),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension ArchiveStrategy.TarStrategy: ValueDecodable {
+    static let fields = FieldTable<ArchiveStrategy.TarStrategy>([
+        .optional("compressionLevel", \.compressionLevel),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension RawArtifact: ValueDecodable {
+    static let fields = FieldTable<RawArtifact>([
+        .required("data", \.data),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        self.data = ""
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension HTTPArtifact: ValueDecodable {
+    static let fields = FieldTable<HTTPArtifact>([
+        .required("url", \.url),
+        .optional("headers", \.headers),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        self.url = ""
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension HTTPArtifact.Header: ValueDecodable {
+    static let fields = FieldTable<HTTPArtifact.Header>([
+        .required("name", \.name),
+        .required("value", \.value),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        self.name = ""
+        self.value = ""
+        try Self.fields.read(value, into: &self)
+    }
+}

@@ -16,3 +16,23 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
         self.namespace = namespace
     }
 }
+
+// Read by hand (see ValueDecodable). The rules are listed in declaration order, which is
+// the order Codable reads them in, so that the first wrong field is the one reported.
+
+extension ObjectMeta: ValueDecodable {
+    static let fields = FieldTable<ObjectMeta>([
+        .optional("name", \.name),
+        .optional("generateName", \.generateName),
+        .optional("namespace", \.namespace),
+        .optional("uid", \.uid),
+        .optional("resourceVersion", \.resourceVersion),
+        .optional("creationTimestamp", \.creationTimestamp),
+        .optional("labels", \.labels),
+        .optional("annotations", \.annotations),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        try Self.fields.read(value, into: &self)
+    }
+}

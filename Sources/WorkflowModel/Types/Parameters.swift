@@ -62,3 +62,76 @@ public struct Outputs: Codable, Sendable, Hashable {
         (parameters ?? []).isEmpty && (artifacts ?? []).isEmpty && result == nil && exitCode == nil
     }
 }
+
+// Read by hand (see ValueDecodable). The rules are listed in declaration order, which is
+// the order Codable reads them in, so that the first wrong field is the one reported.
+
+extension Parameter: ValueDecodable {
+    static let fields = FieldTable<Parameter>([
+        .required("name", \.name),
+        .optional("value", \.value),
+        .optional("default", \.`default`),
+        .optional("enum", \.`enum`),
+        .optional("valueFrom", \.valueFrom),
+        .optional("globalName", \.globalName),
+        .optional("description", \.description),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        self.name = ""
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension ValueFrom: ValueDecodable {
+    static let fields = FieldTable<ValueFrom>([
+        .optional("path", \.path),
+        .optional("expression", \.expression),
+        .optional("parameter", \.parameter),
+        .optional("jsonPath", \.jsonPath),
+        .optional("jqFilter", \.jqFilter),
+        .optional("event", \.event),
+        .optional("default", \.`default`),
+        .optional("supplied", \.supplied),
+        .optional("configMapKeyRef", \.configMapKeyRef),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension Arguments: ValueDecodable {
+    static let fields = FieldTable<Arguments>([
+        .optional("parameters", \.parameters),
+        .optional("artifacts", \.artifacts),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension Inputs: ValueDecodable {
+    static let fields = FieldTable<Inputs>([
+        .optional("parameters", \.parameters),
+        .optional("artifacts", \.artifacts),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension Outputs: ValueDecodable {
+    static let fields = FieldTable<Outputs>([
+        .optional("parameters", \.parameters),
+        .optional("artifacts", \.artifacts),
+        .optional("result", \.result),
+        .optional("exitCode", \.exitCode),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        try Self.fields.read(value, into: &self)
+    }
+}

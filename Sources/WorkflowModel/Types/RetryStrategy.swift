@@ -24,3 +24,33 @@ public struct RetryStrategy: Codable, Sendable, Hashable {
         }
     }
 }
+
+// Read by hand (see ValueDecodable). The rules are listed in declaration order, which is
+// the order Codable reads them in, so that the first wrong field is the one reported.
+
+extension RetryStrategy: ValueDecodable {
+    static let fields = FieldTable<RetryStrategy>([
+        .optional("limit", \.limit),
+        .optional("retryPolicy", \.retryPolicy),
+        .optional("backoff", \.backoff),
+        .optional("expression", \.expression),
+        .optional("affinity", \.affinity),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension RetryStrategy.Backoff: ValueDecodable {
+    static let fields = FieldTable<RetryStrategy.Backoff>([
+        .optional("duration", \.duration),
+        .optional("factor", \.factor),
+        .optional("maxDuration", \.maxDuration),
+        .optional("cap", \.cap),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        try Self.fields.read(value, into: &self)
+    }
+}

@@ -56,3 +56,26 @@ public enum IntOrString: Codable, Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension AnyString: ValueDecodable {
+    /// As `init(from:)`: the Codable path first reads the value as a `JSONValue`, which
+    /// turns a whole double below 9e15 into an integer, so `1e15` reads as "1000000000000000".
+    init(value: JSONValue) throws(ModelDecodingError) {
+        switch value {
+        case .double(let d) where d == d.rounded() && abs(d) < 9e15: self.value = String(Int(d))
+        default: self.value = value.scalarText ?? value.compactJSON
+        }
+    }
+}
+
+extension IntOrString: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        switch value {
+        case .int(let i): self = .int(i)
+        case .double(let d) where d == d.rounded() && abs(d) < 9e15: self = .int(Int(d))
+        case .double(let d): self = .string(JSONValue.double(d).scalarText ?? "\(d)")
+        case .string(let s): self = .string(s)
+        default: throw .mismatch("a string", value)
+        }
+    }
+}

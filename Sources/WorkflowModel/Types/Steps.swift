@@ -87,3 +87,100 @@ public struct StepGroup: Codable, Sendable, Hashable {
         for s in steps { try c.encode(s) }
     }
 }
+
+// Read by hand (see ValueDecodable). The rules are listed in declaration order, which is
+// the order Codable reads them in, so that the first wrong field is the one reported.
+
+extension TemplateRef: ValueDecodable {
+    static let fields = FieldTable<TemplateRef>([
+        .required("name", \.name),
+        .required("template", \.template),
+        .optional("clusterScope", \.clusterScope),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        self.name = ""
+        self.template = ""
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension ContinueOn: ValueDecodable {
+    static let fields = FieldTable<ContinueOn>([
+        .optional("failed", \.failed),
+        .optional("error", \.error),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension Sequence: ValueDecodable {
+    static let fields = FieldTable<Sequence>([
+        .optional("count", \.count),
+        .optional("start", \.start),
+        .optional("end", \.end),
+        .optional("format", \.format),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension LifecycleHook: ValueDecodable {
+    static let fields = FieldTable<LifecycleHook>([
+        .optional("template", \.template),
+        .optional("templateRef", \.templateRef),
+        .optional("arguments", \.arguments),
+        .optional("expression", \.expression),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension WorkflowStep: ValueDecodable {
+    static let fields = FieldTable<WorkflowStep>([
+        .required("name", \.name),
+        .optional("template", \.template),
+        .optional("templateRef", \.templateRef),
+        .optional("inline", \.inline),
+        .optional("arguments", \.arguments),
+        .optional("when", \.when),
+        .optional("withItems", \.withItems),
+        .optional("withParam", \.withParam),
+        .optional("withSequence", \.withSequence),
+        .optional("continueOn", \.continueOn),
+        .optional("onExit", \.onExit),
+        .optional("hooks", \.hooks),
+        .optional("dependencies", \.dependencies),
+        .optional("depends", \.depends),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        self.name = ""
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension DAGTemplate: ValueDecodable {
+    static let fields = FieldTable<DAGTemplate>([
+        .optional("target", \.target),
+        .optional("failFast", \.failFast),
+        .required("tasks", \.tasks),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        self.tasks = []
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension StepGroup: ValueDecodable {
+    init(value: JSONValue) throws(ModelDecodingError) {
+        steps = try [WorkflowStep](value: value)
+    }
+}

@@ -79,3 +79,63 @@ public struct SuspendTemplate: Codable, Sendable, Hashable {
     public var duration: AnyString?
     public init(duration: String? = nil) { self.duration = duration.map { AnyString($0) } }
 }
+
+// Read by hand (see ValueDecodable). The rules are listed in declaration order, which is
+// the order Codable reads them in, so that the first wrong field is the one reported.
+
+extension Template: ValueDecodable {
+    static let fields = FieldTable<Template>([
+        .optional("name", \.name),
+        .optional("inputs", \.inputs),
+        .optional("outputs", \.outputs),
+        .optional("container", \.container),
+        .optional("script", \.script),
+        .optional("steps", \.steps),
+        .optional("dag", \.dag),
+        .optional("suspend", \.suspend),
+        .optional("resource", \.resource),
+        .optional("data", \.data),
+        .optional("http", \.http),
+        .optional("plugin", \.plugin),
+        .optional("containerSet", \.containerSet),
+        .optional("retryStrategy", \.retryStrategy),
+        .optional("activeDeadlineSeconds", \.activeDeadlineSeconds),
+        .optional("timeout", \.timeout),
+        .optional("parallelism", \.parallelism),
+        .optional("failFast", \.failFast),
+        .optional("daemon", \.daemon),
+        .optional("memoize", \.memoize),
+        .optional("synchronization", \.synchronization),
+        .optional("metadata", \.metadata),
+        .optional("podSpecPatch", \.podSpecPatch),
+        .optional("volumes", \.volumes),
+        .optional("initContainers", \.initContainers),
+        .optional("sidecars", \.sidecars),
+        .optional("nodeSelector", \.nodeSelector),
+        .optional("affinity", \.affinity),
+        .optional("tolerations", \.tolerations),
+        .optional("securityContext", \.securityContext),
+        .optional("serviceAccountName", \.serviceAccountName),
+        .optional("automountServiceAccountToken", \.automountServiceAccountToken),
+        .optional("executor", \.executor),
+        .optional("priorityClassName", \.priorityClassName),
+        .optional("schedulerName", \.schedulerName),
+        .optional("hostAliases", \.hostAliases),
+        .optional("archiveLocation", \.archiveLocation),
+        .optional("metrics", \.metrics),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension SuspendTemplate: ValueDecodable {
+    static let fields = FieldTable<SuspendTemplate>([
+        .optional("duration", \.duration),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        try Self.fields.read(value, into: &self)
+    }
+}

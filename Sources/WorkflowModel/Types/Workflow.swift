@@ -43,3 +43,58 @@ public struct CronWorkflow: Codable, Sendable, Hashable {
     public var metadata: ObjectMeta
     public var spec: CronWorkflowSpec
 }
+
+// Read by hand (see ValueDecodable). The rules are listed in declaration order, which is
+// the order Codable reads them in, so that the first wrong field is the one reported.
+
+extension Workflow: ValueDecodable {
+    static let fields = FieldTable<Workflow>([
+        .required("apiVersion", \.apiVersion),
+        .required("kind", \.kind),
+        .required("metadata", \.metadata),
+        .required("spec", \.spec),
+        .optionalCodable("status", \.status),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        self.apiVersion = ""
+        self.kind = ""
+        self.metadata = ObjectMeta()
+        self.spec = WorkflowSpec()
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension WorkflowTemplate: ValueDecodable {
+    static let fields = FieldTable<WorkflowTemplate>([
+        .required("apiVersion", \.apiVersion),
+        .required("kind", \.kind),
+        .required("metadata", \.metadata),
+        .required("spec", \.spec),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        self.apiVersion = ""
+        self.kind = ""
+        self.metadata = ObjectMeta()
+        self.spec = WorkflowSpec()
+        try Self.fields.read(value, into: &self)
+    }
+}
+
+extension CronWorkflow: ValueDecodable {
+    static let fields = FieldTable<CronWorkflow>([
+        .required("apiVersion", \.apiVersion),
+        .required("kind", \.kind),
+        .required("metadata", \.metadata),
+        .required("spec", \.spec),
+    ])
+
+    init(value: JSONValue) throws(ModelDecodingError) {
+        self.apiVersion = ""
+        self.kind = ""
+        self.metadata = ObjectMeta()
+        self.spec = CronWorkflowSpec(workflowSpec: WorkflowSpec())
+        try Self.fields.read(value, into: &self)
+    }
+}

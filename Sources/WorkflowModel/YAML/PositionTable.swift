@@ -1,44 +1,75 @@
-/// Where each field of a document was written, kept as a tree mirroring the value so
-/// loading stays cheap; looked up only when there is something to report.
+/// Where each field of a document was written. Kept flat, one entry per written node in
+/// document order (a node's descendants follow it), so loading appends to one array per
+/// document; looked up only when there is something to report.
 public struct PositionTable: Sendable {
-    enum Node: Sendable {
-        case leaf(SourcePosition)
-        /// Keys in document order, each with where it was written and its value's node; looked
-        /// up linearly, since positions are only needed to report a problem.
-        case map(SourcePosition, [MapEntry])
-        case seq(SourcePosition, [Node])
+    enum Kind: UInt8, Sendable {
+        case scalar, map, seq
+        /// An alias, or an entry a `<<` merge brought in: it stands for the node at `target`.
+        case reference
+    }
 
-        var position: SourcePosition {
-            switch self {
-            case .leaf(let p), .map(let p, _), .seq(let p, _): return p
-            }
+    struct Entry: Sendable {
+        /// The key it was written under, when it is an entry of a mapping.
+        var key: String
+        var keyLine: Int32
+        var keyColumn: Int32
+        var line: Int32
+        var column: Int32
+        /// The index just past this node's descendants.
+        var end: Int32
+        /// For a reference, the node it stands for (never itself a reference).
+        var target: Int32
+        var kind: Kind
+        /// Written in a mapping but not one of its entries: the value of a `<<` merge key, or a
+        /// key's own anchor.
+        var hidden: Bool
+
+        var position: SourcePosition { SourcePosition(line: Int(line), column: Int(column)) }
+        var keyPosition: SourcePosition { SourcePosition(line: Int(keyLine), column: Int(keyColumn)) }
+    }
+
+    var entries: [Entry]
+
+    init(entries: [Entry]) { self.entries = entries }
+
+    /// The node an entry stands for.
+    func resolved(_ i: Int) -> Int {
+        entries[i].kind == .reference ? Int(entries[i].target) : i
+    }
+
+    /// The entries directly under node `i` (a mapping's entries or a list's items), hidden
+    /// ones included, in document order.
+    func children(of i: Int) -> [Int] {
+        var out: [Int] = []
+        var c = i + 1
+        while c < Int(entries[i].end) {
+            out.append(c)
+            c = Int(entries[c].end)
         }
+        return out
     }
 
-    struct MapEntry: Sendable {
-        var name: String
-        var key: SourcePosition
-        var value: Node
+    /// The first entry of mapping `map` written under `key`.
+    func entry(_ key: String, in map: Int) -> Int? {
+        children(of: map).first { !entries[$0].hidden && entries[$0].key == key }
     }
-
-    let root: Node
-
-    init(root: Node) { self.root = root }
 
     /// A map entry's key position, a list item's start, or the document start for the root.
     public func position(of path: FieldPath) -> SourcePosition? {
-        var node = root
-        var result = root.position
+        guard !entries.isEmpty else { return nil }
+        var node = 0
+        var result = entries[0].position
         for c in path.components {
-            switch (c, node) {
-            case (.key(let k), .map(_, let entries)):
-                guard let e = entries.first(where: { $0.name == k }) else { return nil }
-                result = e.key
-                node = e.value
-            case (.index(let i), .seq(_, let items)):
+            switch (c, entries[node].kind) {
+            case (.key(let k), .map):
+                guard let e = entry(k, in: node) else { return nil }
+                result = entries[e].keyPosition
+                node = resolved(e)
+            case (.index(let i), .seq):
+                let items = children(of: node)
                 guard items.indices.contains(i) else { return nil }
-                node = items[i]
-                result = node.position
+                node = resolved(items[i])
+                result = entries[node].position
             default:
                 return nil
             }

@@ -44,62 +44,44 @@ private struct Builder {
     let bytes: [UInt8]
     var documents: [YAMLDocument] = []
     var documentIndex = 0
-    var root: (JSONValue, PositionTable.Node)?
-    var stack: [Frame] = []
-    var anchors: [String: (JSONValue, PositionTable.Node)] = [:]
+    var root: JSONValue?
+    /// Each anchor's value and its node in `entries`.
+    var anchors: [String: (JSONValue, Int)] = [:]
     var aliasCount = 0
+
+    /// The current document's position entries (see `PositionTable`).
+    var entries: [PositionTable.Entry] = []
+
+    /// The mappings and sequences still open, innermost last. Their keys, values and items
+    /// wait on the shared stacks below (from `start` on) instead of in arrays of their own.
+    var open: [Open] = []
+    var mapKeys: [String] = []
+    var mapValues: [JSONValue] = []
+    var seqItems: [JSONValue] = []
 
     init(file: String, bytes: [UInt8]) {
         self.file = file
         self.bytes = bytes
     }
 
-    final class MapFrame {
-        var keys: [String] = []
-        var values: [JSONValue] = []
-        var positions: [PositionTable.MapEntry] = []
+    struct PendingKey {
+        var text: String
+        var position: SourcePosition
+        var isMerge: Bool
+    }
+
+    struct Open {
+        let isMap: Bool
+        /// Where this collection's keys and values (or items) begin on the shared stacks.
+        let start: Int
+        /// Its own entry in `entries`.
+        let entry: Int
+        let anchor: String?
+        var pendingKey: PendingKey?
         /// Built once a mapping grows past a few keys, for the duplicate check.
         var keySet: Set<String>?
-        var pendingKey: (text: String, position: SourcePosition, isMerge: Bool)?
-        var merges: [(JSONValue, PositionTable.Node, SourcePosition)] = []
-        let anchor: String?
-        let position: SourcePosition
-        init(anchor: String?, position: SourcePosition) {
-            self.anchor = anchor
-            self.position = position
-        }
-
-        func has(_ key: String) -> Bool {
-            if let keySet { return keySet.contains(key) }
-            return keys.contains(key)
-        }
-
-        func add(_ key: String, _ value: JSONValue, _ entry: PositionTable.MapEntry) {
-            keys.append(key)
-            values.append(value)
-            positions.append(entry)
-            if keySet != nil {
-                keySet?.insert(key)
-            } else if keys.count > 12 {
-                keySet = Set(keys)
-            }
-        }
-    }
-
-    final class SeqFrame {
-        var items: [JSONValue] = []
-        var nodes: [PositionTable.Node] = []
-        let anchor: String?
-        let position: SourcePosition
-        init(anchor: String?, position: SourcePosition) {
-            self.anchor = anchor
-            self.position = position
-        }
-    }
-
-    enum Frame {
-        case map(MapFrame)
-        case seq(SeqFrame)
+        /// `<<` values: the value, its entry, and where the `<<` was written.
+        var merges: [(JSONValue, Int, SourcePosition)] = []
     }
 
     static func text(_ p: UnsafeMutablePointer<yaml_char_t>?) -> String? {
@@ -115,56 +97,115 @@ private struct Builder {
         SourceLocation(file: file, position: p)
     }
 
+    /// The open mapping waiting for a key, if the innermost open collection is one.
+    var mappingWantsKey: Bool {
+        let i = open.count - 1
+        return i >= 0 && open[i].isMap && open[i].pendingKey == nil
+    }
+
+    /// Records a node starting at `pos` (under the innermost open mapping's pending key, if
+    /// any) and returns its index in `entries`.
+    mutating func appendEntry(_ kind: PositionTable.Kind, at pos: SourcePosition, target: Int = -1) -> Int {
+        var key = ""
+        var keyPos = pos
+        var hidden = false
+        if let i = open.indices.last, open[i].isMap, let pending = open[i].pendingKey {
+            key = pending.text
+            keyPos = pending.position
+            hidden = pending.isMerge
+        }
+        let index = entries.count
+        entries.append(PositionTable.Entry(key: key, keyLine: Int32(truncatingIfNeeded: keyPos.line),
+                                           keyColumn: Int32(truncatingIfNeeded: keyPos.column),
+                                           line: Int32(truncatingIfNeeded: pos.line), column: Int32(truncatingIfNeeded: pos.column),
+                                           end: Int32(truncatingIfNeeded: index + 1), target: Int32(truncatingIfNeeded: target),
+                                           kind: kind, hidden: hidden))
+        return index
+    }
+
     mutating func handle(_ event: yaml_event_t) throws(Diagnostic) {
         let pos = Builder.position(event.start_mark)
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
             root = nil
             anchors = [:]
+            entries.removeAll(keepingCapacity: true)
         case YAML_DOCUMENT_END_EVENT:
-            if let (value, node) = root, !value.isNull {
-                documents.append(YAMLDocument(value: value, positions: PositionTable(root: node), index: documentIndex))
+            let size = entries.count
+            if let value = root, !value.isNull {
+                documents.append(YAMLDocument(value: value, positions: PositionTable(entries: entries), index: documentIndex))
+                // The next document is likely to be about as big.
+                entries = []
+                entries.reserveCapacity(size)
             }
             documentIndex += 1
             root = nil
         case YAML_MAPPING_START_EVENT:
             let anchor = Builder.text(event.data.mapping_start.anchor)
-            stack.append(.map(MapFrame(anchor: anchor, position: pos)))
+            let entry = appendEntry(.map, at: pos)
+            open.append(Open(isMap: true, start: mapKeys.count, entry: entry, anchor: anchor))
         case YAML_SEQUENCE_START_EVENT:
             let anchor = Builder.text(event.data.sequence_start.anchor)
-            stack.append(.seq(SeqFrame(anchor: anchor, position: pos)))
+            let entry = appendEntry(.seq, at: pos)
+            open.append(Open(isMap: false, start: seqItems.count, entry: entry, anchor: anchor))
         case YAML_MAPPING_END_EVENT:
-            guard case .map(let frame) = stack.popLast() else { return }
+            guard let last = open.indices.last, open[last].isMap else { return }
             // Merge keys: explicit keys win, then earlier merge sources over later ones.
-            for (value, node, mergePos) in frame.merges {
-                try mergeInto(frame, value: value, node: node, at: mergePos)
+            if !open[last].merges.isEmpty {
+                for (value, node, mergePos) in open[last].merges {
+                    try mergeInto(value: value, node: node, at: mergePos)
+                }
             }
-            var entries = [String: JSONValue](minimumCapacity: frame.keys.count)
-            for (k, v) in zip(frame.keys, frame.values) { entries[k] = v }
-            let value = JSONValue.object(entries)
-            let node = PositionTable.Node.map(frame.position, frame.positions)
-            if let a = frame.anchor { anchors[a] = (value, node) }
-            try complete(value, node, at: pos)
+            let frame = open.removeLast()
+            let start = frame.start
+            var object = [String: JSONValue](minimumCapacity: mapKeys.count - start)
+            for i in start..<mapKeys.count { object[mapKeys[i]] = mapValues[i] }
+            // One at a time: cheaper than `removeLast(_:)` for the few entries a mapping has.
+            while mapKeys.count > start {
+                mapKeys.removeLast()
+                mapValues.removeLast()
+            }
+            entries[frame.entry].end = Int32(truncatingIfNeeded: entries.count)
+            let value = JSONValue.object(object)
+            if let a = frame.anchor { anchors[a] = (value, frame.entry) }
+            try complete(value, node: frame.entry, at: pos)
         case YAML_SEQUENCE_END_EVENT:
-            guard case .seq(let frame) = stack.popLast() else { return }
-            let value = JSONValue.array(frame.items)
-            let node = PositionTable.Node.seq(frame.position, frame.nodes)
-            if let a = frame.anchor { anchors[a] = (value, node) }
-            try complete(value, node, at: pos)
+            guard let last = open.indices.last, !open[last].isMap else { return }
+            let frame = open.removeLast()
+            let value = JSONValue.array(Array(seqItems[frame.start...]))
+            while seqItems.count > frame.start { seqItems.removeLast() }
+            entries[frame.entry].end = Int32(truncatingIfNeeded: entries.count)
+            if let a = frame.anchor { anchors[a] = (value, frame.entry) }
+            try complete(value, node: frame.entry, at: pos)
         case YAML_SCALAR_EVENT:
             let s = event.data.scalar
-            let raw = String(decoding: UnsafeBufferPointer(start: s.value, count: Int(s.length)), as: UTF8.self)
+            let utf8 = UnsafeBufferPointer(start: s.value, count: Int(s.length))
             let plain = s.style == YAML_PLAIN_SCALAR_STYLE
-            let tag = Builder.text(s.tag)
-            if case .map(let frame) = stack.last, frame.pendingKey == nil {
+            if mappingWantsKey {
                 // A mapping key: keys are text, whatever they look like.
-                frame.pendingKey = (raw, pos, plain && raw == "<<" && tag == nil)
-                if let a = Builder.text(s.anchor) { anchors[a] = (.string(raw), .leaf(pos)) }
+                let raw = String(decoding: utf8, as: UTF8.self)
+                let isMerge = plain && utf8.count == 2 && utf8[0] == UInt8(ascii: "<") && utf8[1] == UInt8(ascii: "<")
+                    && s.tag == nil
+                if let a = Builder.text(s.anchor) {
+                    // The key has no entry of its own; an alias to it needs one, kept out of lookups.
+                    let entry = appendEntry(.scalar, at: pos)
+                    entries[entry].hidden = true
+                    anchors[a] = (.string(raw), entry)
+                }
+                open[open.count - 1].pendingKey = PendingKey(text: raw, position: pos, isMerge: isMerge)
                 return
             }
             let value: JSONValue
-            if let tag, tag != "!" {
-                guard let v = YAMLScalar.resolveTagged(raw, tag: tag) else {
+            if s.tag == nil {
+                value = plain ? YAMLScalar.resolvePlain(utf8) : .string(String(decoding: utf8, as: UTF8.self))
+            } else {
+                let raw = String(decoding: utf8, as: UTF8.self)
+                let tag = Builder.text(s.tag) ?? ""
+                if tag == "!" {
+                    value = .string(raw)
+                } else if let v = YAMLScalar.resolveTagged(raw, tag: tag) {
+                    value = v
+                } else {
                     if tag.hasPrefix("tag:yaml.org,2002:") {
                         let short = "!!" + tag.dropFirst("tag:yaml.org,2002:".count)
                         throw Diagnostic(location(pos), "'\(raw)' is not a valid \(short) value",
@@ -172,16 +213,11 @@ private struct Builder {
                     }
                     // Tags Skein does not know (e.g. custom application tags) are ignored.
                     value = plain ? YAMLScalar.resolvePlain(raw) : .string(raw)
-                    try completeScalar(value, Builder.text(s.anchor), at: pos)
-                    return
                 }
-                value = v
-            } else if plain && tag == nil {
-                value = YAMLScalar.resolvePlain(raw)
-            } else {
-                value = .string(raw)
             }
-            try completeScalar(value, Builder.text(s.anchor), at: pos)
+            let entry = appendEntry(.scalar, at: pos)
+            if let a = Builder.text(s.anchor) { anchors[a] = (value, entry) }
+            try complete(value, node: entry, at: pos)
         case YAML_ALIAS_EVENT:
             let name = Builder.text(event.data.alias.anchor) ?? ""
             guard let (value, node) = anchors[name] else {
@@ -193,70 +229,108 @@ private struct Builder {
                 throw Diagnostic(location(pos), "more than \(YAMLLoader.aliasLimit) aliases in one file",
                                  fix: "expand the repeated content instead of nesting aliases")
             }
-            if case .map(let frame) = stack.last, frame.pendingKey == nil {
+            if mappingWantsKey {
                 guard let key = value.scalarText else {
                     throw Diagnostic(location(pos), "an alias to a \(value.kindName) cannot be a mapping key",
                                      fix: "use a plain text key")
                 }
-                frame.pendingKey = (key, pos, false)
+                open[open.count - 1].pendingKey = PendingKey(text: key, position: pos, isMerge: false)
                 return
             }
-            try complete(value, node, at: pos)
+            let entry = appendEntry(.reference, at: pos, target: node)
+            try complete(value, node: entry, at: pos)
         default:
             break
         }
     }
 
-    mutating func completeScalar(_ value: JSONValue, _ anchor: String?, at pos: SourcePosition) throws(Diagnostic) {
-        if let a = anchor { anchors[a] = (value, .leaf(pos)) }
-        try complete(value, .leaf(pos), at: pos)
-    }
-
-    /// Attaches a finished node to its parent, or makes it the document root.
-    mutating func complete(_ value: JSONValue, _ node: PositionTable.Node, at pos: SourcePosition) throws(Diagnostic) {
-        guard let top = stack.last else {
-            root = (value, node)
+    /// Attaches a finished value (whose entry is `node`) to its parent, or makes it the document root.
+    mutating func complete(_ value: JSONValue, node: Int, at pos: SourcePosition) throws(Diagnostic) {
+        let i = open.count - 1
+        guard i >= 0 else {
+            root = value
             return
         }
-        switch top {
-        case .seq(let frame):
-            frame.items.append(value)
-            frame.nodes.append(node)
-        case .map(let frame):
-            guard let key = frame.pendingKey else {
-                // A collection used as a key.
-                throw Diagnostic(location(pos), "a \(value.kindName) cannot be a mapping key",
-                                 fix: "use a plain text key")
-            }
-            frame.pendingKey = nil
-            if key.isMerge {
-                frame.merges.append((value, node, key.position))
-                return
-            }
-            if frame.has(key.text) {
-                let first = frame.positions.first { $0.name == key.text }?.key.line ?? 0
-                throw Diagnostic(location(key.position),
-                                 "duplicate key '\(key.text)' (first written at line \(first))",
-                                 fix: "remove one of the two '\(key.text)' entries")
-            }
-            frame.add(key.text, value, PositionTable.MapEntry(name: key.text, key: key.position, value: node))
+        if !open[i].isMap {
+            seqItems.append(value)
+            return
+        }
+        guard let key = open[i].pendingKey else {
+            // A collection used as a key.
+            throw Diagnostic(location(pos), "a \(value.kindName) cannot be a mapping key",
+                             fix: "use a plain text key")
+        }
+        open[i].pendingKey = nil
+        if key.isMerge {
+            open[i].merges.append((value, node, key.position))
+            return
+        }
+        if has(key.text) {
+            // The mapping is still open: its entries run to the end for now.
+            entries[open[i].entry].end = Int32(truncatingIfNeeded: entries.count)
+            let first = findEntry(key.text, in: open[i].entry).map { Int(entries[$0].keyLine) } ?? 0
+            throw Diagnostic(location(key.position),
+                             "duplicate key '\(key.text)' (first written at line \(first))",
+                             fix: "remove one of the two '\(key.text)' entries")
+        }
+        add(key.text, value)
+    }
+
+    // Lookups through a `PositionTable` view that lives only for the call, so that appending
+    // to `entries` afterwards does not copy them.
+    func findEntry(_ key: String, in map: Int) -> Int? { PositionTable(entries: entries).entry(key, in: map) }
+    func resolved(_ i: Int) -> Int { PositionTable(entries: entries).resolved(i) }
+    func items(of seq: Int) -> [Int] { PositionTable(entries: entries).children(of: seq) }
+
+    /// Whether the innermost open mapping already has the key.
+    func has(_ key: String) -> Bool {
+        let i = open.count - 1
+        if let keySet = open[i].keySet { return keySet.contains(key) }
+        return mapKeys[open[i].start...].contains(key)
+    }
+
+    /// Adds a key and value to the innermost open mapping.
+    mutating func add(_ key: String, _ value: JSONValue) {
+        mapKeys.append(key)
+        mapValues.append(value)
+        let i = open.count - 1
+        if open[i].keySet != nil {
+            open[i].keySet?.insert(key)
+        } else if mapKeys.count - open[i].start > 12 {
+            open[i].keySet = Set(mapKeys[open[i].start...])
         }
     }
 
-    func mergeInto(_ frame: MapFrame, value: JSONValue, node: PositionTable.Node, at pos: SourcePosition) throws(Diagnostic) {
-        switch (value, node) {
-        case (.object(let o), .map(_, let ps)):
-            for (k, v) in o.sorted(by: { $0.key < $1.key }) where !frame.has(k) {
-                let p = ps.first { $0.name == k } ?? PositionTable.MapEntry(name: k, key: pos, value: .leaf(pos))
-                frame.add(k, v, p)
+    /// Merges a `<<` value (whose node is entry `node`) into the innermost open mapping.
+    mutating func mergeInto(value: JSONValue, node: Int, at pos: SourcePosition) throws(Diagnostic) {
+        let source = resolved(node)
+        switch (value, entries[source].kind) {
+        case (.object(let o), .map):
+            for (k, v) in o.sorted(by: { $0.key < $1.key }) where !has(k) {
+                if let e = findEntry(k, in: source) {
+                    // It stands for the source's node, under the source's key position.
+                    let r = appendEntry(.reference, at: entries[e].keyPosition, target: resolved(e))
+                    entries[r].key = k
+                    entries[r].keyLine = entries[e].keyLine
+                    entries[r].keyColumn = entries[e].keyColumn
+                    entries[r].hidden = false
+                } else {
+                    let r = appendEntry(.scalar, at: pos)
+                    entries[r].key = k
+                    entries[r].keyLine = Int32(truncatingIfNeeded: pos.line)
+                    entries[r].keyColumn = Int32(truncatingIfNeeded: pos.column)
+                    entries[r].hidden = false
+                }
+                add(k, v)
             }
-        case (.array(let items), .seq(_, let nodes)):
-            for (item, itemNode) in zip(items, nodes) {
+        case (.array(let items), .seq):
+            for (item, itemEntry) in zip(items, self.items(of: source)) {
+                let itemNode = resolved(itemEntry)
                 guard case .object = item else {
-                    throw Diagnostic(location(pos), "'<<' merges mappings, but one of its items (from line \(itemNode.position.line)) is a \(item.kindName)",
+                    throw Diagnostic(location(pos), "'<<' merges mappings, but one of its items (from line \(entries[itemNode].line)) is a \(item.kindName)",
                                      fix: "list only mappings (usually aliases like *defaults) after '<<'")
                 }
-                try mergeInto(frame, value: item, node: itemNode, at: pos)
+                try mergeInto(value: item, node: itemNode, at: pos)
             }
         default:
             throw Diagnostic(location(pos), "'<<' merges mappings, but its value is a \(value.kindName)",
