@@ -15,7 +15,7 @@ public enum InputFetcher {
 
     public static func fetch(_ inputs: [InputArtifact], store: (any ArtifactStore)?, stagingDirectory: String) throws -> [Staged] {
         var staged: [Staged] = []
-        try FileManager.default.createDirectory(atPath: stagingDirectory, withIntermediateDirectories: true)
+        if !inputs.isEmpty { try FileManager.default.createDirectory(atPath: stagingDirectory, withIntermediateDirectories: true) }
         for (i, a) in inputs.enumerated() {
             let dest = "\(stagingDirectory)/\(i)-\(a.name)"
             switch a.source {

@@ -23,11 +23,13 @@ struct StepRunner: Sendable {
     func prepare() throws -> (SandboxSpec, controlHost: String, plan: OutputPlan) {
         let fm = FileManager.default
         let dir = stepDirectory
+        // Few directories per step: creating inodes is most of a short step's cost on ext4
+        // (its inode allocator scans for recently deleted inodes). The control files (exit
+        // code, stdout, outputs) live directly in the step's /var/run/skein.
         let skeinHost = "\(dir)/skein"
-        let controlHost = "\(skeinHost)/control"
+        let controlHost = skeinHost
         try fm.createDirectory(atPath: "\(dir)/tmp", withIntermediateDirectories: true)
-        try fm.createDirectory(atPath: controlHost, withIntermediateDirectories: true)
-        try fm.createDirectory(atPath: "\(skeinHost)/bin", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: skeinHost, withIntermediateDirectories: true)
         let isolate = settings.isolate
         let inside = isolate ? StepRunner.skeinDir : skeinHost
 
@@ -78,8 +80,13 @@ struct StepRunner: Sendable {
         var emissary = settings.emissaryPath
         if isolate {
             binds.append(BindMount(source: skeinHost, target: StepRunner.skeinDir, readOnly: false))
-            binds.append(BindMount(source: settings.emissaryPath, target: "\(StepRunner.skeinDir)/bin/skein-emissary", readOnly: true))
-            emissary = "\(StepRunner.skeinDir)/bin/skein-emissary"
+            // The emissary runs from its host path, which the sandbox still sees, unless
+            // it lives under /tmp (hidden by the private /tmp): then it is bound in.
+            if settings.emissaryPath.hasPrefix("/tmp/") {
+                try fm.createDirectory(atPath: "\(skeinHost)/bin", withIntermediateDirectories: true)
+                binds.append(BindMount(source: settings.emissaryPath, target: "\(StepRunner.skeinDir)/bin/skein-emissary", readOnly: true))
+                emissary = "\(StepRunner.skeinDir)/bin/skein-emissary"
+            }
             // Host directories under /tmp the step still needs (PATH entries, the working
             // directory) stay visible at their own paths.
             var keep: [String] = hostPath.split(separator: ":").map(String.init).filter { $0.hasPrefix("/tmp/") }
@@ -90,7 +97,7 @@ struct StepRunner: Sendable {
         }
 
         let plan = OutputPlan(launch: launch)
-        let invocation = EmissaryInvocation(controlDirectory: "\(inside)/control", outputPaths: plan.paths, command: command.argv)
+        let invocation = EmissaryInvocation(controlDirectory: inside, outputPaths: plan.paths, command: command.argv)
         var env = settings.environment
         for (k, v) in container.env { env[k] = v }
         env["ARGO_TEMPLATE"] = nil
