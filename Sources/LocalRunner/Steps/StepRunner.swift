@@ -23,13 +23,13 @@ struct StepRunner: Sendable {
     func prepare() throws -> (SandboxSpec, controlHost: String, plan: OutputPlan) {
         let fm = FileManager.default
         let dir = stepDirectory
-        // Few directories per step: creating inodes is most of a short step's cost on ext4
-        // (its inode allocator scans for recently deleted inodes). The control files (exit
-        // code, stdout, outputs) live directly in the step's /var/run/skein.
-        let skeinHost = "\(dir)/skein"
+        // Two directories per step: creating directories was most of a short step's cost on
+        // ext4 (its inode allocator scans for recently deleted inodes). The step's directory
+        // is its /var/run/skein: control files (exit code, stdout, outputs), the script, and
+        // the private /tmp in `tmp`.
+        let skeinHost = dir
         let controlHost = skeinHost
         try fm.createDirectory(atPath: "\(dir)/tmp", withIntermediateDirectories: true)
-        try fm.createDirectory(atPath: skeinHost, withIntermediateDirectories: true)
         let isolate = settings.isolate
         let inside = isolate ? StepRunner.skeinDir : skeinHost
 
