@@ -125,9 +125,9 @@ struct SimResponder: HTTPResponder {
             })
         case .watch(let events, let timeout, let bookmarks, let bookmarkRV, let apiVersion, let kind):
             return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
-                let (lines, out) = AsyncStream<String>.makeStream()
+                let out = LineBatcher()
                 let forward = Task {
-                    for await e in events { out.yield(e.line + "\n") }
+                    for await e in events { out.append(e.line + "\n") }
                     out.finish()
                 }
                 let ticker = Task {
@@ -143,7 +143,7 @@ struct SimResponder: HTTPResponder {
                         if Task.isCancelled { break }
                         let o: JSONValue = ["kind": .string(kind), "apiVersion": .string(apiVersion),
                                             "metadata": ["resourceVersion": .string(String(bookmarkRV()))]]
-                        out.yield(WatchEvent(type: .bookmark, object: o).line + "\n")
+                        out.append(WatchEvent(type: .bookmark, object: o).line + "\n")
                     }
                 }
                 defer {
@@ -151,7 +151,7 @@ struct SimResponder: HTTPResponder {
                     ticker.cancel()
                     marks.cancel()
                 }
-                for await l in lines { try await writer.write(ByteBuffer(string: l)) }
+                while let chunk = await out.next() { try await writer.write(ByteBuffer(string: chunk)) }
                 try await writer.finish(nil)
             })
         }
