@@ -23,7 +23,8 @@ public final class KubeClient: Sendable {
         self.configuration = configuration
         self.logger = logger
         rateLimiter = RateLimiter(qps: configuration.qps, burst: configuration.burst)
-        transport = try HTTPTransport(server: configuration.server, tls: configuration.tls, proxy: configuration.proxyURL)
+        transport = try HTTPTransport(server: configuration.server, tls: configuration.tls, proxy: configuration.proxyURL,
+                                      streamBufferLimit: configuration.streamBufferBytes)
         authenticator = Authenticator(credentials: configuration.credentials,
                                       cluster: ClusterInfo(server: configuration.server, tls: configuration.tls,
                                                            proxyURL: configuration.proxyURL))

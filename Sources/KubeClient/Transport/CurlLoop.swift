@@ -35,6 +35,10 @@ final class CurlLoop: @unchecked Sendable {
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
     private var spareHandles: [UnsafeMutableRawPointer] = []
     private var stopping = false
+    private let pauseCount = Atomic<Int>(0)
+
+    /// How many times a transfer was resumed after pausing for its reader.
+    var pauses: Int { pauseCount.load(ordering: .relaxed) }
 
     init(server: String, tls: ServerTLS, proxy: String?) throws(KubeError) {
         guard curlGlobalInit == CURLE_OK else {
@@ -100,7 +104,10 @@ final class CurlLoop: @unchecked Sendable {
                 case .add(let t): add(t)
                 case .cancel(let t): remove(t, error: CancellationError())
                 case .resume(let t):
-                    if let h = t.handle, active[h] != nil { _ = curl_easy_pause(h, 0) }  // CURLPAUSE_CONT
+                    if let h = t.handle, active[h] != nil {
+                        pauseCount.add(1, ordering: .relaxed)
+                        _ = curl_easy_pause(h, 0)  // CURLPAUSE_CONT
+                    }
                 case .stop: stopping = true
                 }
             }
