@@ -66,8 +66,8 @@ public final class KubeClient: Sendable {
     }
 
     static func decode(_ body: [UInt8]) throws(KubeError) -> JSONValue {
-        do { return try JSONValue.parseJSON(String(decoding: body, as: UTF8.self)) } catch {
-            throw .decoding("the body is not JSON: \(String(decoding: body.prefix(200), as: UTF8.self))")
+        do { return try JSONValue.parseJSON(utf8: body) } catch {
+            throw .decoding("the body is not JSON (\(error.message)): \(String(decoding: body.prefix(200), as: UTF8.self))")
         }
     }
 
