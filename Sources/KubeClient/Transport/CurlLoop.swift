@@ -377,7 +377,7 @@ final class CurlLoop: @unchecked Sendable {
         var changed = c
         changed.host = serverName
         guard let u = changed.string else { return nil }
-        let target = host.contains(":") ? "[\(host)]" : host
+        let target = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         return (u, "\(serverName):\(port):\(target):\(port)")
     }
 }
