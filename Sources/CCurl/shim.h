@@ -31,6 +31,9 @@ static inline CURLMcode skein_curl_multi_setopt_timercb(CURLM *m, skein_curl_tim
 #ifdef __linux__
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
+// Names the calling thread (shown by top, perf and gdb).
+static inline void skein_set_thread_name(const char *name) { (void)prctl(PR_SET_NAME, name, 0, 0, 0); }
 // An eventfd that wakes the transport's epoll loop.
 static inline int skein_eventfd_create(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 static inline int skein_eventfd_signal(int fd) { return eventfd_write(fd, 1); }

@@ -76,7 +76,6 @@ final class CurlLoop: @unchecked Sendable {
         _ = skein_curl_multi_setopt_timercb(m, curlTimerCallback)
         _ = skein_curl_multi_setopt_ptr(m, CURLMOPT_TIMERDATA, me)
         let thread = Thread { [self] in self.run() }
-        thread.name = "skein-kube-curl"
         thread.start()
     }
 
@@ -114,6 +113,7 @@ final class CurlLoop: @unchecked Sendable {
     // MARK: the thread
 
     private func run() {
+        skein_set_thread_name("skein-kube-curl")
         var fds = [Int32](repeating: 0, count: 64)
         var events = [UInt32](repeating: 0, count: 64)
         var running: Int32 = 0
