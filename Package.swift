@@ -14,10 +14,19 @@ let package = Package(
         .executable(name: "skein", targets: ["skein"]),
         .executable(name: "skein-emissary", targets: ["skein-emissary"]),
         .executable(name: "skein-bench", targets: ["skein-bench"]),
+        .executable(name: "skein-sim", targets: ["skein-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // KubeSim only (test and dev targets; never linked into shipped binaries).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // L0: C libraries from apt, and the one piece of C that must run between fork and exec.
@@ -64,8 +73,25 @@ let package = Package(
                           dependencies: ["WorkflowEngine", "WorkflowModel"],
                           swiftSettings: strict),
 
+        // Test-only: a simulated Kubernetes API server and kubelet (see ../shared/DESIGN.md, Testing).
+        .target(name: "KubeSim",
+                dependencies: ["KubeAPI", "SkeinJSON", "Sandbox", "LocalRunner", "WorkflowModel",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "HummingbirdTLS", package: "hummingbird"),
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                               .product(name: "X509", package: "swift-certificates"),
+                               .product(name: "SwiftASN1", package: "swift-asn1"),
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "HTTPTypes", package: "swift-http-types"),
+                               .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
+        .executableTarget(name: "skein-sim",
+                          dependencies: ["KubeSim", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: strict),
+
         .target(name: "SkeinTestSupport",
-                dependencies: ["WorkflowModel", "WorkflowEngine", "LocalRunner", "SkeinCommands"],
+                dependencies: ["WorkflowModel", "WorkflowEngine", "LocalRunner", "SkeinCommands", "KubeSim"],
                 swiftSettings: strict),
 
         .testTarget(name: "WorkflowExpressionsTests", dependencies: ["WorkflowExpressions", "SkeinJSON"], swiftSettings: strict),
@@ -74,6 +100,8 @@ let package = Package(
                     dependencies: ["WorkflowEngine", "WorkflowModel", "SkeinTestSupport"], swiftSettings: strict),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "SkeinJSON"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "SkeinJSON"], swiftSettings: strict),
+        .testTarget(name: "KubeSimTests",
+                    dependencies: ["KubeSim", "KubeAPI", "SkeinJSON", "SkeinTestSupport"], swiftSettings: strict),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], swiftSettings: strict),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts"], swiftSettings: strict),
         .testTarget(name: "EmissaryTests", dependencies: ["SkeinTestSupport"], swiftSettings: strict),

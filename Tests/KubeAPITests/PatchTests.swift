@@ -57,7 +57,7 @@ private func json(_ s: String) throws -> JSONValue { try JSONValue.parseJSON(s) 
         // Escaped pointer tokens: ~1 is "/", ~0 is "~".
         #expect(try apply(#"[{"op":"replace","path":"/metadata/labels/skein.dev~1wf","value":"y"},{"op":"add","path":"/m~0n","value":1}]"#,
                           #"{"metadata":{"labels":{"skein.dev/wf":"x"}}}"#)
-            == #"{"m~n":1,"metadata":{"labels":{"skein.dev/wf":"y"}}}"#)
+            == #"{"metadata":{"labels":{"skein.dev/wf":"y"}},"m~n":1}"#)
     }
 
     @Test func errorsStopThePatch() throws {

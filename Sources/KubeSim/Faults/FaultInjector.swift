@@ -1,0 +1,79 @@
+import Synchronization
+
+/// Which requests a fault applies to. nil fields match anything.
+public struct RequestMatch: Sendable, Hashable {
+    /// The API verb: get, list, watch, create, update, patch, delete, deletecollection.
+    public var verb: String?
+    /// The resource's plural (`pods`, `workflows`), subresources as `pods/status`.
+    public var resource: String?
+
+    public init(verb: String? = nil, resource: String? = nil) {
+        self.verb = verb
+        self.resource = resource
+    }
+
+    func matches(verb v: String, resource r: String) -> Bool {
+        (verb == nil || verb == v) && (resource == nil || resource == r)
+    }
+}
+
+/// Faults for tests: failing requests, delays. Dropping watches and expiring resource
+/// versions act on the store directly (see `KubeSim`).
+public final class FaultInjector: Sendable {
+    struct Failure {
+        var match: RequestMatch
+        var remaining: Int
+        var code: Int
+        var retryAfterSeconds: Int?
+        var message: String?
+    }
+
+    struct Delay {
+        var match: RequestMatch
+        var seconds: Double
+        var remaining: Int?
+    }
+
+    private let state = Mutex<(failures: [Failure], delays: [Delay], served: Int)>(([], [], 0))
+
+    init() {}
+
+    /// The next `count` requests matching fail with `code` (and `Retry-After` when given).
+    public func failNext(_ count: Int, _ match: RequestMatch = RequestMatch(), code: Int, retryAfterSeconds: Int? = nil,
+                         message: String? = nil) {
+        state.withLock { $0.failures.append(Failure(match: match, remaining: count, code: code, retryAfterSeconds: retryAfterSeconds,
+                                                    message: message)) }
+    }
+
+    /// Matching requests wait `seconds` before they are handled (the next `count` only, or all).
+    public func delay(_ seconds: Double, _ match: RequestMatch = RequestMatch(), count: Int? = nil) {
+        state.withLock { $0.delays.append(Delay(match: match, seconds: seconds, remaining: count)) }
+    }
+
+    /// Forgets every failure and delay still pending.
+    public func clear() { state.withLock { $0.failures = []; $0.delays = [] } }
+
+    /// How many API requests the server has answered (faults included).
+    public var requestCount: Int { state.withLock { $0.served } }
+
+    /// What to do with one request: how long to wait, and the failure to answer with.
+    func check(verb: String, resource: String) -> (delay: Double, failure: (code: Int, retryAfter: Int?, message: String?)?) {
+        state.withLock { s in
+            s.served += 1
+            var delay = 0.0
+            for i in s.delays.indices where s.delays[i].match.matches(verb: verb, resource: resource) {
+                if let r = s.delays[i].remaining, r <= 0 { continue }
+                delay += s.delays[i].seconds
+                if let r = s.delays[i].remaining { s.delays[i].remaining = r - 1 }
+            }
+            s.delays.removeAll { ($0.remaining ?? 1) <= 0 }
+            guard let i = s.failures.firstIndex(where: { $0.remaining > 0 && $0.match.matches(verb: verb, resource: resource) }) else {
+                return (delay, nil)
+            }
+            s.failures[i].remaining -= 1
+            let f = s.failures[i]
+            s.failures.removeAll { $0.remaining <= 0 }
+            return (delay, (f.code, f.retryAfterSeconds, f.message))
+        }
+    }
+}

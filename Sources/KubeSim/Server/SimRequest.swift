@@ -1,0 +1,34 @@
+import KubeAPI
+import SkeinJSON
+
+/// A request as the simulator's handlers see it, independent of the HTTP server.
+struct SimRequest: Sendable {
+    var method: String
+    var path: String
+    var query: [String: String]
+    var accept: String
+    var contentType: String
+    var body: [UInt8]
+
+    func bool(_ name: String) -> Bool { query[name] == "true" || query[name] == "1" }
+    func int(_ name: String) -> Int? { query[name].flatMap { Int($0) } }
+}
+
+/// What a handler answers.
+enum SimResponse: Sendable {
+    case json(Int, JSONValue)
+    case text(Int, String)
+    /// A watch: events until the stream ends, the timeout passes or the client leaves.
+    case watch(AsyncStream<WatchEvent>, timeoutSeconds: Int?, bookmarks: Bool, bookmarkRV: @Sendable () -> Int,
+               apiVersion: String, kind: String)
+    /// A followed log: lines until the stream ends.
+    case lines(AsyncStream<String>)
+
+    static func status(_ s: Status) -> SimResponse { .json(s.code, s.json) }
+
+    static func success(_ details: JSONValue? = nil) -> SimResponse {
+        var o: [String: JSONValue] = ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success"]
+        if let details { o["details"] = details }
+        return .json(200, .object(o))
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import KubeSim
+
+/// `skein-sim`: a simulated Kubernetes cluster for manual tries and benchmarks.
+@main
+struct SkeinSim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "skein-sim",
+        abstract: "Run a simulated Kubernetes API server and kubelet on 127.0.0.1.",
+        discussion: """
+        Writes a kubeconfig for the cluster to --kubeconfig once it listens, prints one line \
+        `ready https://127.0.0.1:PORT`, and runs until SIGINT or SIGTERM. Faults can be injected \
+        at start (--fail, --delay) or later with POST /skein-sim/fail, /delay, /clear-faults, \
+        /drop-watches and /expire.
+        """)
+
+    @Option(help: "Where to write the kubeconfig.") var kubeconfig: String
+    @Option(help: "Port to listen on (0 picks a free one).") var port: Int = 0
+    @Flag(help: "Pods succeed at once without running anything.") var instant = false
+    @Option(help: "The skein binary that Skein's image runs.") var skein: String?
+    @Option(help: "Directory for pod volumes and files (default: a temporary one).") var workDir: String?
+    @Option(help: "Watch history length; older resourceVersions get 410 Gone.") var history: Int = 10_000
+    @Option(parsing: .singleValue, help: "Fail requests: VERB:RESOURCE:CODE[:COUNT[:RETRY_AFTER]] (VERB or RESOURCE may be *).")
+    var fail: [String] = []
+    @Option(parsing: .singleValue, help: "Delay requests: VERB:RESOURCE:SECONDS (VERB or RESOURCE may be *).")
+    var delay: [String] = []
+
+    func run() async throws {
+        let sim = try await KubeSim.start(KubeSimOptions(port: port, instant: instant, workDirectory: workDir, skeinBinary: skein,
+                                                          historyLimit: history))
+        for f in fail {
+            let p = f.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard p.count >= 3, let code = Int(p[2]) else { throw ValidationError("--fail \(f): expected VERB:RESOURCE:CODE[:COUNT[:RETRY_AFTER]]") }
+            sim.faults.failNext(p.count > 3 ? Int(p[3]) ?? 1 : 1, RequestMatch(verb: p[0] == "*" ? nil : p[0], resource: p[1] == "*" ? nil : p[1]),
+                                code: code, retryAfterSeconds: p.count > 4 ? Int(p[4]) : nil)
+        }
+        for d in delay {
+            let p = d.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard p.count == 3, let secs = Double(p[2]) else { throw ValidationError("--delay \(d): expected VERB:RESOURCE:SECONDS") }
+            sim.faults.delay(secs, RequestMatch(verb: p[0] == "*" ? nil : p[0], resource: p[1] == "*" ? nil : p[1]))
+        }
+        try sim.writeKubeconfig(path: kubeconfig)
+        FileHandle.standardOutput.write(Data("ready \(sim.url)\n".utf8))
+        await waitForSignal()
+        await sim.stop()
+    }
+
+    func waitForSignal() async {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let once = SignalOnce(c)
+            for s in [SIGINT, SIGTERM] {
+                let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
+                source.setEventHandler { once.fire() }
+                source.resume()
+                once.keep(source)
+            }
+        }
+    }
+}
+
+/// Resumes the waiting task on the first signal.
+final class SignalOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Void, Never>?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(_ c: CheckedContinuation<Void, Never>) { continuation = c }
+
+    func keep(_ s: any DispatchSourceSignal) {
+        lock.lock()
+        sources.append(s)
+        lock.unlock()
+    }
+
+    func fire() {
+        lock.lock()
+        let c = continuation
+        continuation = nil
+        lock.unlock()
+        c?.resume()
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import KubeAPI
+import KubeSim
+import SkeinJSON
+import SkeinTestSupport
+import Testing
+
+/// The simulated kubelet: pods run as host processes and report status like a kubelet.
+@Suite(.serialized) struct KubeletTests {
+    func terminal(_ o: JSONValue?) -> Bool {
+        let p = o?["status"]?["phase"]?.stringValue
+        return p == "Succeeded" || p == "Failed"
+    }
+
+    @Test func initContainersVolumesEnvAndTerminationMessages() async throws {
+        try await withCluster { c in
+            let sim = c.sim
+            try sim.create(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "conf", "namespace": "default"],
+                            "data": ["greeting": "hi", "file.txt": "from-configmap"]])
+            try sim.create(["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "sec", "namespace": "default"],
+                            "stringData": ["token": "s3cret"]])
+            try sim.create(try json(#"""
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"default","labels":{"app":"x"}},
+             "spec":{"restartPolicy":"Never",
+               "volumes":[{"name":"work","emptyDir":{}},{"name":"cfg","configMap":{"name":"conf"}},{"name":"sec","secret":{"secretName":"sec"}}],
+               "initContainers":[{"name":"init","image":"busybox","command":["sh","-c","echo init-was-here > /work/marker"],
+                                  "volumeMounts":[{"name":"work","mountPath":"/work"}]}],
+               "containers":[{"name":"main","image":"alpine","workingDir":"/work",
+                 "command":["sh","-c","cat marker; cat /tmp/cfg/file.txt; echo; cat /tmp/sec/token; echo; echo $GREETING $TOKEN $POD $APP $(GREETING); pwd; echo done > /dev/termination-log; exit 3"],
+                 "env":[{"name":"GREETING","valueFrom":{"configMapKeyRef":{"name":"conf","key":"greeting"}}},
+                        {"name":"TOKEN","valueFrom":{"secretKeyRef":{"name":"sec","key":"token"}}},
+                        {"name":"POD","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}},
+                        {"name":"APP","valueFrom":{"fieldRef":{"fieldPath":"metadata.labels['app']"}}}],
+                 "volumeMounts":[{"name":"work","mountPath":"/work"},{"name":"cfg","mountPath":"/tmp/cfg"},{"name":"sec","mountPath":"/tmp/sec"}]}]}}
+            """#))
+            let (pod, met) = await sim.wait(for: .pods, namespace: "default", name: "p", timeout: 30, terminal)
+            #expect(met)
+            #expect(pod?["status"]?["phase"] == "Failed")
+            #expect(pod?["status"]?["initContainerStatuses"]?[0]?["state"]?["terminated"]?["reason"] == "Completed")
+            let main = pod?["status"]?["containerStatuses"]?[0]?["state"]?["terminated"]
+            #expect(main?["exitCode"] == 3)
+            #expect(main?["reason"] == "Error")
+            #expect(main?["message"] == "done\n")
+            #expect(main?["startedAt"]?.stringValue != nil && main?["finishedAt"]?.stringValue != nil)
+            let conditions = pod?["status"]?["conditions"]?.arrayValue ?? []
+            #expect(conditions.contains { $0["type"] == "PodScheduled" && $0["status"] == "True" })
+            #expect(conditions.contains { $0["type"] == "Ready" && $0["status"] == "False" })
+            let logs = try await c.curl("GET", "/api/v1/namespaces/default/pods/p/log")
+            #expect(logs.body == "init-was-here\nfrom-configmap\ns3cret\nhi s3cret p x hi\n/work\n", "\(logs.body)")
+            let initLogs = try await c.curl("GET", "/api/v1/namespaces/default/pods/p/log?container=init")
+            #expect(initLogs.body == "")
+            let stamped = try await c.curl("GET", "/api/v1/namespaces/default/pods/p/log?timestamps=true&tailLines=1")
+            #expect(stamped.body.hasSuffix("Z /work\n"), "\(stamped.body)")
+            #expect(try await c.curl("GET", "/api/v1/namespaces/default/pods/p/log?container=nope").code == 400)
+        }
+    }
+
+    @Test func restartPolicyAndDeadline() async throws {
+        try await withCluster { c in
+            let sim = c.sim
+            // OnFailure: the container runs again until it succeeds (a counter in an emptyDir).
+            try sim.create(try json(#"""
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"retry","namespace":"default"},
+             "spec":{"restartPolicy":"OnFailure","volumes":[{"name":"v","emptyDir":{}}],
+               "containers":[{"name":"c","image":"busybox","command":["sh","-c","echo x >> /tmp/v/n; [ $(wc -l < /tmp/v/n) -ge 2 ]"],
+                              "volumeMounts":[{"name":"v","mountPath":"/tmp/v"}]}]}}
+            """#))
+            let (retry, ok) = await sim.wait(for: .pods, namespace: "default", name: "retry", timeout: 30, terminal)
+            #expect(ok)
+            #expect(retry?["status"]?["phase"] == "Succeeded")
+            #expect(retry?["status"]?["containerStatuses"]?[0]?["restartCount"] == 1)
+            #expect(retry?["status"]?["containerStatuses"]?[0]?["lastState"]?["terminated"]?["exitCode"] == 1)
+
+            try sim.create(try json(#"""
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"slow","namespace":"default"},
+             "spec":{"restartPolicy":"Never","activeDeadlineSeconds":1,
+               "containers":[{"name":"c","image":"busybox","command":["sleep","60"]}]}}
+            """#))
+            let (slow, done) = await sim.wait(for: .pods, namespace: "default", name: "slow", timeout: 30, terminal)
+            #expect(done)
+            #expect(slow?["status"]?["phase"] == "Failed")
+            #expect(slow?["status"]?["reason"] == "DeadlineExceeded")
+            #expect(slow?["status"]?["containerStatuses"]?[0]?["state"]?["terminated"]?["exitCode"] == 143)
+
+            // An image with no command and no mapping: the container cannot start.
+            try sim.create(try json(#"""
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"noimage","namespace":"default"},
+             "spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"example.com/unknown:1"}]}}
+            """#))
+            let (bad, _) = await sim.wait(for: .pods, namespace: "default", name: "noimage", timeout: 30, terminal)
+            #expect(bad?["status"]?["phase"] == "Failed")
+            #expect(bad?["status"]?["containerStatuses"]?[0]?["state"]?["terminated"]?["reason"] == "StartError")
+        }
+    }
+
+    @Test func instantModeCompletesPodsAtOnce() async throws {
+        try await withCluster(instant: true) { c in
+            try c.sim.create(["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "i", "namespace": "default"],
+                              "spec": ["containers": [["name": "c", "image": "never-pulled", "command": ["false"]]]]])
+            let (pod, met) = await c.sim.wait(for: .pods, namespace: "default", name: "i", timeout: 10) {
+                $0?["status"]?["phase"] == "Succeeded"
+            }
+            #expect(met)
+            #expect(pod?["spec"]?["nodeName"] == "skein-sim-node")
+            #expect(pod?["status"]?["containerStatuses"]?[0]?["state"]?["terminated"]?["exitCode"] == 0)
+        }
+    }
+}
