@@ -9,6 +9,25 @@ import NIOSSL
 public import SkeinJSON
 import Synchronization
 
+// What KubeSim simplifies, compared with a real API server and kubelet:
+// - Bodies are JSON (or YAML for apply patches); protobuf bodies get 415, so kubectl's
+//   typed generators (`kubectl create configmap ...`) fail while `apply -f`/`create -f` work.
+// - No field validation (`fieldValidation` is accepted and ignored), no CRD schema checks or
+//   defaulting, no conversion between custom resource versions (only `apiVersion` changes).
+// - No RBAC: every authenticated client may do everything.
+// - A continued list shows the objects as they are now after the last key (no snapshot);
+//   its token still expires (410) once the history is compacted past it.
+// - Server-side apply merges the applied configuration; no managedFields, no conflicts, and
+//   fields dropped from a later configuration stay (see `ServerSideApply`).
+// - Namespace deletion and garbage collection run synchronously within the delete request.
+// - Discovery: legacy documents only (aggregated discovery requests get plain JSON, as from
+//   an older server); OpenAPI v3 only tells kubectl that PATCH takes fieldValidation; v2 is 404.
+// - Kubelet: images are never pulled (see `ImageMap`); containers are Ready while running (no
+//   probes); no resource limits, so no OOMKilled; volumes: emptyDir, hostPath, configMap,
+//   secret, persistentVolumeClaim (a shared directory per claim), downwardAPI fieldRefs; other
+//   kinds are empty directories. Mount paths need private mount namespaces (root or user
+//   namespaces); without them containers run in the pod's directory without their mounts.
+
 /// How to start a simulated cluster.
 public struct KubeSimOptions: Sendable {
     /// 0 picks a free port.

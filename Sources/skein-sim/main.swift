@@ -46,40 +46,29 @@ struct SkeinSim: AsyncParsableCommand {
         await sim.stop()
     }
 
+    /// Waits for SIGINT or SIGTERM. A handler (not SIG_IGN, which pods would inherit and
+    /// then could not be stopped gracefully) writes to a pipe that a thread reads.
     func waitForSignal() async {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return }
+        signalPipeWriteEnd = fds[1]
+        let handler: @convention(c) (Int32) -> Void = { _ in
+            var b: UInt8 = 1
+            _ = write(signalPipeWriteEnd, &b, 1)
+        }
+        signal(SIGINT, handler)
+        signal(SIGTERM, handler)
+        let readEnd = fds[0]
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let once = SignalOnce(c)
-            for s in [SIGINT, SIGTERM] {
-                let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
-                source.setEventHandler { once.fire() }
-                source.resume()
-                once.keep(source)
+            let t = Thread {
+                var b: UInt8 = 0
+                while read(readEnd, &b, 1) < 0 && errno == EINTR {}
+                c.resume()
             }
+            t.start()
         }
     }
 }
 
-/// Resumes the waiting task on the first signal.
-final class SignalOnce: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Void, Never>?
-    private var sources: [any DispatchSourceSignal] = []
-
-    init(_ c: CheckedContinuation<Void, Never>) { continuation = c }
-
-    func keep(_ s: any DispatchSourceSignal) {
-        lock.lock()
-        sources.append(s)
-        lock.unlock()
-    }
-
-    func fire() {
-        lock.lock()
-        let c = continuation
-        continuation = nil
-        lock.unlock()
-        c?.resume()
-    }
-}
+/// Written only before the handlers are installed; read by the signal handler.
+nonisolated(unsafe) var signalPipeWriteEnd: Int32 = -1

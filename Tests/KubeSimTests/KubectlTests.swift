@@ -169,3 +169,68 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct KubectlAuthAndApplyTests {
+    @Test func clientCertificateKubeconfigAndServerSideApply() async throws {
+        guard kubectlAvailable() else { return }
+        let c = try await SimCluster.start(instant: true, auth: .clientCertificate)
+        do {
+            let kc = try String(contentsOfFile: c.kubeconfig, encoding: .utf8)
+            #expect(!kc.contains("token:"))
+            #expect(kc.contains("client-certificate-data:") && kc.contains("current-context: skein-sim"))
+            let manifest = """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: ssa, labels: {a: "1"}}
+                data: {first: "1"}
+                """
+            let first = try await c.kubectl(["apply", "--server-side", "-f", "-"], stdin: manifest)
+            #expect(first.stdout.contains("configmap/ssa serverside-applied"), "\(first.stderr)")
+            let second = try await c.kubectl(["apply", "--server-side", "-f", "-"],
+                                             stdin: manifest.replacingOccurrences(of: "first: \"1\"", with: "first: \"2\", second: \"3\""))
+            #expect(second.status == 0, "\(second.stderr)")
+            let cm = try json(try await c.kubectl(["get", "cm", "ssa", "-o", "json"]).stdout)
+            #expect(cm["data"]?.compactJSON == #"{"first":"2","second":"3"}"#)
+            let lease = try await c.kubectl(["apply", "-f", "-"], stdin: """
+                {"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"l1"},"spec":{"holderIdentity":"me"}}
+                """)
+            #expect(lease.stdout.contains("lease.coordination.k8s.io/l1 created"), "\(lease.stderr)")
+        } catch {
+            await c.stop()
+            throw error
+        }
+        await c.stop()
+    }
+
+    @Test func skeinSimCommandWritesKubeconfigAndStopsOnSIGTERM() async throws {
+        guard kubectlAvailable() else { return }
+        let binary = try Binaries.path("skein-sim")
+        let dir = try TemporaryDirectory.make(prefix: "skein-sim-cmd")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["--kubeconfig", "\(dir)/kc", "--instant"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let line = try await SimCluster.offPool { () -> String in
+            var bytes: [UInt8] = []
+            while let b = try out.fileHandleForReading.read(upToCount: 1), let c = b.first, c != 10 { bytes.append(c) }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        #expect(line.hasPrefix("ready https://127.0.0.1:"), "\(line)")
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = dir
+        let environment = env
+        let kubectl = try #require(SimCluster.kubectlPath)
+        let r = try await SimCluster.offPool {
+            try Command.run(kubectl, ["--kubeconfig", "\(dir)/kc", "get", "ns", "-o", "name"], environment: environment)
+        }
+        #expect(r.stdout.contains("namespace/default"), "\(r.stderr)")
+        p.terminate()
+        let exited = await SimCluster.eventually(timeout: 10) { !p.isRunning }
+        #expect(exited)
+        #expect(p.terminationStatus == 0)
+    }
+}

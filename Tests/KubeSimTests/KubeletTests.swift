@@ -93,6 +93,33 @@ import Testing
         }
     }
 
+    @Test func deletionKillsAfterTheGracePeriodAndHostPathIsShared() async throws {
+        try await withCluster { c in
+            let host = "\(c.directory)/host-dir"
+            try c.sim.create(try json(#"""
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"stubborn","namespace":"default"},
+             "spec":{"restartPolicy":"Never","terminationGracePeriodSeconds":1,
+               "volumes":[{"name":"h","hostPath":{"path":"\#(host)","type":"DirectoryOrCreate"}}],
+               "containers":[{"name":"c","image":"busybox","command":["sh","-c","trap '' TERM; echo hi > /tmp/h/out; while true; do sleep 0.1; done"],
+                              "volumeMounts":[{"name":"h","mountPath":"/tmp/h"}]}]}}
+            """#))
+            let running = await c.sim.wait(for: .pods, namespace: "default", name: "stubborn", timeout: 30) {
+                $0?["status"]?["phase"] == "Running"
+            }
+            #expect(running.met)
+            #expect(await SimCluster.eventually { (try? String(contentsOfFile: "\(host)/out", encoding: .utf8)) == "hi\n" })
+            let start = Date()
+            let del = try await c.curl("DELETE", "/api/v1/namespaces/default/pods/stubborn")
+            #expect(del.code == 200)
+            // The pod ignores SIGTERM: it stays (terminating) until SIGKILL after its 1 s grace period.
+            #expect(try json(del.body)["metadata"]?["deletionTimestamp"] != nil)
+            #expect(c.sim.get(.pods, namespace: "default", name: "stubborn") != nil)
+            let gone = await c.sim.wait(for: .pods, namespace: "default", name: "stubborn", timeout: 20) { $0 == nil }
+            #expect(gone.met)
+            #expect(Date().timeIntervalSince(start) >= 1)
+        }
+    }
+
     @Test func instantModeCompletesPodsAtOnce() async throws {
         try await withCluster(instant: true) { c in
             try c.sim.create(["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "i", "namespace": "default"],

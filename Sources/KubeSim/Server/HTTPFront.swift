@@ -120,8 +120,11 @@ struct SimResponder: HTTPResponder {
                             body: .init(byteBuffer: ByteBuffer(string: s)))
         case .lines(let stream):
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody { writer in
-                for await line in stream { try await writer.write(ByteBuffer(string: line)) }
-                try await writer.finish(nil)
+                // A client that leaves ends the loop; the body still finishes, never throws.
+                for await line in stream {
+                    do { try await writer.write(ByteBuffer(string: line)) } catch { break }
+                }
+                try? await writer.finish(nil)
             })
         case .watch(let events, let timeout, let bookmarks, let bookmarkRV, let apiVersion, let kind):
             return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
@@ -151,8 +154,10 @@ struct SimResponder: HTTPResponder {
                     ticker.cancel()
                     marks.cancel()
                 }
-                while let chunk = await out.next() { try await writer.write(ByteBuffer(string: chunk)) }
-                try await writer.finish(nil)
+                while let chunk = await out.next() {
+                    do { try await writer.write(ByteBuffer(string: chunk)) } catch { break }
+                }
+                try? await writer.finish(nil)
             })
         }
     }
