@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(name: "skein-emissary", swiftSettings: strict,
                           linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]),
         .executableTarget(name: "skein-bench",
-                          dependencies: ["WorkflowEngine", "WorkflowModel"],
+                          dependencies: ["WorkflowEngine", "WorkflowModel", "KubeClient", "KubeAPI", "KubeSim", "SkeinJSON"],
                           swiftSettings: strict),
 
         // Test-only: a simulated Kubernetes API server and kubelet (see ../shared/DESIGN.md, Testing).
@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "WorkflowEngineTests",
                     dependencies: ["WorkflowEngine", "WorkflowModel", "SkeinTestSupport"], swiftSettings: strict),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "SkeinJSON"], swiftSettings: strict),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "SkeinJSON"], swiftSettings: strict),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "SkeinJSON", "KubeSim"], swiftSettings: strict),
         .testTarget(name: "ControllerTests",
                     dependencies: ["Controller", "WorkflowEngine", "WorkflowModel", "SkeinJSON"], swiftSettings: strict),
         .testTarget(name: "KubeSimTests",

@@ -4,6 +4,13 @@
 public enum JSONText {
     public static func quote(_ s: String, into out: inout String) {
         out += "\""
+        // Most strings (names, labels, versions) need no escape at all: copy them whole.
+        // 0xE2 starts U+2028/U+2029 (and other characters, which then take the slow path).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0xE2 }) {
+            out += s
+            out += "\""
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""

@@ -23,11 +23,13 @@ extension JSONValue {
             out += "]"
         case .object(let o):
             out += "{"
-            for (i, k) in o.keys.sorted().enumerated() {
-                if i > 0 { out += "," }
+            var first = true
+            for (k, v) in o.sorted(by: { $0.key < $1.key }) {
+                if !first { out += "," }
+                first = false
                 JSONValue.writeQuoted(k, into: &out)
                 out += ":"
-                (o[k] ?? .null).writeJSON(into: &out)
+                v.writeJSON(into: &out)
             }
             out += "}"
         }

@@ -1,7 +1,11 @@
 // skein-bench: the figures in BENCHMARKS.md. Run with
-//   swift build -c release && .build/release/skein-bench [engine|run|yaml|emissary]...
-// (all four when none is named). Timings belong here, never in tests.
+//   swift build -c release && .build/release/skein-bench [engine|run|yaml|emissary|kube]...
+// (all five when none is named). Timings belong here, never in tests.
 import Foundation
+import KubeAPI
+import KubeClient
+import KubeSim
+import SkeinJSON
 import WorkflowEngine
 import WorkflowModel
 
@@ -234,6 +238,84 @@ func benchEmissary() throws {
     print(String(format: "skein-emissary: %.1f MB as built, %.1f MB stripped", Double(raw) / 1e6, Double(stripped) / 1e6))
 }
 
+/// (e) KubeClient against an in-process KubeSim (instant kubelet) over HTTPS: small GETs
+/// and status patches per second over one client with 32 requests in flight, and the
+/// events per second one watch delivers.
+func benchKube(watchOnly: Bool = false) async throws {
+    let sim = try await KubeSim.start(KubeSimOptions(instant: true, historyLimit: 200_000))
+    do {
+        try await benchKube(sim, watchOnly: watchOnly)
+    } catch {
+        await sim.stop()
+        throw error
+    }
+    await sim.stop()
+}
+
+func benchKube(_ sim: KubeSim, watchOnly: Bool) async throws {
+    let client = try KubeClient(ClientConfiguration(
+        server: sim.url, tls: ServerTLS(certificateAuthority: .data(Array(sim.caPEM.utf8))),
+        credentials: Credentials(token: sim.token), qps: .infinity))
+    let cm: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "bench"], "data": ["k": "v"]]
+    _ = try await client.create(.configMaps, cm)
+    let pod: JSONValue = ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "bench"],
+                          "spec": ["containers": [["name": "main", "image": "alpine", "command": ["true"]]]]]
+    _ = try await client.create(.pods, pod)
+
+    func rate(_ label: String, total: Int, inFlight: Int, _ op: @escaping @Sendable (Int) async throws -> Void) async throws {
+        // Warm-up: open the connections.
+        try await withThrowingTaskGroup(of: Void.self) { g in
+            for w in 0..<inFlight { g.addTask { try await op(w) } }
+            try await g.waitForAll()
+        }
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { g in
+            for w in 0..<inFlight {
+                g.addTask { for i in stride(from: w, to: total, by: inFlight) { try await op(i) } }
+            }
+            try await g.waitForAll()
+        }
+        let s = (ContinuousClock.now - start) / .seconds(1)
+        print(String(format: "kube: %@: %d in %.2f s = %.0f/s (%d in flight)", label, total, s, Double(total) / s, inFlight))
+    }
+
+    if !watchOnly {
+        try await rate("GET configmap", total: 20_000, inFlight: 32) { _ in _ = try await client.get(.configMaps, "bench") }
+        try await rate("PATCH pod status", total: 10_000, inFlight: 32) { i in
+            _ = try await client.patch(.pods, "bench", type: .merge, ["status": ["message": .string("m\(i)")]], subresource: "status")
+        }
+    }
+
+    // Watch: create N objects, then watch from a version before the first one.
+    _ = try await client.create(.namespaces, ["metadata": ["name": "watch"]])
+    let from = try await client.list(.configMaps, namespace: "watch").resourceVersion
+    let n = 50_000
+    try await withThrowingTaskGroup(of: Void.self) { g in
+        for w in 0..<32 {
+            g.addTask {
+                for i in stride(from: w, to: n, by: 32) {
+                    let o: JSONValue = ["metadata": ["name": .string("w\(i)"), "labels": ["bench": "watch"]],
+                                        "data": ["index": .string(String(i))]]
+                    _ = try await client.create(.configMaps, o, namespace: "watch")
+                }
+            }
+        }
+        try await g.waitForAll()
+    }
+    if let pause = ProcessInfo.processInfo.environment["SKEIN_BENCH_PAUSE"] {
+        print("kube: watch starts now (pid \(getpid()))")
+        try await Task.sleep(for: .seconds(Double(pause) ?? 0))
+    }
+    let start = ContinuousClock.now
+    var seen = 0
+    for try await _ in client.watch(.configMaps, namespace: "watch", options: ListOptions(resourceVersion: from)) {
+        seen += 1
+        if seen == n { break }
+    }
+    let s = (ContinuousClock.now - start) / .seconds(1)
+    print(String(format: "kube: watch: %d events in %.2f s = %.0f events/s", seen, s, Double(seen) / s))
+}
+
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
@@ -246,6 +328,8 @@ do {
     if all || chosen.contains("yaml") { try benchYAML() }
     if all || chosen.contains("run") { try benchRun() }
     if all || chosen.contains("emissary") { try benchEmissary() }
+    if all || chosen.contains("kube") { try await benchKube() }
+    if chosen.contains("kube-watch") { try await benchKube(watchOnly: true) }
 } catch {
     FileHandle.standardError.write(Data("skein-bench: \(error)\n".utf8))
     exit(1)

@@ -21,7 +21,7 @@ public struct Status: Sendable, Hashable, Error {
     /// Reads a `Status` body; falls back to the HTTP code and the body's text when the
     /// body is not a Status (a proxy's HTML page, say).
     public init(httpCode: Int, body: [UInt8]) {
-        if let v = try? JSONValue.parseJSON(String(decoding: body, as: UTF8.self)), v["kind"]?.stringValue == "Status" {
+        if let v = try? JSONValue.parseJSON(utf8: body), v["kind"]?.stringValue == "Status" {
             self.init(json: v, httpCode: httpCode)
         } else {
             let text = String(decoding: body.prefix(500), as: UTF8.self).trimmingSpaces

@@ -18,10 +18,13 @@ public struct WatchEvent: Sendable, Hashable {
 
     /// Decodes one line of a watch response.
     public init(line: some Collection<UInt8>) throws(KubeError) {
-        let text = String(decoding: line, as: UTF8.self)
         let v: JSONValue
-        do { v = try JSONValue.parseJSON(text) } catch { throw .decoding("watch event is not JSON: \(text.prefix(200))") }
-        guard let t = v["type"]?.stringValue else { throw .decoding("watch event without a type: \(text.prefix(200))") }
+        do { v = try JSONValue.parseJSON(utf8: line) } catch {
+            throw .decoding("watch event is not JSON (\(error.message)): \(String(decoding: line.prefix(200), as: UTF8.self))")
+        }
+        guard let t = v["type"]?.stringValue else {
+            throw .decoding("watch event without a type: \(String(decoding: line.prefix(200), as: UTF8.self))")
+        }
         guard let type = EventType(rawValue: t) else { throw .decoding("unknown watch event type \(t)") }
         self.init(type: type, object: v["object"] ?? .null)
     }
@@ -47,6 +50,16 @@ public struct LineSplitter: Sendable {
 
     /// Adds a chunk and returns the complete lines it finished.
     public mutating func feed(_ chunk: some Collection<UInt8>) throws(KubeError) -> [[UInt8]] {
+        try feedBytes(chunk)
+    }
+
+    /// The same for an array, specialised here (callers in other modules would otherwise
+    /// run the generic version, several times slower per byte).
+    public mutating func feed(_ chunk: [UInt8]) throws(KubeError) -> [[UInt8]] {
+        try feedBytes(chunk)
+    }
+
+    private mutating func feedBytes<C: Collection<UInt8>>(_ chunk: C) throws(KubeError) -> [[UInt8]] {
         var lines: [[UInt8]] = []
         var start = chunk.startIndex
         var i = start

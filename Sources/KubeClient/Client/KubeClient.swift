@@ -23,7 +23,8 @@ public final class KubeClient: Sendable {
         self.configuration = configuration
         self.logger = logger
         rateLimiter = RateLimiter(qps: configuration.qps, burst: configuration.burst)
-        transport = try HTTPTransport(server: configuration.server, tls: configuration.tls, proxy: configuration.proxyURL)
+        transport = try HTTPTransport(server: configuration.server, tls: configuration.tls, proxy: configuration.proxyURL,
+                                      streamBufferLimit: configuration.streamBufferBytes)
         authenticator = Authenticator(credentials: configuration.credentials,
                                       cluster: ClusterInfo(server: configuration.server, tls: configuration.tls,
                                                            proxyURL: configuration.proxyURL))
@@ -65,8 +66,8 @@ public final class KubeClient: Sendable {
     }
 
     static func decode(_ body: [UInt8]) throws(KubeError) -> JSONValue {
-        do { return try JSONValue.parseJSON(String(decoding: body, as: UTF8.self)) } catch {
-            throw .decoding("the body is not JSON: \(String(decoding: body.prefix(200), as: UTF8.self))")
+        do { return try JSONValue.parseJSON(utf8: body) } catch {
+            throw .decoding("the body is not JSON (\(error.message)): \(String(decoding: body.prefix(200), as: UTF8.self))")
         }
     }
 

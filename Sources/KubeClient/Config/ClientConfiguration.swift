@@ -14,13 +14,16 @@ public struct ClientConfiguration: Sendable {
     /// Limit of one plain request (not of watches or followed logs).
     public var requestTimeout: Duration
     public var retry: RetryPolicy
+    /// How many bytes of a watch or followed log may wait for a slow reader; past that
+    /// the transfer pauses until the reader catches up.
+    public var streamBufferBytes: Int
     /// Where this configuration came from (`kubeconfig /path, context x`), for messages.
     public var origin: String
 
     public init(server: String, tls: ServerTLS = ServerTLS(), proxyURL: String? = nil,
                 credentials: Credentials = Credentials(), namespace: String = "default",
                 qps: Float = 100, burst: Int = 200, requestTimeout: Duration = .seconds(60),
-                retry: RetryPolicy = RetryPolicy(), origin: String = "") {
+                retry: RetryPolicy = RetryPolicy(), streamBufferBytes: Int = 1 << 20, origin: String = "") {
         var s = server
         while s.hasSuffix("/") { s.removeLast() }
         self.server = s
@@ -32,6 +35,7 @@ public struct ClientConfiguration: Sendable {
         self.burst = burst
         self.requestTimeout = requestTimeout
         self.retry = retry
+        self.streamBufferBytes = max(16 << 10, streamBufferBytes)
         self.origin = origin.isEmpty ? s : origin
     }
 }

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import Glibc
 import KubeAPI
 import Synchronization
 
@@ -7,9 +8,11 @@ import Synchronization
 private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 
 /// One libcurl multi handle driven by one dedicated thread. Tasks hand transfers over
-/// through a locked queue and `curl_multi_wakeup`; the thread adds them, runs
-/// `curl_multi_poll`/`perform`, and resumes the waiting continuations as transfers
-/// finish. No curl call ever runs on Swift's cooperative pool, and all transfers share
+/// through a locked queue and an eventfd; the thread adds them, waits on epoll for the
+/// sockets libcurl asks it to watch (`CURLMOPT_SOCKETFUNCTION`) and for libcurl's timer
+/// (`CURLMOPT_TIMERFUNCTION`), drives them with `curl_multi_socket_action`, and resumes
+/// the waiting continuations as transfers finish. Unlike `curl_multi_poll`, the cost of
+/// an event does not grow with the number of open connections. No curl call ever runs on Swift's cooperative pool, and all transfers share
 /// the multi handle's connection cache (HTTP/2 streams are multiplexed on one connection
 /// when the server speaks it).
 final class CurlLoop: @unchecked Sendable {
@@ -21,6 +24,8 @@ final class CurlLoop: @unchecked Sendable {
     }
 
     private let multi: UnsafeMutableRawPointer
+    private let epoll: Int32
+    private let wakeFD: Int32
     private struct Queue {
         var commands: [Command] = []
         var closed = false
@@ -35,6 +40,13 @@ final class CurlLoop: @unchecked Sendable {
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
     private var spareHandles: [UnsafeMutableRawPointer] = []
     private var stopping = false
+    /// When libcurl wants `socket_action(CURL_SOCKET_TIMEOUT)` next; nil: no timer.
+    private var timerDeadline: ContinuousClock.Instant?
+    private var watched: Set<Int32> = []
+    private let pauseCount = Atomic<Int>(0)
+
+    /// How many times a transfer was resumed after pausing for its reader.
+    var pauses: Int { pauseCount.load(ordering: .relaxed) }
 
     init(server: String, tls: ServerTLS, proxy: String?) throws(KubeError) {
         guard curlGlobalInit == CURLE_OK else {
@@ -43,14 +55,27 @@ final class CurlLoop: @unchecked Sendable {
         guard let m = curl_multi_init() else {
             throw .transport(server: server, message: "libcurl could not create a multi handle")
         }
+        let ep = epoll_create1(Int32(EPOLL_CLOEXEC))
+        let wake = skein_eventfd_create()
+        guard ep >= 0, wake >= 0 else {
+            curl_multi_cleanup(m)
+            throw .transport(server: server, message: "cannot create the transport's epoll/eventfd: \(String(cString: strerror(errno)))")
+        }
+        _ = skein_epoll_set(ep, EPOLL_CTL_ADD, wake, EPOLLIN.rawValue)
         multi = m
+        epoll = ep
+        wakeFD = wake
         self.server = server
         self.tls = tls
         self.proxy = proxy
         _ = skein_curl_multi_setopt_long(m, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX)
         _ = skein_curl_multi_setopt_long(m, CURLMOPT_MAXCONNECTS, 64)
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = skein_curl_multi_setopt_socketcb(m, curlSocketCallback)
+        _ = skein_curl_multi_setopt_ptr(m, CURLMOPT_SOCKETDATA, me)
+        _ = skein_curl_multi_setopt_timercb(m, curlTimerCallback)
+        _ = skein_curl_multi_setopt_ptr(m, CURLMOPT_TIMERDATA, me)
         let thread = Thread { [self] in self.run() }
-        thread.name = "skein-kube-curl"
         thread.start()
     }
 
@@ -78,8 +103,9 @@ final class CurlLoop: @unchecked Sendable {
     private func enqueue(_ c: Command) -> Bool {
         queue.withLock { q in
             if q.closed { return false }
+            let wasEmpty = q.commands.isEmpty
             q.commands.append(c)
-            curl_multi_wakeup(multi)
+            if wasEmpty { _ = skein_eventfd_signal(wakeFD) }
             return true
         }
     }
@@ -87,6 +113,9 @@ final class CurlLoop: @unchecked Sendable {
     // MARK: the thread
 
     private func run() {
+        skein_set_thread_name("skein-kube-curl")
+        var fds = [Int32](repeating: 0, count: 64)
+        var events = [UInt32](repeating: 0, count: 64)
         var running: Int32 = 0
         while true {
             let batch = queue.withLock { q -> [Command] in
@@ -100,7 +129,10 @@ final class CurlLoop: @unchecked Sendable {
                 case .add(let t): add(t)
                 case .cancel(let t): remove(t, error: CancellationError())
                 case .resume(let t):
-                    if let h = t.handle, active[h] != nil { _ = curl_easy_pause(h, 0) }  // CURLPAUSE_CONT
+                    if let h = t.handle, active[h] != nil {
+                        pauseCount.add(1, ordering: .relaxed)
+                        _ = curl_easy_pause(h, 0)  // CURLPAUSE_CONT
+                    }
                 case .stop: stopping = true
                 }
             }
@@ -111,17 +143,69 @@ final class CurlLoop: @unchecked Sendable {
                 for h in spareHandles { curl_easy_cleanup(h) }
                 spareHandles.removeAll()
                 curl_multi_cleanup(multi)
+                close(epoll)
+                close(wakeFD)
                 return
             }
-            _ = curl_multi_perform(multi, &running)
+            // Wait for a socket, a command, or libcurl's timer (at most a second).
+            var timeout: Int32 = 1000
+            if let d = timerDeadline {
+                let left = ContinuousClock.now.duration(to: d)
+                timeout = left <= .zero ? 0 : Int32(min(1000, max(1, left.milliseconds)))
+            }
+            let n = fds.withUnsafeMutableBufferPointer { f in
+                events.withUnsafeMutableBufferPointer { e in skein_epoll_wait(epoll, f.baseAddress, e.baseAddress, 64, timeout) }
+            }
+            if n > 0 {
+                for k in 0..<Int(n) {
+                    if fds[k] == wakeFD {
+                        skein_eventfd_drain(wakeFD)
+                        continue
+                    }
+                    var mask: Int32 = 0
+                    if events[k] & EPOLLIN.rawValue != 0 { mask |= CURL_CSELECT_IN }
+                    if events[k] & EPOLLOUT.rawValue != 0 { mask |= CURL_CSELECT_OUT }
+                    if events[k] & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 { mask |= CURL_CSELECT_ERR }
+                    _ = curl_multi_socket_action(multi, fds[k], mask, &running)
+                }
+            }
+            if let d = timerDeadline, d <= .now {
+                timerDeadline = nil
+                _ = curl_multi_socket_action(multi, CURL_SOCKET_BAD, 0, &running)  // CURL_SOCKET_TIMEOUT
+            }
             var left: Int32 = 0
             while let msg = curl_multi_info_read(multi, &left) {
                 guard msg.pointee.msg == CURLMSG_DONE, let h = msg.pointee.easy_handle else { continue }
                 let code = skein_curl_msg_result(msg)
                 finish(h, code: code)
             }
-            _ = curl_multi_poll(multi, nil, 0, 1000, nil)
         }
+    }
+
+    /// libcurl says which events of a socket to wait for (or to forget it).
+    fileprivate func watch(socket fd: Int32, what: Int32) {
+        if what == CURL_POLL_REMOVE {
+            if watched.remove(fd) != nil { _ = skein_epoll_set(epoll, EPOLL_CTL_DEL, fd, 0) }
+            return
+        }
+        var ev: UInt32 = 0
+        if what & CURL_POLL_IN != 0 { ev |= EPOLLIN.rawValue }
+        if what & CURL_POLL_OUT != 0 { ev |= EPOLLOUT.rawValue }
+        if watched.contains(fd) {
+            if skein_epoll_set(epoll, EPOLL_CTL_MOD, fd, ev) != 0 && errno == ENOENT {
+                _ = skein_epoll_set(epoll, EPOLL_CTL_ADD, fd, ev)
+            }
+        } else {
+            watched.insert(fd)
+            if skein_epoll_set(epoll, EPOLL_CTL_ADD, fd, ev) != 0 && errno == EEXIST {
+                _ = skein_epoll_set(epoll, EPOLL_CTL_MOD, fd, ev)
+            }
+        }
+    }
+
+    /// libcurl asks to be called back after `ms` milliseconds (-1: never).
+    fileprivate func setTimer(ms: Int) {
+        timerDeadline = ms < 0 ? nil : ContinuousClock.now + .milliseconds(ms)
     }
 
     private func add(_ t: Transfer) {
@@ -293,9 +377,21 @@ final class CurlLoop: @unchecked Sendable {
         var changed = c
         changed.host = serverName
         guard let u = changed.string else { return nil }
-        let target = host.contains(":") ? "[\(host)]" : host
+        let target = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         return (u, "\(serverName):\(port):\(target):\(port)")
     }
+}
+
+private let curlSocketCallback: skein_curl_socket_cb = { _, fd, what, loop, _ in
+    guard let loop else { return 0 }
+    Unmanaged<CurlLoop>.fromOpaque(loop).takeUnretainedValue().watch(socket: fd, what: what)
+    return 0
+}
+
+private let curlTimerCallback: skein_curl_timer_cb = { _, ms, loop in
+    guard let loop else { return 0 }
+    Unmanaged<CurlLoop>.fromOpaque(loop).takeUnretainedValue().setTimer(ms: ms)
+    return 0
 }
 
 private let curlWriteBody: skein_curl_write_cb = { ptr, size, count, ctx in

@@ -16,6 +16,9 @@ final class HTTPTransport: Sendable {
 
     var server: String { loop.server }
 
+    /// How many times a stream was paused for a slow reader (for tests).
+    var pauses: Int { loop.pauses }
+
     /// Sends a request and waits for its whole response. Cancelling the task removes
     /// the transfer and throws `CancellationError`.
     func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
