@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "SkeinJSON"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "SkeinJSON", "KubeSim"], swiftSettings: strict),
         .testTarget(name: "ControllerTests",
-                    dependencies: ["Controller", "WorkflowEngine", "WorkflowModel", "SkeinJSON"], swiftSettings: strict),
+                    dependencies: ["Controller", "WorkflowEngine", "WorkflowModel", "SkeinJSON", "SkeinTestSupport"], swiftSettings: strict),
         .testTarget(name: "KubeSimTests",
                     dependencies: ["KubeSim", "KubeAPI", "SkeinJSON", "SkeinTestSupport"], swiftSettings: strict),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], swiftSettings: strict),

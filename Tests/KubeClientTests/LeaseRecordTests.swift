@@ -20,9 +20,10 @@ import Testing
         let t0 = Date(timeIntervalSince1970: 1_000_000)
         let free = LeaseRecord(spec: nil)
         #expect(!free.heldByOther(than: "a", now: t0))
-        let a = free.taken(by: "a", now: t0, duration: 15)
+        #expect(free.taken(by: "a", now: t0, duration: 15).leaseTransitions == 1)   // a change of holder
+        let a = LeaseRecord.fresh(holder: "a", now: t0, duration: 15)
         #expect(a.holderIdentity == "a")
-        #expect(a.leaseTransitions == 0)         // first holder is not a transition
+        #expect(a.leaseTransitions == 0)         // the creator is not a transition
         #expect(a.heldByOther(than: "b", now: t0.addingTimeInterval(14)))
         #expect(!a.heldByOther(than: "b", now: t0.addingTimeInterval(15)))   // expired
         #expect(!a.heldByOther(than: "a", now: t0))                          // own lease
@@ -35,6 +36,7 @@ import Testing
         let released = b.released(now: t0.addingTimeInterval(31))
         #expect(released.holderIdentity == nil)
         #expect(!released.heldByOther(than: "a", now: t0.addingTimeInterval(31)))
+        #expect(released.taken(by: "a", now: t0.addingTimeInterval(32), duration: 15).leaseTransitions == 2)
         // Through the Lease spec JSON and back.
         let back = LeaseRecord(spec: b.spec)
         #expect(back.holderIdentity == "b")

@@ -82,7 +82,11 @@ public final class LeaderElector: Sendable {
         leader.cancel()
         await leader.value
         state.withLock { $0.leading = false }
-        if Task.isCancelled { await release() }
+        if Task.isCancelled {
+            // Our task is cancelled, which would cancel the release request too: release
+            // from a task of its own.
+            await Task { await self.release() }.value
+        }
     }
 
     /// One attempt to take or renew the lease; true when this candidate holds it afterwards.
@@ -93,7 +97,7 @@ public final class LeaderElector: Sendable {
         do {
             lease = try await client.get(.leases, c.leaseName, namespace: c.namespace)
         } catch KubeError.notFound {
-            let record = LeaseRecord(spec: nil).taken(by: c.identity, now: Date(), duration: seconds)
+            let record = LeaseRecord.fresh(holder: c.identity, now: Date(), duration: seconds)
             let object: JSONValue = [
                 "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
                 "metadata": ["name": .string(c.leaseName), "namespace": .string(c.namespace)],

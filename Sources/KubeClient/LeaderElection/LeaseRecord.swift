@@ -46,12 +46,19 @@ public struct LeaseRecord: Sendable, Hashable {
         return now < r.addingTimeInterval(TimeInterval(leaseDurationSeconds))
     }
 
-    /// The record after `identity` takes or renews the lease at `now`.
+    /// The record after `identity` takes or renews the lease at `now`; a change of holder
+    /// (a released lease included) counts as a transition.
     public func taken(by identity: String, now: Date, duration: Int) -> LeaseRecord {
         let changed = holderIdentity != identity
         return LeaseRecord(holderIdentity: identity, leaseDurationSeconds: duration,
                            acquireTime: changed ? now : (acquireTime ?? now), renewTime: now,
-                           leaseTransitions: changed && holderIdentity != nil ? leaseTransitions + 1 : leaseTransitions)
+                           leaseTransitions: changed ? leaseTransitions + 1 : leaseTransitions)
+    }
+
+    /// The record of a lease created by `identity` (no transition yet).
+    public static func fresh(holder identity: String, now: Date, duration: Int) -> LeaseRecord {
+        LeaseRecord(holderIdentity: identity, leaseDurationSeconds: duration, acquireTime: now, renewTime: now,
+                    leaseTransitions: 0)
     }
 
     /// The record after its holder gives it up: empty holder, so others take it at once.
