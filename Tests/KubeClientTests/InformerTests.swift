@@ -133,7 +133,7 @@ final class Lines: Sendable {
             await runA.value
             try await eventually("b to lead") { b.isLeader }
             #expect(ContinuousClock.now - stopped < .seconds(2))
-            #expect(leading.all == ["a", "b"])
+            try await eventually("b's lead to start") { leading.all == ["a", "b"] }
             let after = try await c.client.get(.leases, "skein-controller", namespace: "default")
             #expect(after["spec"]?["holderIdentity"] == "b")
             #expect(after["spec"]?["leaseTransitions"] == 1)

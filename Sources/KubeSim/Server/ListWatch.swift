@@ -97,13 +97,22 @@ enum Table {
             columns.append(column("Status", "string", ""))
             cells.append { .string($0["status"]?["phase"]?.stringValue ?? "") }
         }
-        for c in r.printerColumns where c.jsonPath != ".metadata.creationTimestamp" {
-            columns.append(column(c.name, c.type, "", priority: c.priority))
+        // A CRD's printer columns are the columns, in its order (a `date` column shows an
+        // age); only a kind without any gets the Age column, as the API server does.
+        for c in r.printerColumns {
             let path = c.jsonPath.split(separator: ".").map(String.init)
-            cells.append { o in (o[path: path] ?? .null).scalarText.map { .string($0) } ?? .null }
+            if c.type == "date" {
+                columns.append(column(c.name, "string", "", priority: c.priority))
+                cells.append { o in (o[path: path]?.stringValue).map { .string(age($0)) } ?? .null }
+            } else {
+                columns.append(column(c.name, c.type, "", priority: c.priority))
+                cells.append { o in (o[path: path] ?? .null).scalarText.map { .string($0) } ?? .null }
+            }
         }
-        columns.append(column("Age", "string", ""))
-        cells.append { o in .string(age(o.metadata["creationTimestamp"]?.stringValue)) }
+        if r.printerColumns.isEmpty {
+            columns.append(column("Age", "string", ""))
+            cells.append { o in .string(age(o.metadata["creationTimestamp"]?.stringValue)) }
+        }
         let rows: [JSONValue] = items.map { o in
             var partial: [String: JSONValue] = ["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
                                                 "metadata": o["metadata"] ?? [:]]
