@@ -268,3 +268,20 @@ func workflowYAML(_ templates: String, spec: String = "") -> String {
         #expect((r.stdout + r.stderr).contains("did you mean 'container'"))
     }
 }
+
+@Suite struct ScratchDirectoryTests {
+    @Test func keepLeavesEachStepDirectoryWhereItSays() throws {
+        let cli = try SkeinCLI()
+        let r = try cli.run(["run", helloPath, "--keep"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let line = try #require(r.stderr.split(separator: "\n").first { $0.hasPrefix("step directories kept in ") })
+        let dir = String(line.dropFirst("step directories kept in ".count))
+        let steps = try FileManager.default.contentsOfDirectory(atPath: dir)
+        #expect(steps.count == 1)
+        // The step's directory holds its control files (exit code written last) and its /tmp.
+        let step = "\(dir)/\(steps[0])"
+        #expect(try String(contentsOfFile: "\(step)/exitcode", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        #expect(FileManager.default.fileExists(atPath: "\(step)/tmp"))
+        try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent)
+    }
+}

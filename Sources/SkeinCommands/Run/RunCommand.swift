@@ -66,6 +66,7 @@ struct RunCommand: AsyncParsableCommand {
         let final = await run.run()
         signals.cancel()
         (display as? TreeDisplay)?.finish()
+        if keep { Terminal.printError("step directories kept in \(settings.runDirectory)/steps") }
         let phase = final.status?.phase ?? .unknown
         let duration = StatusTree.formatDuration((final.status?.finishedAt?.seconds ?? 0) - (final.status?.startedAt?.seconds ?? 0))
         var summary = "Workflow \(final.metadata.name ?? "") \(phase.rawValue) in \(duration)"
@@ -120,6 +121,20 @@ struct RunCommand: AsyncParsableCommand {
         wf.metadata.creationTimestamp = wf.metadata.creationTimestamp ?? Timestamp(seconds: Date().timeIntervalSince1970.rounded(.down)).description
     }
 
+    /// Where steps' scratch directories (their private /tmp and control files) go: `$TMPDIR`
+    /// when set, else the tmpfs at /dev/shm when there is one, else the system's temporary
+    /// directory. On ext4, creating and deleting each step's directories was the largest
+    /// part of a short step's cost (BENCHMARKS.md (b)); on tmpfs it is negligible.
+    static func scratchBase() -> String {
+        if let t = ProcessInfo.processInfo.environment["TMPDIR"], !t.isEmpty { return t }
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isDir), isDir.boolValue,
+           access("/dev/shm", W_OK | X_OK) == 0 {
+            return "/dev/shm"
+        }
+        return NSTemporaryDirectory()
+    }
+
     func makeSettings(workflowName: String) throws -> RunSettings {
         guard let emissary = EmissaryLocator.find() else {
             Terminal.printError("error: skein-emissary not found next to skein or on PATH; build it with `swift build` or set SKEIN_EMISSARY to its path")
@@ -135,7 +150,7 @@ struct RunCommand: AsyncParsableCommand {
             Terminal.printDiagnostics([d])
             throw ExitCode(2)
         }
-        let runDir = (NSTemporaryDirectory() as NSString).appendingPathComponent("skein-run-\(workflowName)-\(UUID().uuidString.prefix(8))")
+        let runDir = (RunCommand.scratchBase() as NSString).appendingPathComponent("skein-run-\(workflowName)-\(UUID().uuidString.prefix(8))")
         let store = LocalDirectoryStore(root: (artifacts as NSString).standardizingPath)
         return RunSettings(runDirectory: runDir, store: store, images: ImageMap(userEntries: userImages),
                            emissaryPath: emissary, isolate: Sandbox.namespacesAvailable, keepRunDirectory: keep)
