@@ -6,6 +6,7 @@ public import LocalRunner
 import Logging
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 public import SkeinJSON
 import Synchronization
 
@@ -84,10 +85,12 @@ public final class KubeSim: Sendable {
     let api: APIServer
     let kubelet: Kubelet
     let serverTask: Task<Void, any Error>
+    let group: ServiceGroup
     let ownsWorkDirectory: Bool
 
     private init(url: String, port: Int, token: String, certs: SimCertificates, workDirectory: String, ownsWorkDirectory: Bool,
-                 api: APIServer, kubelet: Kubelet, serverTask: Task<Void, any Error>) {
+                 api: APIServer, kubelet: Kubelet, serverTask: Task<Void, any Error>,
+                 group: ServiceGroup) {
         self.url = url
         self.port = port
         self.token = token
@@ -100,6 +103,7 @@ public final class KubeSim: Sendable {
         self.api = api
         self.kubelet = kubelet
         self.serverTask = serverTask
+        self.group = group
     }
 
     /// Starts the server and the kubelet; returns once the port is listening.
@@ -139,9 +143,14 @@ public final class KubeSim: Sendable {
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: options.port), serverName: nil),
             onServerRunning: { channel in ready.fire(.success(channel.localAddress?.port ?? 0)) },
             logger: logger)
+        // The server runs in a service group of its own so that `stop` can shut it down
+        // gracefully: cancelling it instead can drop connections NIO accepted but Hummingbird
+        // had not taken yet, and NIO traps on those ("Deinited NIOAsyncWriter without
+        // calling finish()"; swift-nio issue 3481).
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let task = Task {
             do {
-                try await app.run()
+                try await group.run()
             } catch {
                 ready.fire(.failure(error))
                 throw error
@@ -155,7 +164,7 @@ public final class KubeSim: Sendable {
             throw KubeSimError("skein-sim cannot listen on 127.0.0.1:\(options.port): \(error)")
         }
         let sim = KubeSim(url: "https://127.0.0.1:\(port)", port: port, token: token, certs: certs, workDirectory: work,
-                          ownsWorkDirectory: owns, api: api, kubelet: kubelet, serverTask: task)
+                          ownsWorkDirectory: owns, api: api, kubelet: kubelet, serverTask: task, group: group)
         kubelet.start(apiPort: port)
         return sim
     }
@@ -182,8 +191,16 @@ public final class KubeSim: Sendable {
     public func stop() async {
         await kubelet.stop()
         api.store.dropWatches()
-        serverTask.cancel()
+        await group.triggerGracefulShutdown()
+        // A connection that never ends (a client still following a log) must not hold the
+        // stop forever: after 10 s the server is cancelled.
+        let task = serverTask
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(10))
+            task.cancel()
+        }
         _ = await serverTask.result
+        deadline.cancel()
         if ownsWorkDirectory { try? FileManager.default.removeItem(atPath: workDirectory) }
     }
 }
