@@ -53,7 +53,8 @@ let package = Package(
         .target(name: "KubeClient",
                 dependencies: ["KubeAPI", "SkeinJSON", "CCurl", "WorkflowModel", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
-        .target(name: "Executor", dependencies: ["WorkflowModel", "WorkflowEngine", "Artifacts"], swiftSettings: strict),
+        .target(name: "Executor", dependencies: ["WorkflowModel", "WorkflowEngine", "Artifacts", "KubeClient", "KubeAPI", "SkeinJSON"],
+                swiftSettings: strict),
 
         // L4
         .target(name: "LocalRunner",
@@ -61,12 +62,14 @@ let package = Package(
                 swiftSettings: strict),
 
         .target(name: "Controller",
-                dependencies: ["WorkflowEngine", "WorkflowModel", "SkeinJSON", "KubeAPI", "KubeClient"],
+                dependencies: ["WorkflowEngine", "WorkflowModel", "SkeinJSON", "KubeAPI", "KubeClient",
+                               .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
 
         // L5
         .target(name: "SkeinCommands",
-                dependencies: ["LocalRunner", "Controller", "WorkflowEngine", "WorkflowModel", "Artifacts",
+                dependencies: ["LocalRunner", "Controller", "Executor", "KubeClient", "WorkflowEngine", "WorkflowModel", "Artifacts",
+                               "SkeinJSON", .product(name: "Logging", package: "swift-log"),
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         // skein-emissary is a dependency so that `swift run skein` builds the emissary it runs steps with.

@@ -7,7 +7,8 @@ public struct SkeinCommand: AsyncParsableCommand {
         commandName: "skein",
         abstract: "Run Argo Workflows YAML on your machine or on Kubernetes.",
         version: SkeinVersion.current,
-        subcommands: [RunCommand.self, LintCommand.self, CRDsCommand.self, VersionCommand.self]
+        subcommands: [RunCommand.self, LintCommand.self, ControllerCommand.self, ExecutorCommand.self, CRDsCommand.self,
+                      VersionCommand.self]
     )
 
     public init() {}

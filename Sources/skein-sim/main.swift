@@ -18,7 +18,8 @@ struct SkeinSim: AsyncParsableCommand {
     @Option(help: "Where to write the kubeconfig.") var kubeconfig: String
     @Option(help: "Port to listen on (0 picks a free one).") var port: Int = 0
     @Flag(help: "Pods succeed at once without running anything.") var instant = false
-    @Option(help: "The skein binary that Skein's image runs.") var skein: String?
+    @Option(help: "The skein binary that Skein's image runs (default: the skein next to skein-sim, when there is one).")
+    var skein: String?
     @Option(help: "Directory for pod volumes and files (default: a temporary one).") var workDir: String?
     @Option(help: "Watch history length; older resourceVersions get 410 Gone.") var history: Int = 10_000
     @Option(parsing: .singleValue, help: "Fail requests: VERB:RESOURCE:CODE[:COUNT[:RETRY_AFTER]] (VERB or RESOURCE may be *).")
@@ -27,7 +28,10 @@ struct SkeinSim: AsyncParsableCommand {
     var delay: [String] = []
 
     func run() async throws {
-        let sim = try await KubeSim.start(KubeSimOptions(port: port, instant: instant, workDirectory: workDir, skeinBinary: skein,
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let sibling = (exe as NSString).deletingLastPathComponent + "/skein"
+        let binary = skein ?? (FileManager.default.isExecutableFile(atPath: sibling) ? sibling : nil)
+        let sim = try await KubeSim.start(KubeSimOptions(port: port, instant: instant, workDirectory: workDir, skeinBinary: binary,
                                                           historyLimit: history))
         for f in fail {
             let p = f.split(separator: ":", omittingEmptySubsequences: false).map(String.init)

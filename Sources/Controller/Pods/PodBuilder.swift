@@ -22,11 +22,17 @@ public struct PodBuilder: Sendable {
         public var executorImagePullPolicy: String?
         /// API group of the Workflow kind (owner references, labels).
         public var group: String
+        /// The volume that holds the artifact repository (a volume source such as
+        /// `{"persistentVolumeClaim": {"claimName": "skein-artifacts"}}` or a `hostPath`),
+        /// mounted into the executor containers of steps that read or write artifacts.
+        public var artifactVolume: JSONValue?
 
-        public init(executorImage: String, executorImagePullPolicy: String? = nil, group: String = "skein.dev") {
+        public init(executorImage: String, executorImagePullPolicy: String? = nil, group: String = "skein.dev",
+                    artifactVolume: JSONValue? = nil) {
             self.executorImage = executorImage
             self.executorImagePullPolicy = executorImagePullPolicy
             self.group = group
+            self.artifactVolume = artifactVolume
         }
     }
 
@@ -53,6 +59,10 @@ public struct PodBuilder: Sendable {
     public static let emissaryPath = varDirectory + "/bin/skein-emissary"
     public static let controlDirectory = varDirectory + "/control"
     public static let scriptPath = varDirectory + "/script"
+    public static let inputsDirectory = varDirectory + "/inputs"
+    /// Where executor containers see the artifact repository volume.
+    public static let artifactDirectory = "/var/run/skein-artifacts"
+    public static let artifactVolumeName = "skein-artifacts"
 
     /// Labels and annotations Skein puts on pods.
     public func workflowLabel() -> String { "workflows.\(settings.group)/workflow" }
@@ -91,7 +101,7 @@ public struct PodBuilder: Sendable {
         } else {
             let varMount: JSONValue = ["name": .string(PodBuilder.varVolume), "mountPath": .string(PodBuilder.varDirectory)]
             volumes.append(["name": .string(PodBuilder.varVolume), "emptyDir": [:]])
-            let stepJSON = try stepDocument(launch)
+            let stepJSON = stepDocument(launch, workflow: workflow)
 
             // main: the original command behind the emissary.
             var command: [JSONValue]
@@ -120,10 +130,22 @@ public struct PodBuilder: Sendable {
                 ["name": "SKEIN_STEP", "value": .string(stepJSON)],
                 ["name": "SKEIN_POD_NAME", "valueFrom": ["fieldRef": ["fieldPath": "metadata.name"]]],
                 ["name": "SKEIN_NAMESPACE", "valueFrom": ["fieldRef": ["fieldPath": "metadata.namespace"]]],
+                ["name": "SKEIN_API_GROUP", "value": .string(settings.group)],
             ]
-            initContainers.append(executorContainer("init", env: env, mounts: [varMount]))
+            var executorMounts = [varMount]
+            var executorEnv = env
+            let usesRepository = !launch.outputArtifacts.isEmpty
+                || launch.inputArtifacts.contains { if case .stored = $0.source { true } else { false } }
+            if usesRepository, let source = settings.artifactVolume?.objectValue {
+                var volume = source
+                volume["name"] = .string(PodBuilder.artifactVolumeName)
+                volumes.append(.object(volume))
+                executorMounts.append(["name": .string(PodBuilder.artifactVolumeName), "mountPath": .string(PodBuilder.artifactDirectory)])
+                executorEnv.append(["name": "SKEIN_ARTIFACT_DIRECTORY", "value": .string(PodBuilder.artifactDirectory)])
+            }
+            initContainers.append(executorContainer("init", env: executorEnv, mounts: executorMounts))
             containers.append(.object(main))
-            containers.append(executorContainer("wait", env: env, mounts: [varMount]))
+            containers.append(executorContainer("wait", env: executorEnv, mounts: executorMounts))
         }
         containers += t.sidecars ?? []
         initContainers += t.initContainers ?? []
@@ -213,39 +235,8 @@ public struct PodBuilder: Sendable {
     }
 
     /// What the executor needs to know about the step, as compact JSON in `SKEIN_STEP`.
-    func stepDocument(_ launch: StepLaunch) throws(BuildError) -> String {
-        var o: [String: JSONValue] = [
-            "nodeID": .string(launch.nodeID),
-            "nodeName": .string(launch.nodeName),
-            "captureResult": .bool(launch.captureResult),
-        ]
-        if let source = launch.template.script?["source"]?.scalarText { o["script"] = .string(source) }
-        o["inputArtifacts"] = .array(launch.inputArtifacts.map { a in
-            var v: [String: JSONValue] = ["name": .string(a.name), "path": .string(a.path)]
-            switch a.source {
-            case .stored(let key): v["key"] = .string(key)
-            case .raw(let data): v["raw"] = .string(data)
-            case .http(let url, let headers):
-                v["url"] = .string(url)
-                if !headers.isEmpty {
-                    v["headers"] = .array(headers.map { ["name": .string($0.name), "value": .string($0.value)] })
-                }
-            case .none: v["none"] = true
-            }
-            if let m = a.mode { v["mode"] = .int(m) }
-            if let s = a.subPath { v["subPath"] = .string(s) }
-            return .object(v)
-        })
-        o["outputArtifacts"] = .array(launch.outputArtifacts.map { a in
-            ["name": .string(a.artifact.name), "path": .string(a.path), "key": .string(a.key),
-             "archive": .bool(a.archive), "optional": .bool(a.optional)]
-        })
-        o["outputParameters"] = .array(launch.outputParameters.compactMap { p in
-            var v: [String: JSONValue] = ["name": .string(p.name)]
-            if let path = p.valueFrom?.path { v["path"] = .string(path) }
-            if let d = p.valueFrom?.default?.value { v["default"] = .string(d) }
-            return .object(v)
-        })
-        return JSONValue.object(o).compactJSON
+    func stepDocument(_ launch: StepLaunch, workflow: Workflow) -> String {
+        StepDocument(launch: launch, workflowName: workflow.metadata.name ?? "", workflowUID: workflow.metadata.uid ?? "")
+            .json.compactJSON
     }
 }

@@ -107,3 +107,11 @@ public enum DocumentLoader {
         return out
     }
 }
+
+extension SourceDocument {
+    /// A document that did not come from a file: an object read from the API server. It has
+    /// no positions, so its problems name the field only; `file` says where it came from.
+    public init(object: JSONValue, file: String, kind: Kind) {
+        self.init(file: file, index: 0, raw: object, positions: PositionTable(entries: []), kind: kind)
+    }
+}

@@ -1,10 +1,10 @@
-import Foundation
+public import Foundation
 
 /// Runs synchronous work on a thread with a large stack. The engine walks nested templates
 /// recursively (up to its limit of 100 levels), deeper than the 512 KiB stacks of Swift's
 /// concurrency threads allow.
-enum LargeStack {
-    static let size = 64 << 20
+public enum LargeStack {
+    public static let size = 64 << 20
 
     private final class Job<T>: @unchecked Sendable {
         var work: (() -> T)?
@@ -12,7 +12,7 @@ enum LargeStack {
         let done = DispatchSemaphore(value: 0)
     }
 
-    static func run<T>(_ body: () -> T) -> T {
+    public static func run<T>(_ body: () -> T) -> T {
         withoutActuallyEscaping(body) { escaping in
             let job = Job<T>()
             job.work = escaping

@@ -1,0 +1,50 @@
+public import SkeinJSON
+public import KubeAPI
+
+/// How `skein controller` runs: which namespaces it watches, how many workflows it works
+/// on at once, and what it puts into pods.
+public struct ControllerSettings: Sendable {
+    /// The namespace to watch; nil watches every namespace.
+    public var namespace: String?
+    /// Workflows reconciled at the same time.
+    public var workers: Int
+    /// API group of Skein's kinds (`skein.dev`, or another given to `skein crds --group`).
+    public var group: String
+    /// Skein's image, for the init and wait containers of steps that need the executor.
+    public var executorImage: String
+    public var executorImagePullPolicy: String?
+    /// Volume source of the artifact repository (see `PodBuilder.Settings.artifactVolume`).
+    public var artifactVolume: JSONValue?
+    /// Only workflows labelled `workflows.GROUP/controller-instanceid=ID` when set; only
+    /// unlabelled workflows when nil (as Argo's instance ID).
+    public var instanceID: String?
+
+    public init(namespace: String? = nil, workers: Int = 8, group: String = "skein.dev",
+                executorImage: String = "ghcr.io/skein-dev/skein:latest", executorImagePullPolicy: String? = nil,
+                artifactVolume: JSONValue? = nil, instanceID: String? = nil) {
+        self.namespace = namespace
+        self.workers = workers
+        self.group = group
+        self.executorImage = executorImage
+        self.executorImagePullPolicy = executorImagePullPolicy
+        self.artifactVolume = artifactVolume
+        self.instanceID = instanceID
+    }
+
+    public var workflows: ResourceType { kind("workflows", "Workflow") }
+    public var workflowTemplates: ResourceType { kind("workflowtemplates", "WorkflowTemplate") }
+    public var clusterWorkflowTemplates: ResourceType {
+        ResourceType(group: group, version: "v1alpha1", resource: "clusterworkflowtemplates", kind: "ClusterWorkflowTemplate",
+                     namespaced: false)
+    }
+    public var taskResults: ResourceType { kind("workflowtaskresults", "WorkflowTaskResult") }
+
+    private func kind(_ plural: String, _ kind: String) -> ResourceType {
+        ResourceType(group: group, version: "v1alpha1", resource: plural, kind: kind, namespaced: true)
+    }
+
+    /// The label that ties pods and task results to their workflow.
+    public var workflowLabel: String { "workflows.\(group)/workflow" }
+    public var instanceLabel: String { "workflows.\(group)/controller-instanceid" }
+    public var nodeIDAnnotation: String { "workflows.\(group)/node-id" }
+}

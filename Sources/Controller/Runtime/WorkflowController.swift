@@ -1,0 +1,110 @@
+import Foundation
+public import KubeClient
+import KubeAPI
+public import Logging
+import SkeinJSON
+
+/// `skein controller`: runs Workflows on a cluster, one pod per step.
+///
+/// Informers keep local copies of workflows, their pods and task results; every change
+/// puts the workflow's `namespace/name` into a work queue; workers take keys one at a time
+/// per workflow and reconcile them (`WorkflowReconciler`). A reconcile that fails is
+/// retried with per-workflow exponential backoff; nothing a workflow contains can stop
+/// the controller.
+public final class WorkflowController: Sendable {
+    public let settings: ControllerSettings
+    let client: KubeClient
+    let informers: ControllerInformers
+    let queue = WorkQueue<String>(backoff: .init(base: .milliseconds(20), max: .seconds(60)))
+    let reconciler: WorkflowReconciler
+    let logger: Logger
+
+    public init(client: KubeClient, settings: ControllerSettings, logger: Logger = Logger(label: "skein.controller")) {
+        self.client = client
+        self.settings = settings
+        self.logger = logger
+        let informers = ControllerInformers(client: client, settings: settings)
+        self.informers = informers
+        let queue = self.queue
+        reconciler = WorkflowReconciler(client: client, settings: settings, informers: informers, logger: logger,
+                                        requeue: { key, after in
+                                            if after <= .zero { queue.add(key) } else { queue.addAfter(key, after) }
+                                        })
+        let label = settings.workflowLabel
+        informers.workflows.onChange { change in queue.add(change.object.objectKey) }
+        for dependent in [informers.pods, informers.taskResults] {
+            dependent.onChange { change in
+                let o = change.object
+                if let wf = o.labels[label] { queue.add("\(o.namespace ?? "")/\(wf)") }
+            }
+        }
+    }
+
+    /// Workflows waiting to be reconciled.
+    public var queueDepth: Int { queue.count }
+
+    /// Whether the informers have listed everything once (the controller is ready).
+    public var isReady: Bool { informers.workflows.hasSynced && informers.pods.hasSynced && informers.taskResults.hasSynced }
+
+    /// Runs until the task is cancelled.
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            for informer in informers.all {
+                group.addTask { await informer.run() }
+            }
+            group.addTask {
+                // Templates first (a workflow that references one must find it), but a cluster
+                // without those CRDs must not hold everything up.
+                await self.waitForSync(self.informers.workflowTemplates, self.informers.clusterWorkflowTemplates, upTo: .seconds(10))
+                await self.waitForSync(self.informers.pods, self.informers.taskResults, self.informers.workflows)
+                if Task.isCancelled { return }
+                self.logger.info("controller ready", metadata: ["workflows": "\(self.informers.workflows.store.count)"])
+                await withTaskGroup(of: Void.self) { workers in
+                    for _ in 0..<max(1, self.settings.workers) {
+                        workers.addTask { await self.work() }
+                    }
+                }
+            }
+            await withTaskCancellationHandler {
+                await group.next()
+            } onCancel: {
+                self.queue.shutDown()
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Waits until the informers have synced, the task is cancelled, or `limit` has passed.
+    func waitForSync(_ informers: Informer..., upTo limit: Duration? = nil) async {
+        let start = ContinuousClock.now
+        while !Task.isCancelled, !informers.allSatisfy(\.hasSynced) {
+            if let limit, ContinuousClock.now - start > limit { return }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    func work() async {
+        while let key = await queue.next() {
+            do {
+                try await reconciler.reconcile(key)
+                queue.forget(key)
+            } catch is CancellationError {
+                queue.done(key)
+                return
+            } catch {
+                let delay = queue.addRateLimited(key)
+                logger.warning("reconcile failed; retrying", metadata: ["workflow": "\(key)", "error": "\(error)", "in": "\(delay)"])
+            }
+            queue.done(key)
+        }
+    }
+}
+
+extension StoreChange {
+    var object: JSONValue {
+        switch self {
+        case .added(let o), .deleted(let o): return o
+        case .updated(_, let new): return new
+        }
+    }
+}

@@ -1,0 +1,276 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+import SkeinJSON
+import Synchronization
+import WorkflowEngine
+import WorkflowModel
+
+/// One workflow's reconcile: observe (its pods and task results, from the informers) →
+/// engine → perform (create and delete pods, write the status). Only the worker holding a
+/// workflow's key runs it, so a workflow's state is never touched by two at once.
+final class WorkflowReconciler: Sendable {
+    let client: KubeClient
+    let settings: ControllerSettings
+    let informers: ControllerInformers
+    let builder: PodBuilder
+    let statusWriter: StatusWriter
+    let logger: Logger
+    let requeue: @Sendable (String, Duration) -> Void
+    private let states = Mutex<[String: WorkflowState]>([:])
+
+    init(client: KubeClient, settings: ControllerSettings, informers: ControllerInformers, logger: Logger,
+         requeue: @escaping @Sendable (String, Duration) -> Void) {
+        self.client = client
+        self.settings = settings
+        self.informers = informers
+        self.logger = logger
+        self.requeue = requeue
+        builder = PodBuilder(settings: .init(executorImage: settings.executorImage,
+                                             executorImagePullPolicy: settings.executorImagePullPolicy,
+                                             group: settings.group, artifactVolume: settings.artifactVolume))
+        statusWriter = StatusWriter(client: client, resource: settings.workflows)
+    }
+
+    /// Workflows the controller holds state for (live or finished).
+    var trackedCount: Int { states.withLock { $0.count } }
+
+    static func clock() -> Timestamp { Timestamp(seconds: Date().timeIntervalSince1970) }
+
+    func reconcile(_ key: String) async throws {
+        guard let object = informers.workflows.store.get(key), object["metadata"]?["deletionTimestamp"] == nil else {
+            states.withLock { _ = $0.removeValue(forKey: key) }
+            return
+        }
+        let uid = object.uid ?? ""
+        let state: WorkflowState = states.withLock { s in
+            if let existing = s[key], existing.uid == uid { return existing }
+            let fresh = WorkflowState(uid: uid)
+            s[key] = fresh
+            return fresh
+        }
+        if state.finished { return }
+        if state.execution == nil {
+            if let phase = object["status"]?["phase"]?.stringValue, ["Succeeded", "Failed", "Error"].contains(phase) {
+                state.finished = true
+                return
+            }
+            switch prepare(object, key: key) {
+            case .invalid(let message):
+                try await writeInvalid(object, message: message)
+                state.finished = true
+                logger.info("workflow is invalid", metadata: ["workflow": "\(key)", "error": "\(message)"])
+                return
+            case .ready(let execution):
+                state.execution = execution
+                state.lastStatus = object["status"]
+            }
+        }
+        guard let execution = state.execution else { return }
+        let namespace = object.namespace ?? "default"
+
+        // Observe.
+        var observations = state.pending
+        state.pending = []
+        var podByNode: [String: JSONValue] = [:]
+        for pod in informers.pods.store.byIndex(ControllerInformers.byWorkflow, key) {
+            guard let nid = pod.annotations[settings.nodeIDAnnotation] else { continue }
+            podByNode[nid] = pod
+            state.seenPods.insert(nid)
+            state.podNames[nid] = pod.name
+        }
+        for (nid, pod) in podByNode {
+            guard let node = execution.node(id: nid), !node.phase.isFulfilled else { continue }
+            let result = informers.taskResults.store.get(namespace: namespace, name: nid)
+            let o = StepObservation.observe(nodeID: nid, pod: pod, taskResult: result)
+            if case .step(let phase, _, _, let message, _, _) = o.kind, phase == node.phase, !phase.isFulfilled,
+               message == nil || message == node.message {
+                continue
+            }
+            observations.append(o)
+        }
+        for nid in state.seenPods where podByNode[nid] == nil {
+            state.seenPods.remove(nid)
+            if let node = execution.node(id: nid), !node.phase.isFulfilled {
+                observations.append(PodObservation.observe(nodeID: nid, pod: nil))
+            }
+        }
+        if state.firstReconcile {
+            // Pods that went away while no controller was watching.
+            for node in execution.status.nodes?.values.map({ $0 }) ?? [] where node.type == .pod && !node.phase.isFulfilled {
+                if podByNode[node.id] == nil { observations.append(PodObservation.observe(nodeID: node.id, pod: nil)) }
+            }
+            state.firstReconcile = false
+        }
+
+        // Decide.
+        let now = WorkflowReconciler.clock()
+        let actions = LargeStack.run { execution.reconcile(observations: observations, now: now) }
+
+        // Perform.
+        var launches = Array(state.unstarted.values)
+        state.unstarted = [:]
+        for action in actions {
+            switch action {
+            case .startStep(let launch): launches.append(launch)
+            case .stopStep(let nodeID, _), .deleteStepPod(let nodeID):
+                if let name = state.podNames[nodeID] { await deletePod(name, namespace: namespace) }
+            case .requeue(let after):
+                requeue(key, .milliseconds(Int64(max(0, after) * 1000) + 1))
+            case .runResource(let nodeID, _):
+                state.pending.append(.step(nodeID, phase: .error,
+                                           message: "resource templates are not run by the controller yet"))
+            case .workflowFinished:
+                state.finished = true
+            }
+        }
+        if !launches.isEmpty {
+            let workflow = execution.workflow
+            let outcomes = await withTaskGroup(of: (StepLaunch, CreateOutcome).self) { group in
+                for launch in launches {
+                    group.addTask { (launch, await self.createPod(launch, workflow: workflow, namespace: namespace)) }
+                }
+                var all: [(StepLaunch, CreateOutcome)] = []
+                for await o in group { all.append(o) }
+                return all
+            }
+            for (launch, outcome) in outcomes {
+                state.podNames[launch.nodeID] = launch.podName
+                switch outcome {
+                case .created: break
+                case .failed(let message):
+                    state.pending.append(.step(launch.nodeID, phase: .error, message: message))
+                case .retry:
+                    state.unstarted[launch.nodeID] = launch
+                }
+            }
+        }
+
+        // Record.
+        let status = StatusWriter.encode(execution.status)
+        if status != state.lastStatus {
+            _ = try await statusWriter.write(status, onto: object)
+            state.lastStatus = status
+        }
+        if !state.pending.isEmpty { requeue(key, .zero) }
+        if !state.unstarted.isEmpty { throw ReconcileError.podsNotCreated(state.unstarted.count) }
+    }
+
+    enum ReconcileError: Error, CustomStringConvertible {
+        case podsNotCreated(Int)
+        var description: String { "could not create \(self) pods yet; retrying" }
+    }
+
+    enum Prepared {
+        case ready(WorkflowExecution)
+        case invalid(String)
+    }
+
+    /// Lints the workflow (with the templates it may reference) and builds its execution.
+    func prepare(_ object: JSONValue, key: String) -> Prepared {
+        let file = "workflow \(key)"
+        let doc = SourceDocument(object: object, file: file, kind: .workflow)
+        let namespace = object.namespace ?? "default"
+        var templateDocs: [SourceDocument] = []
+        var library: [WorkflowTemplate] = []
+        for t in informers.workflowTemplates.store.byIndex(ControllerInformers.byNamespace, namespace) {
+            templateDocs.append(SourceDocument(object: t, file: "workflowtemplate \(t.objectKey)", kind: .workflowTemplate))
+            if let decoded = try? JSONValueDecoder().decode(WorkflowTemplate.self, from: t) { library.append(decoded) }
+        }
+        for t in informers.clusterWorkflowTemplates.store.list() {
+            templateDocs.append(SourceDocument(object: t, file: "clusterworkflowtemplate \(t.objectKey)", kind: .clusterWorkflowTemplate))
+            if let decoded = try? JSONValueDecoder().decode(WorkflowTemplate.self, from: t) { library.append(decoded) }
+        }
+        let problems = Linter.lint([doc] + templateDocs).filter { $0.location.file == file }
+        if !problems.isEmpty {
+            return .invalid(problems.map(WorkflowReconciler.describe).joined(separator: "; "))
+        }
+        let workflow: Workflow
+        do {
+            workflow = try doc.decode(Workflow.self)
+        } catch {
+            return .invalid(WorkflowReconciler.describe(error))
+        }
+        return .ready(WorkflowExecution(workflow: workflow, library: TemplateLibrary(library)))
+    }
+
+    /// A lint problem as the status message shows it: the field, what is wrong, the fix.
+    static func describe(_ d: Diagnostic) -> String {
+        var s = d.location.path.map { "\($0): " } ?? ""
+        s += d.message
+        if let fix = d.fix { s += " (fix: \(fix))" }
+        return s
+    }
+
+    func writeInvalid(_ object: JSONValue, message: String) async throws {
+        let now = WorkflowReconciler.clock()
+        var status = WorkflowStatus()
+        status.phase = .error
+        status.message = "invalid workflow: \(message)"
+        status.startedAt = now
+        status.finishedAt = now
+        _ = try await statusWriter.write(StatusWriter.encode(status), onto: object)
+    }
+
+    enum CreateOutcome {
+        case created
+        case failed(String)
+        case retry
+    }
+
+    func createPod(_ launch: StepLaunch, workflow: Workflow, namespace: String) async -> CreateOutcome {
+        let pod: JSONValue
+        do {
+            pod = try builder.pod(for: launch, workflow: workflow)
+        } catch {
+            return .failed(error.description)
+        }
+        do {
+            _ = try await client.create(.pods, pod, namespace: namespace)
+            return .created
+        } catch KubeError.alreadyExists {
+            // Created before (by this controller before a restart): the step has started.
+            return .created
+        } catch let e as KubeError {
+            switch e {
+            case .invalid(let s), .badRequest(let s), .forbidden(let s):
+                return .failed("the pod could not be created: \(s.message)")
+            default:
+                logger.warning("pod create failed, will retry", metadata: ["pod": "\(launch.podName)", "error": "\(e)"])
+                return .retry
+            }
+        } catch {
+            return .retry
+        }
+    }
+
+    func deletePod(_ name: String, namespace: String) async {
+        do {
+            _ = try await client.delete(.pods, name, namespace: namespace)
+        } catch KubeError.notFound {
+        } catch {
+            logger.warning("pod delete failed", metadata: ["pod": "\(name)", "error": "\(error)"])
+        }
+    }
+}
+
+/// What the controller remembers of one workflow between reconciles.
+/// `@unchecked Sendable`: only the worker holding the workflow's key uses it.
+final class WorkflowState: @unchecked Sendable {
+    let uid: String
+    var execution: WorkflowExecution?
+    var finished = false
+    var firstReconcile = true
+    /// The status last written (or read): no write when the new one equals it.
+    var lastStatus: JSONValue?
+    /// Observations the controller made itself (a pod that could not be built).
+    var pending: [Observation] = []
+    /// Steps whose pod create failed for a reason that may pass.
+    var unstarted: [String: StepLaunch] = [:]
+    var podNames: [String: String] = [:]
+    /// Nodes whose pod the informer has shown: when it disappears, the pod was deleted.
+    var seenPods: Set<String> = []
+
+    init(uid: String) { self.uid = uid }
+}

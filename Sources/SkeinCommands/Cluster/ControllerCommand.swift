@@ -1,0 +1,120 @@
+import ArgumentParser
+import Controller
+import Dispatch
+import Foundation
+import KubeClient
+import Logging
+import SkeinJSON
+
+/// `skein controller`: runs Workflows on the cluster of the kubeconfig (or the pod's own).
+struct ControllerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "controller",
+        abstract: "Run the workflow controller: watch Workflows and run their steps as pods.",
+        discussion: """
+            Watches every namespace unless --namespace is given. Install the CRDs first \
+            (kubectl apply -f crds/). Stops cleanly on SIGINT or SIGTERM.
+            """
+    )
+
+    @Option(help: "Path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or the pod's service account).")
+    var kubeconfig: String?
+
+    @Option(help: "The kubeconfig context to use.")
+    var context: String?
+
+    @Option(name: [.short, .long], help: "Watch only this namespace.")
+    var namespace: String?
+
+    @Flag(name: [.customShort("A"), .long], help: "Watch every namespace (the default).")
+    var allNamespaces = false
+
+    @Option(help: "Workflows reconciled at the same time.")
+    var workers = 8
+
+    @Option(help: "Requests per second to the API server (sustained).")
+    var qps: Float = 50
+
+    @Option(help: "Requests the client may send in a burst above --qps.")
+    var burst = 100
+
+    @Option(help: "API group of Skein's kinds, as installed with `skein crds --group`.")
+    var group = "skein.dev"
+
+    @Option(help: "Skein's image, for the init and wait containers of steps with outputs or artifacts.")
+    var executorImage = "ghcr.io/skein-dev/skein:\(SkeinVersion.current)"
+
+    @Option(help: "imagePullPolicy of the executor containers (Always, IfNotPresent, Never).")
+    var executorImagePullPolicy: String?
+
+    @Option(help: "Keep artifacts in this PersistentVolumeClaim (in each workflow's namespace).")
+    var artifactPvc: String?
+
+    @Option(help: "Keep artifacts in this directory of the node (a hostPath volume; single-node clusters and tests).")
+    var artifactHostPath: String?
+
+    @Option(help: "Run only workflows labelled workflows.GROUP/controller-instanceid=ID (others are left to other controllers).")
+    var instanceID: String?
+
+    func validate() throws {
+        if namespace != nil && allNamespaces { throw ValidationError("give either --namespace or --all-namespaces, not both") }
+        if artifactPvc != nil && artifactHostPath != nil {
+            throw ValidationError("give either --artifact-pvc or --artifact-host-path, not both")
+        }
+        if workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if let p = executorImagePullPolicy, !["Always", "IfNotPresent", "Never"].contains(p) {
+            throw ValidationError("--executor-image-pull-policy must be Always, IfNotPresent or Never, not '\(p)'")
+        }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = .info
+            return h
+        }
+        var config: ClientConfiguration
+        do {
+            config = try ConfigLoader.load(kubeconfig: kubeconfig, context: context)
+        } catch {
+            Terminal.printError("\(error)")
+            throw ExitCode(2)
+        }
+        config.qps = qps
+        config.burst = burst
+        let client = try KubeClient(config)
+        var artifactVolume: JSONValue?
+        if let pvc = artifactPvc { artifactVolume = ["persistentVolumeClaim": ["claimName": .string(pvc)]] }
+        if let path = artifactHostPath { artifactVolume = ["hostPath": ["path": .string(path), "type": "DirectoryOrCreate"]] }
+        let settings = ControllerSettings(namespace: namespace, workers: workers, group: group, executorImage: executorImage,
+                                          executorImagePullPolicy: executorImagePullPolicy, artifactVolume: artifactVolume,
+                                          instanceID: instanceID)
+        let controller = WorkflowController(client: client, settings: settings)
+        let task = Task { await controller.run() }
+        let stop = StopSignals { task.cancel() }
+        await task.value
+        stop.cancel()
+    }
+}
+
+/// SIGINT and SIGTERM call `handler` once (a graceful stop).
+final class StopSignals {
+    let sources: [any DispatchSourceSignal]
+
+    init(_ handler: @escaping @Sendable () -> Void) {
+        var s: [any DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            src.setEventHandler(handler: handler)
+            src.resume()
+            s.append(src)
+        }
+        sources = s
+    }
+
+    func cancel() {
+        for s in sources { s.cancel() }
+        for sig in [SIGINT, SIGTERM] { signal(sig, SIG_DFL) }
+    }
+}
