@@ -1,0 +1,185 @@
+import Controller
+import Foundation
+import KubeAPI
+import KubeClient
+import KubeSim
+import SkeinJSON
+import SkeinTestSupport
+import Testing
+import WorkflowModel
+
+/// The controller on KubeSim: real pods (init, emissary, wait all running as processes),
+/// real watches, real status writes.
+@Suite(.serialized) struct ControllerEndToEndTests {
+    static var examplesDirectory: String { Binaries.packageRoot + "/examples" }
+    static var exampleFiles: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: examplesDirectory)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+    }
+
+    /// Every example reaches the phase it documents, with the same nodes, phases and outputs
+    /// (parameters and `result`) as `skein run` gives it. Parameters and artifacts pass
+    /// between pods through task results and the artifact repository.
+    @Test func everyExampleRunsAsWithSkeinRun() async throws {
+        #expect(Self.exampleFiles.count >= 12)
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        var names: [String: String] = [:]
+        for file in Self.exampleFiles {
+            let text = try String(contentsOfFile: "\(Self.examplesDirectory)/\(file)", encoding: .utf8)
+            names[file] = try await h.submit(yaml: text, file: file)
+        }
+        for file in Self.exampleFiles {
+            let path = "\(Self.examplesDirectory)/\(file)"
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let expected = text.split(separator: "\n").first { $0.hasPrefix("# Expected phase:") }?
+                .split(separator: ":").last?.trimmingCharacters(in: .whitespaces)
+            let wf = try await h.waitForCompletion(try #require(names[file]))
+            #expect(phase(wf) == expected, "\(file): \(wf["status"]?["message"]?.stringValue ?? "")")
+            let local = try await SimCluster.offPool { try SkeinCLI().run(["run", path, "-o", "json"]) }
+            let localWorkflow = try JSONValue.parseJSON(local.stdout)
+            #expect(nodeSummary(wf) == nodeSummary(localWorkflow), "\(file): the controller and skein run disagree")
+        }
+        // Steps that pass artifacts ran with the executor and reported through task results.
+        let artifacts = try #require(names["artifacts.yaml"])
+        let pods = try await h.pods(of: artifacts)
+        #expect(pods.contains { StepObservation.usesExecutor($0) })
+        let results = try await h.client.list(h.settings.taskResults, namespace: "default",
+                                              options: ListOptions(labelSelector: "\(h.settings.workflowLabel)=\(artifacts)")).items
+        #expect(!results.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: h.artifactDirectory))
+        // A step nothing reads the result of runs as a plain pod: one container, no executor.
+        let hello = try await h.pods(of: try #require(names["hello.yaml"]))
+        #expect(hello.count == 1)
+        #expect(hello.first?["spec"]?["containers"]?.arrayValue?.count == 1)
+        #expect(hello.first?["spec"]?["initContainers"] == nil)
+    }
+
+    /// The way README.md tells a new user to try it: kubectl applies the CRDs and a workflow,
+    /// `skein controller` runs as its own process, `kubectl get wf` shows the columns.
+    @Test func kubectlApplyAndTheControllerCommand() async throws {
+        guard SimCluster.kubectlPath != nil else {
+            Issue.record("kubectl is not installed: .ci/run installs it")
+            return
+        }
+        let h = try await ControllerHarness.start(startController: false)
+        defer { Task { await h.stop() } }
+        let root = Binaries.packageRoot
+        let crds = try await h.cluster.kubectl(["apply", "-f", "\(root)/crds/"])
+        #expect(crds.status == 0, "\(crds.stderr)")
+        let controller = Process()
+        controller.executableURL = URL(fileURLWithPath: try Binaries.path("skein"))
+        controller.arguments = ["controller", "--kubeconfig", h.cluster.kubeconfig, "--executor-image", "skein:test"]
+        let log = h.cluster.directory + "/controller.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        controller.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try controller.run()
+        let applied = try await h.cluster.kubectl(["apply", "-f", "\(root)/examples/hello.yaml"])
+        #expect(applied.status == 0, "\(applied.stderr)")
+        #expect(try await h.waitFor("hello") { phase($0) == "Succeeded" }, "log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        let table = try await h.cluster.kubectl(["get", "wf"])
+        let lines = table.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(lines.first == ["NAME", "STATUS", "AGE", "DURATION", "PROGRESS", "MESSAGE"])
+        let row = try #require(lines.dropFirst().first)
+        #expect(row.first == "hello")
+        #expect(row.count >= 5 && row[1] == "Succeeded" && row[4] == "1/1", "\(table.stdout)")
+        #expect(row.count >= 4 && row[3].hasSuffix("s"), "DURATION: \(table.stdout)")
+        // SIGTERM stops it cleanly.
+        controller.terminate()
+        let exited = await SimCluster.eventually(timeout: 10) { !controller.isRunning }
+        #expect(exited)
+        if exited { #expect(controller.terminationStatus == 0) }
+    }
+
+    /// Broken workflows end Error with the problem lint finds, next to good ones that succeed;
+    /// the controller goes on.
+    @Test func brokenWorkflowsFailWithLintsMessageAndTheControllerGoesOn() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let good = """
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: good-}
+            spec:
+              entrypoint: main
+              templates:
+                - name: main
+                  container: {image: alpine, command: [echo, ok]}
+            """
+        let broken: [(String, String)] = [
+            ("missing template", """
+                apiVersion: skein.dev/v1alpha1
+                kind: Workflow
+                metadata: {generateName: broken-}
+                spec:
+                  entrypoint: main
+                  templates:
+                    - name: main
+                      steps: [[{name: a, template: nowhere}]]
+                """),
+            ("cycle", """
+                apiVersion: skein.dev/v1alpha1
+                kind: Workflow
+                metadata: {generateName: broken-}
+                spec:
+                  entrypoint: main
+                  templates:
+                    - name: main
+                      dag:
+                        tasks:
+                          - {name: a, template: echo, dependencies: [b]}
+                          - {name: b, template: echo, dependencies: [a]}
+                    - name: echo
+                      container: {image: alpine, command: [echo]}
+                """),
+            ("unparsable when", """
+                apiVersion: skein.dev/v1alpha1
+                kind: Workflow
+                metadata: {generateName: broken-}
+                spec:
+                  entrypoint: main
+                  templates:
+                    - name: main
+                      steps: [[{name: a, template: echo, when: "(1 =="}]]
+                    - name: echo
+                      container: {image: alpine, command: [echo]}
+                """),
+            ("wrong type", """
+                apiVersion: skein.dev/v1alpha1
+                kind: Workflow
+                metadata: {generateName: broken-}
+                spec:
+                  entrypoint: main
+                  parallelism: many
+                  templates:
+                    - name: main
+                      container: {image: alpine, command: [echo]}
+                """),
+            ("missing WorkflowTemplate", """
+                apiVersion: skein.dev/v1alpha1
+                kind: Workflow
+                metadata: {generateName: broken-}
+                spec:
+                  workflowTemplateRef: {name: not-there}
+                """),
+        ]
+        var goodNames: [String] = []
+        var brokenNames: [(String, String, String)] = []
+        for (i, (what, text)) in broken.enumerated() {
+            brokenNames.append((what, text, try await h.submit(yaml: text, file: "broken-\(i).yaml")))
+            goodNames.append(try await h.submit(yaml: good))
+        }
+        for (what, text, name) in brokenNames {
+            let wf = try await h.waitForCompletion(name, timeout: 30)
+            #expect(phase(wf) == "Error", "\(what)")
+            let message = wf["status"]?["message"]?.stringValue ?? ""
+            let problems = Linter.lint(try DocumentLoader.load(text: text, file: "x.yaml"))
+            #expect(!problems.isEmpty, "\(what): lint should reject it")
+            for p in problems {
+                #expect(message.contains(p.message), "\(what): status says '\(message)', lint says '\(p.message)'")
+            }
+        }
+        for name in goodNames {
+            #expect(phase(try await h.waitForCompletion(name, timeout: 30)) == "Succeeded")
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Controller
+import Foundation
+import KubeAPI
+import KubeClient
+import KubeSim
+import Logging
+import SkeinJSON
+import SkeinTestSupport
+import Synchronization
+import WorkflowModel
+
+/// A simulated cluster with Skein's CRDs installed and the controller running in-process
+/// (its informers, queue and workers are the real ones; only the process is shared).
+final class ControllerHarness: Sendable {
+    let cluster: SimCluster
+    let client: KubeClient
+    let settings: ControllerSettings
+    private let controllerTask: Mutex<Task<Void, Never>?>
+
+    /// Where the artifact repository lives (a hostPath the pods mount).
+    var artifactDirectory: String { cluster.directory + "/artifacts" }
+
+    static func start(instant: Bool = false, workers: Int = 4, startController: Bool = true) async throws -> ControllerHarness {
+        let cluster = try await SimCluster.start(instant: instant)
+        let client = try KubeClient(kubeconfig: cluster.kubeconfig)
+        for crd in CustomResourceDefinitions.all() {
+            _ = try await client.create(.customResourceDefinitions, crd)
+        }
+        let settings = ControllerSettings(workers: workers, executorImage: "skein:test",
+                                          artifactVolume: ["hostPath": ["path": .string(cluster.directory + "/artifacts"),
+                                                                        "type": "DirectoryOrCreate"]])
+        let h = ControllerHarness(cluster: cluster, client: client, settings: settings)
+        if startController { h.startController() }
+        return h
+    }
+
+    private init(cluster: SimCluster, client: KubeClient, settings: ControllerSettings) {
+        self.cluster = cluster
+        self.client = client
+        self.settings = settings
+        controllerTask = Mutex(nil)
+    }
+
+    /// Starts a controller (a new one, with empty informers and no memory of earlier ones).
+    func startController() {
+        var logger = Logger(label: "skein.controller.test")
+        logger.logLevel = .error
+        let controller = WorkflowController(client: client, settings: settings, logger: logger)
+        controllerTask.withLock { $0 = Task { await controller.run() } }
+    }
+
+    /// Stops the controller as a crash would, from the cluster's point of view: it just goes away.
+    func stopController() async {
+        let task = controllerTask.withLock { t in defer { t = nil }; return t }
+        task?.cancel()
+        await task?.value
+    }
+
+    func stop() async {
+        await stopController()
+        await cluster.stop()
+    }
+
+    /// Creates a workflow from YAML text; returns its name.
+    func submit(yaml text: String, file: String = "test.yaml") async throws -> String {
+        let docs = try DocumentLoader.load(text: text, file: file)
+        guard let doc = docs.first(where: { $0.kind == .workflow }) else { throw HarnessError("\(file) has no Workflow") }
+        var object = doc.raw
+        object.set(path: ["apiVersion"], to: "skein.dev/v1alpha1")
+        let created = try await client.create(settings.workflows, object, namespace: "default")
+        return created.name ?? ""
+    }
+
+    func workflow(_ name: String) async throws -> JSONValue {
+        try await client.get(settings.workflows, name, namespace: "default")
+    }
+
+    /// Waits until the workflow has finished (or `timeout` passes) and returns it.
+    func waitForCompletion(_ name: String, timeout: Double = 60) async throws -> JSONValue {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let wf = try await workflow(name)
+            if let phase = wf["status"]?["phase"]?.stringValue, ["Succeeded", "Failed", "Error"].contains(phase) { return wf }
+            if Date() > deadline { return wf }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Waits until `condition` holds for the workflow.
+    func waitFor(_ name: String, timeout: Double = 30, _ condition: (JSONValue) -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition(try await workflow(name)) { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    func pods(of workflow: String) async throws -> [JSONValue] {
+        try await client.list(.pods, namespace: "default", options: ListOptions(labelSelector: "\(settings.workflowLabel)=\(workflow)")).items
+    }
+}
+
+/// Phase of a workflow object.
+func phase(_ wf: JSONValue) -> String? { wf["status"]?["phase"]?.stringValue }
+
+/// The nodes of a workflow, by display name, as comparable text: phase, output parameters,
+/// result. The workflow's own (generated) name reads `WF`.
+func nodeSummary(_ wf: JSONValue) -> [String] {
+    let name = wf.name ?? "?"
+    var out: [String] = []
+    for (_, n) in wf["status"]?["nodes"]?.objectValue ?? [:] {
+        var s = "\(n["displayName"]?.stringValue ?? "?") \(n["type"]?.stringValue ?? "?") \(n["phase"]?.stringValue ?? "?")"
+        for p in n["outputs"]?["parameters"]?.arrayValue ?? [] {
+            s += " \(p["name"]?.stringValue ?? "")=\(p["value"]?.scalarText ?? "")"
+        }
+        if let r = n["outputs"]?["result"]?.stringValue { s += " result=\(r)" }
+        out.append(s.replacingOccurrences(of: name, with: "WF"))
+    }
+    return out.sorted()
+}
