@@ -103,9 +103,15 @@ import WorkflowModel
         #expect(gone.2 == "pod deleted")
         let deleting = parts(PodObservation.observe(nodeID: "n", pod: pod(phase: "Running", deleting: true)))
         #expect(deleting.0 == .running)
-        // Once the main container has an exit code, that result counts even while deleting.
-        let done = parts(PodObservation.observe(nodeID: "n", pod: pod(phase: "Failed", main: terminated(143), deleting: true)))
+        // Killed by the deletion (SIGTERM's 143, SIGKILL's 137): an Error, as Argo reports it.
+        for code in [137, 143] {
+            let killed = parts(PodObservation.observe(nodeID: "n", pod: pod(phase: "Failed", main: terminated(code), deleting: true)))
+            #expect(killed.0 == .error)
+            #expect(killed.2 == "pod deleted")
+        }
+        // A step that had ended on its own before the deletion keeps its result.
+        let done = parts(PodObservation.observe(nodeID: "n", pod: pod(phase: "Failed", main: terminated(3), deleting: true)))
         #expect(done.0 == .failed)
-        #expect(done.1 == 143)
+        #expect(done.1 == 3)
     }
 }

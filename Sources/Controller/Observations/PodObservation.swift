@@ -38,8 +38,13 @@ public enum PodObservation {
                   finishedAt: p.isFulfilled ? finished : nil)
         }
 
-        if pod["metadata"]?["deletionTimestamp"] != nil, phase != "Succeeded", phase != "Failed", exitCode == nil {
-            // Being deleted (by someone else than the engine, or by a stop): report when done.
+        if pod["metadata"]?["deletionTimestamp"] != nil, phase != "Succeeded" {
+            // Deleted by someone else than the engine (whose own deletions follow a decision
+            // already made). A step that ended on its own before the deletion keeps its result;
+            // one killed by it (SIGTERM 143, SIGKILL 137) or cut short is an Error, which
+            // `retryPolicy: OnError` retries, as Argo does.
+            if let code = exitCode, code != 137, code != 143 { return finishedMain(code, terminated, step) }
+            if phase == "Failed" || exitCode != nil { return step(.error, "pod deleted") }
             return step(.running, "pod is being deleted")
         }
 
