@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // L0: C libraries from apt, and the one piece of C that must run between fork and exec.
@@ -63,7 +64,9 @@ let package = Package(
 
         .target(name: "Controller",
                 dependencies: ["WorkflowEngine", "WorkflowModel", "SkeinJSON", "KubeAPI", "KubeClient",
-                               .product(name: "Logging", package: "swift-log")],
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "Prometheus", package: "swift-prometheus"),
+                               .product(name: "Hummingbird", package: "hummingbird")],
                 swiftSettings: strict),
 
         // L5

@@ -1,4 +1,5 @@
 import Foundation
+import Prometheus
 import KubeAPI
 import KubeClient
 import Logging
@@ -17,11 +18,13 @@ final class WorkflowReconciler: Sendable {
     let builder: PodBuilder
     let statusWriter: StatusWriter
     let logger: Logger
+    let metrics: ControllerMetrics
     let requeue: @Sendable (String, Duration) -> Void
     private let states = Mutex<[String: WorkflowState]>([:])
 
     init(client: KubeClient, settings: ControllerSettings, informers: ControllerInformers, logger: Logger,
-         requeue: @escaping @Sendable (String, Duration) -> Void) {
+         metrics: ControllerMetrics, requeue: @escaping @Sendable (String, Duration) -> Void) {
+        self.metrics = metrics
         self.client = client
         self.settings = settings
         self.informers = informers
@@ -228,6 +231,7 @@ final class WorkflowReconciler: Sendable {
         }
         do {
             _ = try await client.create(.pods, pod, namespace: namespace)
+            metrics.podsCreated.increment()
             return .created
         } catch KubeError.alreadyExists {
             // Created before (by this controller before a restart): the step has started.

@@ -68,7 +68,8 @@ import WorkflowModel
         #expect(crds.status == 0, "\(crds.stderr)")
         let controller = Process()
         controller.executableURL = URL(fileURLWithPath: try Binaries.path("skein"))
-        controller.arguments = ["controller", "--kubeconfig", h.cluster.kubeconfig, "--executor-image", "skein:test"]
+        controller.arguments = ["controller", "--kubeconfig", h.cluster.kubeconfig, "--executor-image", "skein:test",
+                                "--metrics-port", "0"]
         let log = h.cluster.directory + "/controller.log"
         FileManager.default.createFile(atPath: log, contents: nil)
         controller.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
@@ -83,6 +84,22 @@ import WorkflowModel
         #expect(row.first == "hello")
         #expect(row.count >= 5 && row[1] == "Succeeded" && row[4] == "1/1", "\(table.stdout)")
         #expect(row.count >= 4 && row[3].hasSuffix("s"), "DURATION: \(table.stdout)")
+        // Health checks and Prometheus metrics, on the port it reports.
+        let logText = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let port = try #require(logText.split(separator: "\n").first { $0.contains("metrics on port") }?
+            .split(separator: " ").last.flatMap { Int($0) }, "no port in: \(logText)")
+        let curl = try #require(SimCluster.curlPath)
+        func get(_ path: String) async throws -> CommandResult {
+            try await SimCluster.offPool { try Command.run(curl, ["-s", "-w", "\\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]) }
+        }
+        #expect(try await get("/healthz").stdout == "ok\n200")
+        #expect(try await get("/readyz").stdout == "ok\n200")
+        let metrics = try await get("/metrics").stdout
+        #expect(metrics.contains("skein_workflows{phase=\"Succeeded\"} 1"), "\(metrics)")
+        #expect(metrics.contains("skein_pods_created_total 1"), "\(metrics)")
+        #expect(metrics.contains("skein_api_requests_total{verb=\"POST\",code=\"201\"}"), "\(metrics)")
+        #expect(metrics.contains("skein_reconcile_duration_seconds_count"), "\(metrics)")
+        #expect(metrics.contains("skein_queue_depth 0"), "\(metrics)")
         // SIGTERM stops it cleanly.
         controller.terminate()
         let exited = await SimCluster.eventually(timeout: 10) { !controller.isRunning }

@@ -1,4 +1,5 @@
 import Foundation
+import Prometheus
 public import KubeClient
 import KubeAPI
 public import Logging
@@ -18,15 +19,19 @@ public final class WorkflowController: Sendable {
     let queue = WorkQueue<String>(backoff: .init(base: .milliseconds(20), max: .seconds(60)))
     let reconciler: WorkflowReconciler
     let logger: Logger
+    public let metrics: ControllerMetrics
 
-    public init(client: KubeClient, settings: ControllerSettings, logger: Logger = Logger(label: "skein.controller")) {
+    /// `metrics` should be the one the client reports its requests to (see `ControllerMetrics.apiRequest`).
+    public init(client: KubeClient, settings: ControllerSettings, logger: Logger = Logger(label: "skein.controller"),
+                metrics: ControllerMetrics = ControllerMetrics()) {
         self.client = client
         self.settings = settings
         self.logger = logger
+        self.metrics = metrics
         let informers = ControllerInformers(client: client, settings: settings)
         self.informers = informers
         let queue = self.queue
-        reconciler = WorkflowReconciler(client: client, settings: settings, informers: informers, logger: logger,
+        reconciler = WorkflowReconciler(client: client, settings: settings, informers: informers, logger: logger, metrics: metrics,
                                         requeue: { key, after in
                                             if after <= .zero { queue.add(key) } else { queue.addAfter(key, after) }
                                         })
@@ -46,9 +51,30 @@ public final class WorkflowController: Sendable {
     /// Whether the informers have listed everything once (the controller is ready).
     public var isReady: Bool { informers.workflows.hasSynced && informers.pods.hasSynced && informers.taskResults.hasSynced }
 
-    /// Runs until the task is cancelled.
-    public func run() async {
+    /// The metrics, with the workflow and queue gauges brought up to date.
+    public func metricsText() -> [UInt8] {
+        var byPhase: [String: Int] = [:]
+        for wf in informers.workflows.store.list() { byPhase[wf["status"]?["phase"]?.stringValue ?? "", default: 0] += 1 }
+        metrics.setWorkflows(byPhase: byPhase)
+        metrics.queueDepth.set(Double(queue.count))
+        return metrics.text()
+    }
+
+    /// Runs until the task is cancelled; with `metricsPort`, also serves `/healthz`,
+    /// `/readyz` and `/metrics` there (0 picks a free port, which `onListening` gets).
+    public func run(metricsPort: Int? = nil, onListening: @escaping @Sendable (Int) -> Void = { _ in }) async {
         await withTaskGroup(of: Void.self) { group in
+            if let port = metricsPort {
+                group.addTask {
+                    do {
+                        try await HealthServer.run(port: port, controller: self, onListening: onListening)
+                    } catch {
+                        self.logger.error("cannot serve metrics and health checks on port \(port): \(error)")
+                    }
+                    // Without them the controller still does its work, until it is stopped.
+                    while !Task.isCancelled { try? await Task.sleep(for: .seconds(60)) }
+                }
+            }
             for informer in informers.all {
                 group.addTask { await informer.run() }
             }
@@ -85,8 +111,10 @@ public final class WorkflowController: Sendable {
 
     func work() async {
         while let key = await queue.next() {
+            let start = ContinuousClock.now
             do {
                 try await reconciler.reconcile(key)
+                metrics.reconcileDuration.record(ContinuousClock.now - start)
                 queue.forget(key)
             } catch is CancellationError {
                 queue.done(key)

@@ -18,10 +18,16 @@ public final class KubeClient: Sendable {
     let transport: HTTPTransport
     let authenticator: Authenticator
     let logger: Logger
+    let observer: RequestObserver?
 
-    public init(_ configuration: ClientConfiguration, logger: Logger = Logger(label: "skein.kube")) throws(KubeError) {
+    /// Told the HTTP method and status code of every response (for metrics).
+    public typealias RequestObserver = @Sendable (_ method: String, _ code: Int) -> Void
+
+    public init(_ configuration: ClientConfiguration, logger: Logger = Logger(label: "skein.kube"),
+                observer: RequestObserver? = nil) throws(KubeError) {
         self.configuration = configuration
         self.logger = logger
+        self.observer = observer
         rateLimiter = RateLimiter(qps: configuration.qps, burst: configuration.burst)
         transport = try HTTPTransport(server: configuration.server, tls: configuration.tls, proxy: configuration.proxyURL,
                                       streamBufferLimit: configuration.streamBufferBytes)
@@ -73,8 +79,10 @@ public final class KubeClient: Sendable {
 
     func perform(_ request: APIRequest) async throws -> HTTPResponse {
         let transport = self.transport
+        let observer = self.observer
         return try await withRetries(request) { http in
             let r = try await transport.perform(http)
+            observer?(request.method.rawValue, r.status)
             if r.status >= 300 { throw APIErrorResponse(response: r) }
             return r
         }

@@ -53,6 +53,12 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Keep artifacts in this directory of the node (a hostPath volume; single-node clusters and tests).")
     var artifactHostPath: String?
 
+    @Option(help: "Serve /healthz, /readyz and /metrics (Prometheus) on this port; 0 picks a free one.")
+    var metricsPort = 9090
+
+    @Flag(help: "Do not serve health checks and metrics.")
+    var noMetrics = false
+
     @Option(help: "Run only workflows labelled workflows.GROUP/controller-instanceid=ID (others are left to other controllers).")
     var instanceID: String?
 
@@ -82,15 +88,21 @@ struct ControllerCommand: AsyncParsableCommand {
         }
         config.qps = qps
         config.burst = burst
-        let client = try KubeClient(config)
+        let metrics = ControllerMetrics()
+        let client = try KubeClient(config, observer: { method, code in metrics.apiRequest(method: method, code: code) })
         var artifactVolume: JSONValue?
         if let pvc = artifactPvc { artifactVolume = ["persistentVolumeClaim": ["claimName": .string(pvc)]] }
         if let path = artifactHostPath { artifactVolume = ["hostPath": ["path": .string(path), "type": "DirectoryOrCreate"]] }
         let settings = ControllerSettings(namespace: namespace, workers: workers, group: group, executorImage: executorImage,
                                           executorImagePullPolicy: executorImagePullPolicy, artifactVolume: artifactVolume,
                                           instanceID: instanceID)
-        let controller = WorkflowController(client: client, settings: settings)
-        let task = Task { await controller.run() }
+        let controller = WorkflowController(client: client, settings: settings, metrics: metrics)
+        let port: Int? = noMetrics ? nil : metricsPort
+        let task = Task {
+            await controller.run(metricsPort: port, onListening: { p in
+                FileHandle.standardError.write(Data("skein controller: health checks and metrics on port \(p)\n".utf8))
+            })
+        }
         let stop = StopSignals { task.cancel() }
         await task.value
         stop.cancel()

@@ -1,0 +1,57 @@
+import Prometheus
+import Synchronization
+
+/// The controller's Prometheus metrics, served at `/metrics`.
+public final class ControllerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let reconcileDuration: DurationHistogram
+    let podsCreated: Counter
+    let queueDepth: Gauge
+    private let phaseGauges: Mutex<[String: Gauge]> = Mutex([:])
+    private let requestCounters: Mutex<[String: Counter]> = Mutex([:])
+
+    public init() {
+        reconcileDuration = registry.makeDurationHistogram(
+            name: "skein_reconcile_duration_seconds",
+            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
+                      .milliseconds(500), .seconds(1), .seconds(5)],
+            help: "Time one workflow reconcile takes")
+        podsCreated = registry.makeCounter(name: "skein_pods_created_total", help: "Pods the controller created")
+        queueDepth = registry.makeGauge(name: "skein_queue_depth", help: "Workflows waiting to be reconciled")
+    }
+
+    /// Counts one API response, by HTTP method and status code.
+    public func apiRequest(method: String, code: Int) {
+        let key = "\(method) \(code)"
+        let counter = requestCounters.withLock { c in
+            if let existing = c[key] { return existing }
+            let made = registry.makeCounter(name: "skein_api_requests_total", labels: [("verb", method), ("code", String(code))],
+                                            help: "Kubernetes API requests by verb and response code")
+            c[key] = made
+            return made
+        }
+        counter.increment()
+    }
+
+    /// Sets the number of workflows in each phase (empty phase: not started yet).
+    func setWorkflows(byPhase counts: [String: Int]) {
+        phaseGauges.withLock { g in
+            for phase in Set(g.keys).union(counts.keys) {
+                let gauge = g[phase] ?? {
+                    let made = registry.makeGauge(name: "skein_workflows", labels: [("phase", phase.isEmpty ? "Pending" : phase)],
+                                                  help: "Workflows the controller watches, by phase")
+                    g[phase] = made
+                    return made
+                }()
+                gauge.set(Double(counts[phase] ?? 0))
+            }
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public func text() -> [UInt8] {
+        var out: [UInt8] = []
+        registry.emit(into: &out)
+        return out
+    }
+}
