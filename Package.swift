@@ -123,7 +123,8 @@ let package = Package(
         .testTarget(name: "LocalRunnerTests",
                     dependencies: ["LocalRunner", "WorkflowModel", "SkeinTestSupport"], swiftSettings: strict),
         .testTarget(name: "SkeinCommandsTests",
-                    dependencies: ["SkeinCommands", "WorkflowModel", "SkeinTestSupport"], swiftSettings: strict),
+                    dependencies: ["SkeinCommands", "WorkflowModel", "SkeinTestSupport", "SkeinJSON",
+                                   .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

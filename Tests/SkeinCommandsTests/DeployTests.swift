@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import SkeinCommands
+import SkeinJSON
+import SkeinTestSupport
+import Testing
+import WorkflowModel
+
+/// `deploy/` stays in step with the code: the controller's command line parses, its probes
+/// hit the paths it serves, and the roles grant what the controller and executor do.
+@Suite struct DeployTests {
+    static func objects() throws -> [JSONValue] {
+        let dir = Binaries.packageRoot + "/deploy"
+        var out: [JSONValue] = []
+        for f in try FileManager.default.contentsOfDirectory(atPath: dir).sorted() where f.hasSuffix(".yaml") {
+            let text = try String(contentsOfFile: "\(dir)/\(f)", encoding: .utf8)
+            out += try YAMLLoader.load(text, file: "deploy/\(f)").map(\.value).filter { !$0.isNull }
+        }
+        return out
+    }
+
+    static func find(_ objects: [JSONValue], _ kind: String, _ name: String) -> JSONValue? {
+        objects.first { $0["kind"]?.stringValue == kind && $0["metadata"]?["name"]?.stringValue == name }
+    }
+
+    @Test func theControllerDeploymentRunsAValidCommandWithProbesOnItsMetricsPort() throws {
+        let objects = try Self.objects()
+        let deployment = try #require(Self.find(objects, "Deployment", "skein-controller"))
+        let pod = try #require(deployment["spec"]?["template"]?["spec"])
+        let container = try #require(pod["containers"]?[0])
+        let args = (container["args"]?.arrayValue ?? []).compactMap(\.stringValue)
+        #expect(args.first == "controller")
+        // The arguments parse as `skein controller` does.
+        #expect(throws: Never.self) { _ = try SkeinCommand.parseAsRoot(args) }
+        let image = container["image"]?.stringValue ?? ""
+        #expect(args.contains("--executor-image=\(image)"), "the executor image should be the controller's own")
+        let port = args.first { $0.hasPrefix("--metrics-port=") }.flatMap { Int($0.dropFirst("--metrics-port=".count)) }
+        #expect(container["ports"]?[0]?["containerPort"] == port.map { .int($0) })
+        #expect(container["livenessProbe"]?["httpGet"]?["path"] == "/healthz")
+        #expect(container["readinessProbe"]?["httpGet"]?["path"] == "/readyz")
+        #expect(pod["serviceAccountName"] == "skein-controller")
+        #expect(pod["securityContext"]?["runAsNonRoot"] == true)
+        #expect(Self.find(objects, "ServiceAccount", "skein-controller")?["metadata"]?["namespace"] == deployment["metadata"]?["namespace"])
+        #expect(Self.find(objects, "Service", "skein-controller-metrics") != nil)
+    }
+
+    /// Whether `role` lets `verb` on `resource` in `group`.
+    static func allows(_ role: JSONValue, _ group: String, _ resource: String, _ verb: String) -> Bool {
+        (role["rules"]?.arrayValue ?? []).contains { rule in
+            let groups = (rule["apiGroups"]?.arrayValue ?? []).compactMap(\.stringValue)
+            let resources = (rule["resources"]?.arrayValue ?? []).compactMap(\.stringValue)
+            let verbs = (rule["verbs"]?.arrayValue ?? []).compactMap(\.stringValue)
+            return groups.contains(group) && resources.contains(resource) && verbs.contains(verb)
+        }
+    }
+
+    @Test func rolesGrantWhatTheControllerAndTheExecutorDo() throws {
+        let objects = try Self.objects()
+        let controller = try #require(Self.find(objects, "ClusterRole", "skein-controller"))
+        let needs: [(String, String, [String])] = [
+            ("skein.dev", "workflows", ["get", "list", "watch"]),
+            ("skein.dev", "workflows/status", ["update"]),
+            ("skein.dev", "workflowtaskresults", ["list", "watch"]),
+            ("skein.dev", "workflowtemplates", ["list", "watch"]),
+            ("skein.dev", "clusterworkflowtemplates", ["list", "watch"]),
+            ("", "pods", ["list", "watch", "create", "delete"]),
+        ]
+        for (group, resource, verbs) in needs {
+            for verb in verbs { #expect(Self.allows(controller, group, resource, verb), "controller: \(verb) \(resource)") }
+        }
+        let executor = try #require(Self.find(objects, "ClusterRole", "skein-executor"))
+        #expect(Self.allows(executor, "skein.dev", "workflowtaskresults", "create"))
+        #expect(Self.allows(executor, "", "pods", "get"))
+        let binding = try #require(Self.find(objects, "ClusterRoleBinding", "skein-controller"))
+        #expect(binding["subjects"]?[0]?["name"] == "skein-controller")
+    }
+}
