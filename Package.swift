@@ -63,7 +63,7 @@ let package = Package(
                 swiftSettings: strict),
 
         .target(name: "Controller",
-                dependencies: ["WorkflowEngine", "WorkflowModel", "SkeinJSON", "KubeAPI", "KubeClient",
+                dependencies: ["WorkflowEngine", "WorkflowModel", "SkeinJSON", "KubeAPI", "KubeClient", "Artifacts",
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "Prometheus", package: "swift-prometheus"),
                                .product(name: "Hummingbird", package: "hummingbird")],
@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(name: "skein-emissary", swiftSettings: strict,
                           linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]),
         .executableTarget(name: "skein-bench",
-                          dependencies: ["WorkflowEngine", "WorkflowModel", "KubeClient", "KubeAPI", "KubeSim", "SkeinJSON"],
+                          dependencies: ["WorkflowEngine", "WorkflowModel", "KubeClient", "KubeAPI", "KubeSim", "SkeinJSON", "Controller"],
                           swiftSettings: strict),
 
         // Test-only: a simulated Kubernetes API server and kubelet (see ../shared/DESIGN.md, Testing).

@@ -74,6 +74,7 @@ final class WorkflowReconciler: Sendable {
         let namespace = object.namespace ?? "default"
 
         // Observe.
+        let finishedSeen = metrics.takeFinishedSeen(workflow: key)
         var observations = state.pending
         state.pending = []
         var podByNode: [String: JSONValue] = [:]
@@ -138,6 +139,9 @@ final class WorkflowReconciler: Sendable {
                 for await o in group { all.append(o) }
                 return all
             }
+            if let seen = finishedSeen, outcomes.contains(where: { if case .created = $0.1 { true } else { false } }) {
+                metrics.stepStartLatency.record(ContinuousClock.now - seen)
+            }
             for (launch, outcome) in outcomes {
                 state.podNames[launch.nodeID] = launch.podName
                 switch outcome {
@@ -171,7 +175,13 @@ final class WorkflowReconciler: Sendable {
     }
 
     /// Lints the workflow (with the templates it may reference) and builds its execution.
-    func prepare(_ object: JSONValue, key: String) -> Prepared {
+    func prepare(_ compressed: JSONValue, key: String) -> Prepared {
+        let object: JSONValue
+        do {
+            object = try NodeCompression.expand(compressed)
+        } catch {
+            return .invalid(error.description)
+        }
         let file = "workflow \(key)"
         let doc = SourceDocument(object: object, file: file, kind: .workflow)
         let namespace = object.namespace ?? "default"

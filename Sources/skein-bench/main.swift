@@ -330,6 +330,7 @@ do {
     if all || chosen.contains("emissary") { try benchEmissary() }
     if all || chosen.contains("kube") { try await benchKube() }
     if chosen.contains("kube-watch") { try await benchKube(watchOnly: true) }
+    if all || chosen.contains("controller") { try await benchController() }
 } catch {
     FileHandle.standardError.write(Data("skein-bench: \(error)\n".utf8))
     exit(1)

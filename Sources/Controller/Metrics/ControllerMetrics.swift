@@ -7,6 +7,10 @@ public final class ControllerMetrics: Sendable {
     let reconcileDuration: DurationHistogram
     let podsCreated: Counter
     let queueDepth: Gauge
+    /// From a finished pod being seen to the pods it lets start being created.
+    let stepStartLatency: DurationHistogram
+    /// Workflow key → when a finished pod of it was first seen, not yet followed by a reconcile.
+    private let finishedSeen: Mutex<[String: ContinuousClock.Instant]> = Mutex([:])
     private let phaseGauges: Mutex<[String: Gauge]> = Mutex([:])
     private let requestCounters: Mutex<[String: Counter]> = Mutex([:])
 
@@ -18,6 +22,21 @@ public final class ControllerMetrics: Sendable {
             help: "Time one workflow reconcile takes")
         podsCreated = registry.makeCounter(name: "skein_pods_created_total", help: "Pods the controller created")
         queueDepth = registry.makeGauge(name: "skein_queue_depth", help: "Workflows waiting to be reconciled")
+        stepStartLatency = registry.makeDurationHistogram(
+            name: "skein_step_start_latency_seconds",
+            buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(20),
+                      .milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(500), .seconds(1), .seconds(5)],
+            help: "From a finished step's pod being seen to the create request of the pods it lets start")
+    }
+
+    func podFinished(workflow key: String) {
+        let now = ContinuousClock.now
+        finishedSeen.withLock { if $0[key] == nil { $0[key] = now } }
+    }
+
+    /// When a finished pod of the workflow was first seen since its last reconcile began.
+    func takeFinishedSeen(workflow key: String) -> ContinuousClock.Instant? {
+        finishedSeen.withLock { $0.removeValue(forKey: key) }
     }
 
     /// Counts one API response, by HTTP method and status code.

@@ -40,9 +40,19 @@ public final class WorkflowController: Sendable {
         for dependent in [informers.pods, informers.taskResults] {
             dependent.onChange { change in
                 let o = change.object
-                if let wf = o.labels[label] { queue.add("\(o.namespace ?? "")/\(wf)") }
+                guard let wf = o.labels[label] else { return }
+                let key = "\(o.namespace ?? "")/\(wf)"
+                if case .updated(let old, let new) = change, WorkflowController.finished(new), !WorkflowController.finished(old) {
+                    metrics.podFinished(workflow: key)
+                }
+                queue.add(key)
             }
         }
+    }
+
+    static func finished(_ pod: JSONValue) -> Bool {
+        let phase = pod["status"]?["phase"]?.stringValue
+        return phase == "Succeeded" || phase == "Failed"
     }
 
     /// Workflows waiting to be reconciled.

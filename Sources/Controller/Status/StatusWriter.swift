@@ -18,14 +18,15 @@ public struct StatusWriter: Sendable {
     }
 
     /// The status as the object carries it: the model's fields plus `duration` (for the
-    /// DURATION column of `kubectl get wf`) once it has finished.
+    /// DURATION column of `kubectl get wf`) once it has finished; large node maps compressed
+    /// (see `NodeCompression`).
     public static func encode(_ status: WorkflowStatus) -> JSONValue {
         guard case .object(var o)? = try? JSONValueEncoding.encode(status) else { return [:] }
         // Only once finished: a running duration would change, and cost a write, every reconcile.
         if let start = status.startedAt, let end = status.finishedAt {
             o["duration"] = .string(formatDuration(max(0, end.seconds - start.seconds)))
         }
-        return .object(o)
+        return NodeCompression.compress(.object(o))
     }
 
     /// `kubectl`-style short durations: 45s, 3m12s, 2h5m, 3d4h.
