@@ -155,9 +155,9 @@ final class WorkflowReconciler: Sendable {
         }
 
         // Record.
-        let status = StatusWriter.encode(execution.status)
+        let status = StatusWriter.encode(execution.status, cache: &state.nodeCache)
         if status != state.lastStatus {
-            _ = try await statusWriter.write(status, onto: object)
+            try await statusWriter.write(status, onto: object)
             state.lastStatus = status
         }
         if !state.pending.isEmpty { requeue(key, .zero) }
@@ -223,7 +223,7 @@ final class WorkflowReconciler: Sendable {
         status.message = "invalid workflow: \(message)"
         status.startedAt = now
         status.finishedAt = now
-        _ = try await statusWriter.write(StatusWriter.encode(status), onto: object)
+        try await statusWriter.write(StatusWriter.encode(status), onto: object)
     }
 
     enum CreateOutcome {
@@ -285,6 +285,7 @@ final class WorkflowState: @unchecked Sendable {
     var podNames: [String: String] = [:]
     /// Nodes whose pod the informer has shown: when it disappears, the pod was deleted.
     var seenPods: Set<String> = []
+    var nodeCache = StatusWriter.NodeCache()
 
     init(uid: String) { self.uid = uid }
 }

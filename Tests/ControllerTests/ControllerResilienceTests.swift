@@ -64,9 +64,9 @@ import Testing
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }
         let faults = h.cluster.sim.faults
-        faults.failNext(3, RequestMatch(verb: "update", resource: "workflows/status"), code: 409)
+        faults.failNext(3, RequestMatch(verb: "patch", resource: "workflows/status"), code: 409)
         faults.failNext(2, RequestMatch(verb: "create", resource: "pods"), code: 500)
-        faults.failNext(2, RequestMatch(verb: "update", resource: "workflows/status"), code: 500)
+        faults.failNext(2, RequestMatch(verb: "patch", resource: "workflows/status"), code: 500)
         let shared = h.cluster.directory + "/shared"
         let name = try await h.submit(yaml: Self.diamond(shared, seconds: 0.3))
         for _ in 0..<3 {

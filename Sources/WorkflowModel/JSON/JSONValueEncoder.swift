@@ -9,6 +9,9 @@ public enum JSONValueEncoding {
     }
 }
 
+/// Every container change takes the value out of its box before changing it (`box.value =
+/// .null`), so that the dictionary or array is uniquely referenced and grows in place:
+/// otherwise each field written would copy the whole collection (quadratic in its size).
 private final class Box {
     var value: JSONValue = .null
 }
@@ -46,6 +49,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     func set(_ key: Key, _ v: JSONValue) {
         guard case .object(var o) = box.value else { return }
+        box.value = .null   // the only reference left is `o`: it changes in place
         o[key.stringValue] = v
         box.value = .object(o)
     }
@@ -83,6 +87,7 @@ private struct NestedKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     func sync() {
         guard case .object(var o) = parent.value else { return }
+        parent.value = .null   // the only reference left is `o`: it changes in place
         o[parentKey] = box.value
         parent.value = .object(o)
     }
@@ -125,6 +130,7 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
 
     func append(_ v: JSONValue) {
         guard case .array(var a) = box.value else { return }
+        box.value = .null   // the only reference left is `a`: it changes in place
         a.append(v)
         box.value = .array(a)
     }
@@ -158,6 +164,7 @@ private struct NestedKeyedInArray<Key: CodingKey>: KeyedEncodingContainerProtoco
 
     func sync() {
         guard case .array(var a) = parent.value, a.indices.contains(index) else { return }
+        parent.value = .null   // the only reference left is `a`: it changes in place
         a[index] = box.value
         parent.value = .array(a)
     }
@@ -207,6 +214,7 @@ private struct NestedUnkeyed: UnkeyedEncodingContainer {
 
     func sync() {
         guard case .object(var o) = parent.value else { return }
+        parent.value = .null   // the only reference left is `o`: it changes in place
         o[parentKey] = inner.box.value
         parent.value = .object(o)
     }
