@@ -115,6 +115,7 @@ final class WorkflowReconciler: Sendable {
         // Perform.
         var launches = Array(state.unstarted.values)
         state.unstarted = [:]
+        var finishedNow = false
         for action in actions {
             switch action {
             case .startStep(let launch): launches.append(launch)
@@ -126,7 +127,7 @@ final class WorkflowReconciler: Sendable {
                 state.pending.append(.step(nodeID, phase: .error,
                                            message: "resource templates are not run by the controller yet"))
             case .workflowFinished:
-                state.finished = true
+                finishedNow = true
             }
         }
         if !launches.isEmpty {
@@ -154,11 +155,22 @@ final class WorkflowReconciler: Sendable {
             }
         }
 
+        if execution.phase.isCompleted { finishedNow = true }
         // Record.
         let status = StatusWriter.encode(execution.status, cache: &state.nodeCache)
         if status != state.lastStatus {
             try await statusWriter.write(status, onto: object)
             state.lastStatus = status
+        }
+        if finishedNow {
+            // Only once the final status is stored (a failed write comes back here); then the
+            // execution is no longer needed.
+            state.finished = true
+            state.execution = nil
+            state.nodeCache = StatusWriter.NodeCache()
+            state.podNames = [:]
+            state.seenPods = []
+            return
         }
         if !state.pending.isEmpty { requeue(key, .zero) }
         if !state.unstarted.isEmpty { throw ReconcileError.podsNotCreated(state.unstarted.count) }

@@ -11,8 +11,8 @@ import SkeinJSON
 /// (c) latency from a finished pod being seen to the next pod's create (p50/p99);
 /// (d) a 5,000-task DAG: time to finish and final status size;
 /// (e) the controller's resident memory with 1,000 live (suspended) workflows.
-func benchController(workflows: Int = 1000, dagTasks: Int = 5000, parts: Set<String> = ["a", "d", "e"]) async throws {
-    if parts.contains("a") || parts.contains("d") {
+func benchController(workflows: Int = 1000, dagTasks: Int = 5000, parts: Set<String> = ["a", "c", "d", "e"]) async throws {
+    if parts.contains("a") || parts.contains("c") || parts.contains("d") {
         try await benchControllerThroughput(workflows: workflows, dagTasks: dagTasks, parts: parts)
     }
     if parts.contains("e") { try await benchControllerMemory(workflows: workflows) }
@@ -96,16 +96,41 @@ func benchControllerThroughput(workflows: Int, dagTasks: Int, parts: Set<String>
                  dagTasks, (dagTasks + 99) / 100, finished["status"]?["phase"]?.stringValue ?? "?", dagSeconds,
                  statusBytes, Double(statusBytes) / 1_048_576))
 
-    // (c) from the histogram the controller keeps (chained layers of the DAG and the runs above).
-    let latency = try await scrape(port)
-    let reconciles = latency.sum("skein_reconcile_duration_seconds_count", label: "")
-    let reconcileSeconds = latency.sum("skein_reconcile_duration_seconds_sum", label: "")
-    print(String(format: "controller: %.0f reconciles, %.1f s in them (%.1f ms each)", reconciles, reconcileSeconds,
+    let afterDAG = try await scrape(port)
+    let reconciles = afterDAG.sum("skein_reconcile_duration_seconds_count", label: "")
+    let reconcileSeconds = afterDAG.sum("skein_reconcile_duration_seconds_sum", label: "")
+    print(String(format: "controller: %.0f reconciles so far, %.1f s in them (%.1f ms each)", reconciles, reconcileSeconds,
                  reconcileSeconds / max(1, reconciles) * 1000))
-    if let p50 = latency.quantile("skein_step_start_latency_seconds", 0.5),
-       let p99 = latency.quantile("skein_step_start_latency_seconds", 0.99) {
-        print("controller (c): finished pod seen -> next pod created: p50 <= \(p50), p99 <= \(p99) "
-              + "(histogram bucket bounds, \(Int(latency.sum("skein_step_start_latency_seconds_count", label: ""))) samples)")
+    if let p50 = afterDAG.quantile("skein_step_start_latency_seconds", 0.5),
+       let p99 = afterDAG.quantile("skein_step_start_latency_seconds", 0.99) {
+        print("controller (c, DAG layers of 100): finished pod seen -> next layer's pods created: p50 <= \(p50), p99 <= \(p99)")
+    }
+   }
+   if parts.contains("c") {
+    // (c) chains: each step's pod starts when the one before it ends. One chain of 100 steps
+    // alone, then 20 chains of 25 side by side.
+    for (chains, length) in [(1, 100), (20, 25)] {
+        var steps: [JSONValue] = []
+        for i in 0..<length { steps.append([["name": .string("s\(i)"), "template": "step"]]) }
+        let label = "chain\(chains)"
+        let chain: JSONValue = [
+            "apiVersion": "skein.dev/v1alpha1", "kind": "Workflow",
+            "metadata": ["generateName": "chain-", "labels": ["bench": .string(label)]],
+            "spec": ["entrypoint": "main", "templates": [
+                ["name": "main", "steps": .array(steps)],
+                ["name": "step", "container": ["image": "alpine", "command": ["true"]]],
+            ]],
+        ]
+        let before = try await scrape(port)
+        try await createAll(client, settings, count: chains, object: chain)
+        try await waitUntil(client, settings, label: "bench=\(label)", count: chains, timeout: 600)
+        let diff = try await scrape(port).minus(before)
+        if let p50 = diff.quantile("skein_step_start_latency_seconds", 0.5),
+           let p99 = diff.quantile("skein_step_start_latency_seconds", 0.99) {
+            print("controller (c): finished pod seen -> next step's pod created, \(chains) chain(s) of \(length) steps: "
+                  + "p50 <= \(p50), p99 <= \(p99) "
+                  + "(histogram bucket bounds, \(Int(diff.sum("skein_step_start_latency_seconds_count", label: ""))) samples)")
+        }
     }
    }
   }
@@ -167,6 +192,13 @@ func residentMemory(_ pid: Int32) -> Int {
 /// A scrape of the Prometheus text format.
 struct Scrape {
     var lines: [(name: String, labels: String, value: Double)]
+
+    /// Counters and histogram buckets accumulated between `earlier` and this scrape.
+    func minus(_ earlier: Scrape) -> Scrape {
+        var before: [String: Double] = [:]
+        for l in earlier.lines { before[l.name + l.labels] = l.value }
+        return Scrape(lines: lines.map { ($0.name, $0.labels, $0.value - (before[$0.name + $0.labels] ?? 0)) })
+    }
 
     func sum(_ name: String, label: String) -> Double {
         lines.filter { $0.name == name && (label.isEmpty || $0.labels.contains(label)) }.reduce(0) { $0 + $1.value }

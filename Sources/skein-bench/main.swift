@@ -331,7 +331,7 @@ do {
     if all || chosen.contains("kube") { try await benchKube() }
     if chosen.contains("kube-watch") { try await benchKube(watchOnly: true) }
     if all || chosen.contains("controller") { try await benchController() }
-    for part in ["a", "d", "e"] where chosen.contains("controller-\(part)") { try await benchController(parts: [part]) }
+    for part in ["a", "c", "d", "e"] where chosen.contains("controller-\(part)") { try await benchController(parts: [part]) }
 } catch {
     FileHandle.standardError.write(Data("skein-bench: \(error)\n".utf8))
     exit(1)
