@@ -15,7 +15,14 @@ final class TempDir {
     func write(_ name: String, _ text: String, mode: Int = 0o644) throws -> String {
         let p = path + "/" + name
         try FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try text.write(toFile: p, atomically: true, encoding: .utf8)
+        // O_CLOEXEC: a process another test forks at this moment must not inherit the file
+        // open for writing, or running it (an exec plugin) fails with "Text file busy".
+        let fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == bytes.count else { throw CocoaError(.fileWriteUnknown) }
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: p)
         return p
     }
