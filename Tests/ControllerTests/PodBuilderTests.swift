@@ -169,4 +169,54 @@ let builder = PodBuilder(settings: .init(executorImage: "skein:test", executorIm
         }
         #expect(PodBuilder.BuildError.commandRequired(template: "main").description.contains("add `command:`"))
     }
+
+    @Test func podSpecPatchesMergeIntoThePodWorkflowsFirstThenTheTemplates() throws {
+        let (wf, l) = try launches("""
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {name: patched, namespace: team, uid: u-1}
+        spec:
+          entrypoint: main
+          podSpecPatch: '{"priority": 5, "containers": [{"name": "main", "resources": {"limits": {"cpu": "1"}}}]}'
+          templates:
+          - name: main
+            inputs: {parameters: [{name: mem, value: 128Mi}]}
+            podSpecPatch: |
+              containers:
+                - name: main
+                  resources: {limits: {memory: "{{inputs.parameters.mem}}"}}
+                  env: [{name: FROM_PATCH, value: "yes"}]
+              terminationGracePeriodSeconds: 3
+            container: {image: alpine, command: [echo], env: [{name: A, value: "1"}]}
+        """)
+        let pod = try builder.pod(for: try #require(l.first), workflow: wf)
+        let spec = try #require(pod["spec"])
+        #expect(spec["priority"] == 5)
+        #expect(spec["terminationGracePeriodSeconds"] == 3)
+        let main = try #require(spec["containers"]?[0])
+        #expect(main["name"] == "main")
+        #expect(main["image"] == "alpine")
+        #expect(main["resources"] == ["limits": ["cpu": "1", "memory": "128Mi"]])
+        // env merges by name: the container's own variable stays.
+        #expect(main["env"] == [["name": "A", "value": "1"], ["name": "FROM_PATCH", "value": "yes"]])
+    }
+
+    @Test func aPodSpecPatchThatIsNotAMapIsAClearError() throws {
+        let (wf, l) = try launches("""
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {name: bad, namespace: team, uid: u-1}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            podSpecPatch: "[1, 2]"
+            container: {image: alpine, command: [echo]}
+        """)
+        #expect {
+            _ = try builder.pod(for: try #require(l.first), workflow: wf)
+        } throws: { e in
+            "\(e)".contains("template main: podSpecPatch: not a map")
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import KubeAPI
 public import SkeinJSON
 public import WorkflowEngine
 public import WorkflowModel
@@ -41,6 +42,7 @@ public struct PodBuilder: Sendable {
         /// the controller cannot read an image's entrypoint.
         case commandRequired(template: String)
         case notAPodTemplate(template: String)
+        case badPodSpecPatch(template: String, message: String)
 
         public var description: String {
             switch self {
@@ -49,6 +51,9 @@ public struct PodBuilder: Sendable {
                     + "the container's `command` (the image's entrypoint cannot be read); add `command:` to the container"
             case .notAPodTemplate(let t):
                 return "template \(t) is neither a container nor a script template"
+            case .badPodSpecPatch(let t, let m):
+                return "template \(t): podSpecPatch: \(m) (it must be a YAML or JSON map of pod spec fields, "
+                    + "e.g. '{\"containers\": [{\"name\": \"main\", \"resources\": {...}}]}')"
             }
         }
     }
@@ -184,6 +189,21 @@ public struct PodBuilder: Sendable {
         set("dnsPolicy", spec.dnsPolicy.map { .string($0) })
         set("hostNetwork", spec.hostNetwork.map { .bool($0) })
         if let deadline = activeDeadlineSeconds(t) { podSpec["activeDeadlineSeconds"] = .int(deadline) }
+        // podSpecPatch: the workflow's, then the template's, as strategic merge patches
+        // (containers by name: the user's container is `main`).
+        for patchText in [spec.podSpecPatch, t.podSpecPatch].compactMap({ $0 }) where !patchText.isEmpty {
+            do {
+                guard let patch = try YAMLLoader.load(patchText, file: "podSpecPatch").first?.value, case .object = patch else {
+                    throw BuildError.badPodSpecPatch(template: templateName, message: "not a map")
+                }
+                guard case .object(let patched) = try StrategicMergePatch.apply(patch, to: .object(podSpec)) else { continue }
+                podSpec = patched
+            } catch let e as BuildError {
+                throw e
+            } catch {
+                throw .badPodSpecPatch(template: templateName, message: "\(error)")
+            }
+        }
 
         let namespace = workflow.metadata.namespace ?? "default"
         return [
