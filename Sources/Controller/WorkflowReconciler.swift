@@ -130,6 +130,25 @@ final class WorkflowReconciler: Sendable {
                 finishedNow = true
             }
         }
+        if !launches.isEmpty && !state.claimsCreated {
+            // volumeClaimTemplates: the workflow's claims exist before its first pod.
+            for claim in builder.claims(of: execution.workflow) {
+                do {
+                    _ = try await client.create(.persistentVolumeClaims, claim, namespace: namespace)
+                } catch KubeError.alreadyExists {
+                } catch let e as KubeError {
+                    if case .invalid(let s) = e {
+                        for l in launches { state.pending.append(.step(l.nodeID, phase: .error, message: "volumeClaimTemplates: \(s.message)")) }
+                        launches = []
+                        break
+                    }
+                    // Try again on the next reconcile, with these steps still to start.
+                    for l in launches { state.unstarted[l.nodeID] = l }
+                    throw e
+                }
+            }
+            state.claimsCreated = true
+        }
         if !launches.isEmpty {
             let workflow = execution.workflow
             let outcomes = await withTaskGroup(of: (StepLaunch, CreateOutcome).self) { group in
@@ -298,6 +317,7 @@ final class WorkflowState: @unchecked Sendable {
     /// Nodes whose pod the informer has shown: when it disappears, the pod was deleted.
     var seenPods: Set<String> = []
     var nodeCache = StatusWriter.NodeCache()
+    var claimsCreated = false
 
     init(uid: String) { self.uid = uid }
 }

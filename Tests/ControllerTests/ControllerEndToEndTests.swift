@@ -200,3 +200,55 @@ import WorkflowModel
         }
     }
 }
+
+@Suite(.serialized) struct ControllerVolumeTests {
+    /// `volumeClaimTemplates`: a claim per workflow, shared by its steps, deleted with it.
+    @Test func volumeClaimTemplatesGiveStepsASharedClaimOwnedByTheWorkflow() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: """
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: claims-}
+            spec:
+              entrypoint: main
+              volumeClaimTemplates:
+                - metadata: {name: work}
+                  spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+              templates:
+                - name: main
+                  steps:
+                    - - {name: write, template: write}
+                    - - {name: read, template: read}
+                - name: write
+                  container:
+                    image: alpine
+                    command: [sh, -c, "echo shared > /work/file"]
+                    volumeMounts: [{name: work, mountPath: /work}]
+                - name: read
+                  container:
+                    image: alpine
+                    command: [sh, -c, "grep -q shared /work/file"]
+                    volumeMounts: [{name: work, mountPath: /work}]
+            """)
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Succeeded", "\(wf["status"]?["message"]?.stringValue ?? "")")
+        let claim = try await h.client.get(.persistentVolumeClaims, "\(name)-work", namespace: "default")
+        #expect(claim["metadata"]?["ownerReferences"]?[0]?["uid"] == wf["metadata"]?["uid"])
+        #expect(claim["spec"]?["resources"]?["requests"]?["storage"] == "1Gi")
+        // Deleting the workflow deletes its claim (and pods) through the owner references.
+        _ = try await h.client.delete(h.settings.workflows, name, namespace: "default")
+        var claimGone = false
+        for _ in 0..<200 {
+            do {
+                _ = try await h.client.get(.persistentVolumeClaims, "\(name)-work", namespace: "default")
+                try await Task.sleep(for: .milliseconds(50))
+            } catch KubeError.notFound {
+                claimGone = true
+                break
+            }
+        }
+        #expect(claimGone)
+        #expect(try await h.pods(of: name).isEmpty)
+    }
+}

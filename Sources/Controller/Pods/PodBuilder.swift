@@ -79,6 +79,33 @@ public struct PodBuilder: Sendable {
 
     public init(settings: Settings) { self.settings = settings }
 
+    /// The PersistentVolumeClaim made from the workflow's `volumeClaimTemplates` entry `volume`.
+    public static func claimName(_ volume: String, workflow: Workflow) -> String {
+        "\(workflow.metadata.name ?? "")-\(volume)"
+    }
+
+    /// The claims of a workflow's `volumeClaimTemplates`, owned by it (deleted with it).
+    public func claims(of workflow: Workflow) -> [JSONValue] {
+        (workflow.spec.volumeClaimTemplates ?? []).compactMap { template in
+            guard case .object(var claim) = template, let volume = template["metadata"]?["name"]?.stringValue else { return nil }
+            var meta = claim["metadata"]?.objectValue ?? [:]
+            meta["name"] = .string(PodBuilder.claimName(volume, workflow: workflow))
+            meta["namespace"] = .string(workflow.metadata.namespace ?? "default")
+            var labels = meta["labels"]?.objectValue ?? [:]
+            labels[workflowLabel()] = .string(workflow.metadata.name ?? "")
+            meta["labels"] = .object(labels)
+            meta["ownerReferences"] = [[
+                "apiVersion": .string("\(settings.group)/v1alpha1"), "kind": "Workflow",
+                "name": .string(workflow.metadata.name ?? ""), "uid": .string(workflow.metadata.uid ?? ""),
+                "controller": true, "blockOwnerDeletion": true,
+            ]]
+            claim["metadata"] = .object(meta)
+            claim["apiVersion"] = "v1"
+            claim["kind"] = "PersistentVolumeClaim"
+            return .object(claim)
+        }
+    }
+
     /// True when the step can run as a plain pod with the user's container alone.
     public static func isMinimal(_ launch: StepLaunch) -> Bool {
         launch.inputArtifacts.isEmpty && launch.outputArtifacts.isEmpty && launch.outputParameters.isEmpty
@@ -100,6 +127,11 @@ public struct PodBuilder: Sendable {
         var containers: [JSONValue] = []
         var initContainers: [JSONValue] = []
         var volumes: [JSONValue] = (spec.volumes ?? []) + (t.volumes ?? [])
+        for claim in spec.volumeClaimTemplates ?? [] {
+            guard let name = claim["metadata"]?["name"]?.stringValue else { continue }
+            volumes.append(["name": .string(name),
+                            "persistentVolumeClaim": ["claimName": .string(PodBuilder.claimName(name, workflow: workflow))]])
+        }
 
         if minimal {
             containers.append(.object(main))
