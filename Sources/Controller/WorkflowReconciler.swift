@@ -53,10 +53,14 @@ final class WorkflowReconciler: Sendable {
             s[key] = fresh
             return fresh
         }
-        if state.finished { return }
+        if state.finished {
+            try await cleanUp(object, key: key, state: state)
+            return
+        }
         if state.execution == nil {
             if let phase = object["status"]?["phase"]?.stringValue, ["Succeeded", "Failed", "Error"].contains(phase) {
                 state.finished = true
+                try await cleanUp(object, key: key, state: state)
                 return
             }
             switch prepare(object, key: key) {
@@ -72,6 +76,12 @@ final class WorkflowReconciler: Sendable {
         }
         guard let execution = state.execution else { return }
         let namespace = object.namespace ?? "default"
+        // Lifecycle fields are read from the live object: users change them while it runs.
+        let shutdown = object["spec"]?["shutdown"]?.stringValue
+        if object["spec"]?["suspend"] == .bool(true), shutdown == nil {
+            // Suspended: nothing new starts; what runs goes on, and is observed on resume.
+            return
+        }
 
         // Observe.
         let finishedSeen = metrics.takeFinishedSeen(workflow: key)
@@ -110,7 +120,15 @@ final class WorkflowReconciler: Sendable {
 
         // Decide.
         let now = WorkflowReconciler.clock()
-        let actions = LargeStack.run { execution.reconcile(observations: observations, now: now) }
+        let actions: [Action]
+        if shutdown == "Terminate" {
+            // Stop everything now; no exit handler.
+            actions = LargeStack.run { execution.terminate(message: "Stopped with strategy 'Terminate'", now: now) }
+        } else {
+            // Stop: stop the steps, then run the exit handler.
+            if shutdown == "Stop" { execution.requestStop(message: "Stopped with strategy 'Stop'") }
+            actions = LargeStack.run { execution.reconcile(observations: observations, now: now) }
+        }
 
         // Perform.
         var launches = Array(state.unstarted.values)
@@ -189,10 +207,62 @@ final class WorkflowReconciler: Sendable {
             state.nodeCache = StatusWriter.NodeCache()
             state.podNames = [:]
             state.seenPods = []
+            var stored = object
+            stored.set(path: ["status"], to: status)
+            try await cleanUp(stored, key: key, state: state)
             return
+        }
+        // podGC OnPodCompletion / OnPodSuccess: finished steps' pods go (after the delay).
+        let policy = CleanupPolicy(spec: object["spec"])
+        if policy.podStrategy == .onPodCompletion || policy.podStrategy == .onPodSuccess {
+            for (nid, pod) in podByNode where pod["metadata"]?["deletionTimestamp"] == nil {
+                guard let node = execution.node(id: nid), policy.deletesPod(afterStep: node.phase, labels: pod.labels),
+                      let name = pod.name else { continue }
+                let due = (node.finishedAt?.seconds ?? now.seconds) + policy.podDelay
+                if due <= now.seconds {
+                    await deletePod(name, namespace: namespace)
+                } else {
+                    requeue(key, .milliseconds(Int64((due - now.seconds) * 1000) + 1))
+                }
+            }
         }
         if !state.pending.isEmpty { requeue(key, .zero) }
         if !state.unstarted.isEmpty { throw ReconcileError.podsNotCreated(state.unstarted.count) }
+    }
+
+    /// After a workflow has finished: its pods (podGC OnWorkflowCompletion/OnWorkflowSuccess,
+    /// and the pod strategies for what is left) and the workflow itself (ttlStrategy) go
+    /// once their time has come; until then the workflow is requeued for that time.
+    func cleanUp(_ object: JSONValue, key: String, state: WorkflowState) async throws {
+        guard let phase = object["status"]?["phase"]?.stringValue.flatMap(WorkflowPhase.init(rawValue:)), phase.isCompleted,
+              let finished = object["status"]?["finishedAt"]?.stringValue.flatMap(Timestamp.init(rfc3339:))
+        else { return }
+        let policy = CleanupPolicy(spec: object["spec"])
+        let now = WorkflowReconciler.clock().seconds
+        let namespace = object.namespace ?? "default"
+        if let ttl = policy.timeToLive(after: phase) {
+            let due = finished.seconds + ttl
+            if due <= now {
+                do {
+                    _ = try await client.delete(settings.workflows, object.name ?? "", namespace: namespace)
+                } catch KubeError.notFound {}
+                return
+            }
+            requeue(key, .milliseconds(Int64((due - now) * 1000) + 1))
+        }
+        if policy.podStrategy != nil, !state.podsCollected {
+            let due = finished.seconds + policy.podDelay
+            if due <= now {
+                for pod in informers.pods.store.byIndex(ControllerInformers.byWorkflow, key)
+                where pod["metadata"]?["deletionTimestamp"] == nil
+                    && policy.deletesPod(afterWorkflow: phase, podPhase: pod["status"]?["phase"]?.stringValue, labels: pod.labels) {
+                    if let name = pod.name { await deletePod(name, namespace: namespace) }
+                }
+                state.podsCollected = true
+            } else {
+                requeue(key, .milliseconds(Int64((due - now) * 1000) + 1))
+            }
+        }
     }
 
     enum ReconcileError: Error, CustomStringConvertible {
@@ -318,6 +388,8 @@ final class WorkflowState: @unchecked Sendable {
     var seenPods: Set<String> = []
     var nodeCache = StatusWriter.NodeCache()
     var claimsCreated = false
+    /// podGC of a finished workflow done.
+    var podsCollected = false
 
     init(uid: String) { self.uid = uid }
 }

@@ -17,3 +17,25 @@ extension WorkflowExecution {
         return actions
     }
 }
+
+extension WorkflowExecution {
+    /// `spec.shutdown: Stop`: the next reconcile stops the running steps and fails the
+    /// unfinished ones with `message`, starts nothing new, and runs the exit handler (unlike
+    /// `terminate`). Asking again once stopped changes nothing.
+    public func requestStop(message: String) {
+        if workflowFailure == nil, !phase.isCompleted { stopRequest = message }
+    }
+
+    func applyStopRequest() {
+        guard let message = stopRequest else { return }
+        stopRequest = nil
+        guard workflowFailure == nil else { return }
+        let root = id(of: name)
+        // Already stopped before a restart (the root failed with this message): nothing to do.
+        if let r = nodes[root], r.phase.isFulfilled, r.message == message { return }
+        workflowFailure = (.failed, message)
+        stopDescendants(of: root, message: message)
+        if let r = nodes[root], !r.phase.isFulfilled { setPhase(root, .failed, message: message) }
+        markDirty(root)
+    }
+}

@@ -42,6 +42,8 @@ public final class WorkflowExecution {
     var links: Set<NodeLink> = []
     /// Workflow-level failure that ends the run early (deadline, stop).
     var workflowFailure: (phase: NodePhase, message: String)?
+    /// A stop asked for (`spec.shutdown: Stop`), applied by the next reconcile.
+    var stopRequest: String?
     /// Templates being executed inside one another right now (recursion guard).
     var executeDepth = 0
     /// `workflow.status` and `workflow.failures`, once the exit handler runs.
@@ -142,6 +144,7 @@ public final class WorkflowExecution {
             markDirty(id)
         }
         checkWorkflowDeadline()
+        applyStopRequest()
         advance()
         fullWalk = false
         dirty.removeAll(keepingCapacity: true)

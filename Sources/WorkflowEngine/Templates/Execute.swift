@@ -141,7 +141,7 @@ extension WorkflowExecution {
     }
 
     /// Parse Argo's duration forms: "30s", "1m", "2h", "1h30m", "500ms", plain seconds.
-    static func parseDuration(_ text: String) -> Double? {
+    public static func parseDuration(_ text: String) -> Double? {
         let t = text.trimmingWhitespace
         if let v = Double(t) { return v }
         var total = 0.0

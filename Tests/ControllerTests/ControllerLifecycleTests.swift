@@ -1,0 +1,153 @@
+import Controller
+import Foundation
+import KubeAPI
+import KubeClient
+import SkeinJSON
+import SkeinTestSupport
+import Testing
+
+/// `spec.shutdown`, `spec.suspend`, `podGC` and `ttlStrategy` on a running controller.
+@Suite(.serialized) struct ControllerLifecycleTests {
+    static func longStepWithExitHandler(_ extra: String = "") -> String {
+        """
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {generateName: life-}
+        spec:
+          entrypoint: main
+          onExit: cleanup
+          \(extra)
+          templates:
+            - name: main
+              container: {image: alpine, command: [sleep, "60"]}
+            - name: cleanup
+              container: {image: alpine, command: [echo, cleaned up]}
+        """
+    }
+
+    func nodes(_ wf: JSONValue) -> [JSONValue] { wf["status"]?["nodes"]?.objectValue.map { Array($0.values) } ?? [] }
+
+    func patchSpec(_ h: ControllerHarness, _ name: String, _ spec: JSONValue) async throws {
+        _ = try await h.client.patch(h.settings.workflows, name, namespace: "default", type: .merge, ["spec": spec])
+    }
+
+    func waitRunning(_ h: ControllerHarness, _ name: String) async throws -> Bool {
+        try await h.waitFor(name) { wf in
+            (wf["status"]?["nodes"]?.objectValue?.values.contains { $0["type"] == "Pod" && $0["phase"] == "Running" }) ?? false
+        }
+    }
+
+    @Test func shutdownStopStopsTheStepsAndRunsTheExitHandler() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: Self.longStepWithExitHandler())
+        #expect(try await waitRunning(h, name))
+        try await patchSpec(h, name, ["shutdown": "Stop"])
+        let wf = try await h.waitForCompletion(name, timeout: 30)
+        #expect(phase(wf) == "Failed")
+        #expect(wf["status"]?["message"] == "Stopped with strategy 'Stop'")
+        let exit = nodes(wf).first { $0["displayName"]?.stringValue == "\(name).onExit" }
+        #expect(exit?["phase"] == "Succeeded", "the exit handler runs after a Stop")
+        let main = nodes(wf).first { $0["displayName"]?.stringValue == name }
+        #expect(main?["phase"] == "Failed")
+    }
+
+    @Test func shutdownTerminateStopsEverythingWithoutTheExitHandler() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: Self.longStepWithExitHandler())
+        #expect(try await waitRunning(h, name))
+        try await patchSpec(h, name, ["shutdown": "Terminate"])
+        let wf = try await h.waitForCompletion(name, timeout: 30)
+        #expect(phase(wf) == "Failed")
+        #expect(wf["status"]?["message"] == "Stopped with strategy 'Terminate'")
+        #expect(!nodes(wf).contains { $0["displayName"]?.stringValue == "\(name).onExit" })
+        // Its pod is deleted.
+        var podsGone = false
+        for _ in 0..<200 {
+            if try await h.pods(of: name).isEmpty { podsGone = true; break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(podsGone)
+    }
+
+    @Test func aSuspendedWorkflowStartsNothingUntilResumed() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: """
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: held-}
+            spec:
+              entrypoint: main
+              suspend: true
+              templates:
+                - name: main
+                  container: {image: alpine, command: [echo, hi]}
+            """)
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await h.pods(of: name).isEmpty)
+        #expect(phase(try await h.workflow(name)) == nil)
+        try await patchSpec(h, name, ["suspend": false])
+        #expect(phase(try await h.waitForCompletion(name)) == "Succeeded")
+    }
+
+    @Test func podGCOnPodSuccessDeletesSucceededPodsAndKeepsFailedOnes() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: """
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: gc-}
+            spec:
+              entrypoint: main
+              podGC: {strategy: OnPodSuccess}
+              templates:
+                - name: main
+                  steps:
+                    - - {name: ok, template: ok}
+                      - {name: bad, template: bad, continueOn: {failed: true}}
+                - name: ok
+                  container: {image: alpine, command: ["true"]}
+                - name: bad
+                  container: {image: alpine, command: ["false"]}
+            """)
+        #expect(phase(try await h.waitForCompletion(name)) == "Succeeded")
+        var remaining: [JSONValue] = []
+        for _ in 0..<200 {
+            remaining = try await h.pods(of: name)
+            if remaining.count == 1 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(remaining.count == 1)
+        #expect(remaining.first?["metadata"]?["annotations"]?["workflows.skein.dev/node-name"]?.stringValue?.hasSuffix(".bad") == true)
+    }
+
+    @Test func ttlStrategyDeletesTheFinishedWorkflow() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: """
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: ttl-}
+            spec:
+              entrypoint: main
+              ttlStrategy: {secondsAfterCompletion: 1}
+              templates:
+                - name: main
+                  container: {image: alpine, command: ["true"]}
+            """)
+        #expect(try await h.waitFor(name) { phase($0) == "Succeeded" })
+        var gone = false
+        for _ in 0..<100 {
+            do {
+                _ = try await h.workflow(name)
+                try await Task.sleep(for: .milliseconds(100))
+            } catch KubeError.notFound {
+                gone = true
+                break
+            }
+        }
+        #expect(gone)
+    }
+}
