@@ -63,7 +63,7 @@ final class WorkflowReconciler: Sendable {
                 try await cleanUp(object, key: key, state: state)
                 return
             }
-            switch prepare(object, key: key) {
+            switch await prepare(object, key: key) {
             case .invalid(let message):
                 try await writeInvalid(object, message: message)
                 state.finished = true
@@ -276,7 +276,7 @@ final class WorkflowReconciler: Sendable {
     }
 
     /// Lints the workflow (with the templates it may reference) and builds its execution.
-    func prepare(_ compressed: JSONValue, key: String) -> Prepared {
+    func prepare(_ compressed: JSONValue, key: String) async -> Prepared {
         let object: JSONValue
         do {
             object = try NodeCompression.expand(compressed)
@@ -286,14 +286,28 @@ final class WorkflowReconciler: Sendable {
         let file = "workflow \(key)"
         let doc = SourceDocument(object: object, file: file, kind: .workflow)
         let namespace = object.namespace ?? "default"
+        // The WorkflowTemplates and ClusterWorkflowTemplates it references (and those they
+        // reference), from the informers, or from the API server when the informer has not
+        // seen one yet (created just before the workflow).
+        var fetched: [TemplateReference: JSONValue] = [:]
+        var pending = Array(TemplateReference.all(in: object["spec"]))
+        while let ref = pending.popLast(), fetched.count < 200 {
+            if fetched[ref] != nil { continue }
+            var found = ref.cluster ? informers.clusterWorkflowTemplates.store.get(ref.name)
+                : informers.workflowTemplates.store.get(namespace: namespace, name: ref.name)
+            if found == nil {
+                let resource = ref.cluster ? settings.clusterWorkflowTemplates : settings.workflowTemplates
+                found = try? await client.get(resource, ref.name, namespace: ref.cluster ? nil : namespace)
+            }
+            guard let template = found else { continue }   // lint reports it missing
+            fetched[ref] = template
+            pending += TemplateReference.all(in: template["spec"]).filter { fetched[$0] == nil }
+        }
         var templateDocs: [SourceDocument] = []
         var library: [WorkflowTemplate] = []
-        for t in informers.workflowTemplates.store.byIndex(ControllerInformers.byNamespace, namespace) {
-            templateDocs.append(SourceDocument(object: t, file: "workflowtemplate \(t.objectKey)", kind: .workflowTemplate))
-            if let decoded = try? JSONValueDecoder().decode(WorkflowTemplate.self, from: t) { library.append(decoded) }
-        }
-        for t in informers.clusterWorkflowTemplates.store.list() {
-            templateDocs.append(SourceDocument(object: t, file: "clusterworkflowtemplate \(t.objectKey)", kind: .clusterWorkflowTemplate))
+        for (ref, t) in fetched.sorted(by: { $0.key.name < $1.key.name }) {
+            templateDocs.append(SourceDocument(object: t, file: "\(ref.cluster ? "clusterworkflowtemplate" : "workflowtemplate") \(ref.name)",
+                                               kind: ref.cluster ? .clusterWorkflowTemplate : .workflowTemplate))
             if let decoded = try? JSONValueDecoder().decode(WorkflowTemplate.self, from: t) { library.append(decoded) }
         }
         let problems = Linter.lint([doc] + templateDocs).filter { $0.location.file == file }
@@ -392,4 +406,32 @@ final class WorkflowState: @unchecked Sendable {
     var podsCollected = false
 
     init(uid: String) { self.uid = uid }
+}
+
+/// A `templateRef` or `workflowTemplateRef`: a template by name, namespaced or cluster-wide.
+struct TemplateReference: Hashable {
+    var name: String
+    var cluster: Bool
+
+    /// Every reference anywhere under `value`.
+    static func all(in value: JSONValue?) -> Set<TemplateReference> {
+        var out: Set<TemplateReference> = []
+        func walk(_ v: JSONValue) {
+            switch v {
+            case .object(let o):
+                for key in ["templateRef", "workflowTemplateRef"] {
+                    if let ref = o[key], let name = ref["name"]?.stringValue {
+                        out.insert(TemplateReference(name: name, cluster: ref["clusterScope"] == .bool(true)))
+                    }
+                }
+                for child in o.values { walk(child) }
+            case .array(let a):
+                for child in a { walk(child) }
+            default:
+                break
+            }
+        }
+        if let value { walk(value) }
+        return out
+    }
 }

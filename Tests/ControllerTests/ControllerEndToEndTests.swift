@@ -107,10 +107,11 @@ import WorkflowModel
         if exited { #expect(controller.terminationStatus == 0) }
     }
 
-    /// Broken workflows end Error with the problem lint finds, next to good ones that succeed;
+    /// 100 broken workflows (20 each of five kinds, and one of 3 MB) among 100 good ones:
+    /// each broken one ends Error with the problems lint finds, every good one succeeds, and
     /// the controller goes on.
     @Test func brokenWorkflowsFailWithLintsMessageAndTheControllerGoesOn() async throws {
-        let h = try await ControllerHarness.start()
+        let h = try await ControllerHarness.start(instant: true)
         defer { Task { await h.stop() } }
         let good = """
             apiVersion: skein.dev/v1alpha1
@@ -179,15 +180,34 @@ import WorkflowModel
                   workflowTemplateRef: {name: not-there}
                 """),
         ]
+        // 3 MB: a long parameter value, and a step naming a template that does not exist.
+        let big = """
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: broken-}
+            spec:
+              entrypoint: main
+              arguments: {parameters: [{name: blob, value: "\(String(repeating: "x", count: 3 << 20))"}]}
+              templates:
+                - name: main
+                  steps: [[{name: a, template: missing-too}]]
+            """
         var goodNames: [String] = []
         var brokenNames: [(String, String, String)] = []
-        for (i, (what, text)) in broken.enumerated() {
-            brokenNames.append((what, text, try await h.submit(yaml: text, file: "broken-\(i).yaml")))
-            goodNames.append(try await h.submit(yaml: good))
+        for round in 0..<20 {
+            for (i, (what, text)) in broken.enumerated() {
+                let kind = round == 0 && i == 0 ? ("3 MB spec", big) : (what, text)
+                brokenNames.append((kind.0, kind.1, try await h.submit(yaml: kind.1, file: "broken-\(i).yaml")))
+                goodNames.append(try await h.submit(yaml: good))
+            }
         }
+        #expect(brokenNames.count == 100 && goodNames.count == 100)
+        var checked: Set<String> = []
         for (what, text, name) in brokenNames {
             let wf = try await h.waitForCompletion(name, timeout: 30)
             #expect(phase(wf) == "Error", "\(what)")
+            // Lint each kind once (the 3 MB one takes a while).
+            guard checked.insert(what).inserted else { continue }
             let message = wf["status"]?["message"]?.stringValue ?? ""
             let problems = Linter.lint(try DocumentLoader.load(text: text, file: "x.yaml"))
             #expect(!problems.isEmpty, "\(what): lint should reject it")
@@ -196,7 +216,7 @@ import WorkflowModel
             }
         }
         for name in goodNames {
-            #expect(phase(try await h.waitForCompletion(name, timeout: 30)) == "Succeeded")
+            #expect(phase(try await h.waitForCompletion(name, timeout: 60)) == "Succeeded")
         }
     }
 }
@@ -250,5 +270,60 @@ import WorkflowModel
         }
         #expect(claimGone)
         #expect(try await h.pods(of: name).isEmpty)
+    }
+}
+
+@Suite(.serialized) struct ControllerTemplateTests {
+    /// `workflowTemplateRef` and `templateRef` (namespaced and cluster-scoped) resolve against
+    /// templates stored in the cluster, also ones created just before the workflow.
+    @Test func templatesAreResolvedFromTheCluster() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        func load(_ yaml: String) throws -> JSONValue {
+            var o = try #require(try DocumentLoader.load(text: yaml, file: "t.yaml").first).raw
+            o.set(path: ["apiVersion"], to: "skein.dev/v1alpha1")
+            return o
+        }
+        _ = try await h.client.create(h.settings.clusterWorkflowTemplates, try load("""
+            apiVersion: skein.dev/v1alpha1
+            kind: ClusterWorkflowTemplate
+            metadata: {name: shared-tools}
+            spec:
+              templates:
+                - name: shout
+                  inputs: {parameters: [{name: text}]}
+                  script: {image: alpine, command: [sh], source: "echo {{inputs.parameters.text}} | tr a-z A-Z"}
+            """))
+        _ = try await h.client.create(h.settings.workflowTemplates, try load("""
+            apiVersion: skein.dev/v1alpha1
+            kind: WorkflowTemplate
+            metadata: {name: greeting}
+            spec:
+              entrypoint: main
+              arguments: {parameters: [{name: who, value: world}]}
+              templates:
+                - name: main
+                  steps:
+                    - - name: loud
+                        templateRef: {name: shared-tools, template: shout, clusterScope: true}
+                        arguments: {parameters: [{name: text, value: "hello {{workflow.parameters.who}}"}]}
+                    - - name: again
+                        templateRef: {name: shared-tools, template: shout, clusterScope: true}
+                        arguments: {parameters: [{name: text, value: "{{steps.loud.outputs.result}} again"}]}
+            """), namespace: "default")
+        let name = try await h.submit(yaml: """
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: from-template-}
+            spec:
+              workflowTemplateRef: {name: greeting}
+              arguments: {parameters: [{name: who, value: skein}]}
+            """)
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Succeeded", "\(wf["status"]?["message"]?.stringValue ?? "")")
+        let loud = wf["status"]?["nodes"]?.objectValue?.values.first { $0["displayName"] == "loud" }
+        #expect(loud?["outputs"]?["result"] == "HELLO SKEIN")
+        let again = wf["status"]?["nodes"]?.objectValue?.values.first { $0["displayName"] == "again" }
+        #expect(again?["outputs"]?["result"] == "HELLO SKEIN AGAIN")
     }
 }
