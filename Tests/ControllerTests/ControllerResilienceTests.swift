@@ -3,6 +3,7 @@ import Foundation
 import KubeAPI
 import KubeClient
 import KubeSim
+import Logging
 import SkeinJSON
 import SkeinTestSupport
 import Testing
@@ -110,5 +111,54 @@ import Testing
         let failed = attempts.first { $0["phase"] == "Error" }
         #expect(failed?["message"]?.stringValue == "pod deleted")
         #expect(attempts.contains { $0["phase"] == "Succeeded" })
+    }
+}
+
+@Suite(.serialized) struct ControllerLeaderElectionTests {
+    static func podsCreated(_ c: WorkflowController) -> Int {
+        let text = String(decoding: c.metricsText(), as: UTF8.self)
+        let line = text.split(separator: "\n").first { $0.hasPrefix("skein_pods_created_total ") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    /// Two controllers with leader election: only the lease holder works; when it stops
+    /// (releasing the lease), the standby takes over.
+    @Test func onlyTheLeaderWorksAndTheStandbyTakesOver() async throws {
+        let h = try await ControllerHarness.start(startController: false)
+        defer { Task { await h.stop() } }
+        func election(_ id: String) -> LeaderElector.Configuration {
+            .init(leaseName: "skein-controller", namespace: "default", identity: id, leaseDuration: .seconds(2),
+                  renewDeadline: .milliseconds(1500), retryPeriod: .milliseconds(200))
+        }
+        var logger = Logger(label: "skein.controller.test")
+        logger.logLevel = .error
+        let client = try KubeClient(kubeconfig: h.cluster.kubeconfig, logger: logger)
+        let a = WorkflowController(client: client, settings: h.settings, logger: logger)
+        let b = WorkflowController(client: client, settings: h.settings, logger: logger)
+        let runA = Task { await a.run(leaderElection: election("a")) }
+        try await Task.sleep(for: .milliseconds(500))
+        let runB = Task { await b.run(leaderElection: election("b")) }
+        let hello = """
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: led-}
+            spec:
+              entrypoint: main
+              templates: [{name: main, container: {image: alpine, command: ["true"]}}]
+            """
+        let first = try await h.submit(yaml: hello)
+        #expect(phase(try await h.waitForCompletion(first)) == "Succeeded")
+        #expect(Self.podsCreated(a) == 1)
+        #expect(Self.podsCreated(b) == 0)
+        let lease = try await h.client.get(.leases, "skein-controller", namespace: "default")
+        #expect(lease["spec"]?["holderIdentity"] == "a")
+
+        runA.cancel()
+        #expect(await runA.value == .stopped)
+        let second = try await h.submit(yaml: hello)
+        #expect(phase(try await h.waitForCompletion(second, timeout: 30)) == "Succeeded")
+        #expect(Self.podsCreated(b) == 1)
+        runB.cancel()
+        _ = await runB.value
     }
 }

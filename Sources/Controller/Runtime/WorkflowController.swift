@@ -72,8 +72,13 @@ public final class WorkflowController: Sendable {
 
     /// Runs until the task is cancelled; with `metricsPort`, also serves `/healthz`,
     /// `/readyz` and `/metrics` there (0 picks a free port, which `onListening` gets).
-    public func run(metricsPort: Int? = nil, onListening: @escaping @Sendable (Int) -> Void = { _ in }) async {
-        await withTaskGroup(of: Void.self) { group in
+    /// With `leaderElection`, it works only while it holds the lease (a hot standby until
+    /// then), and returns `.lostLeadership` if it loses it, after which it must not go on
+    /// (the process exits and is started again).
+    @discardableResult
+    public func run(metricsPort: Int? = nil, onListening: @escaping @Sendable (Int) -> Void = { _ in },
+                    leaderElection: LeaderElector.Configuration? = nil) async -> StopReason {
+        await withTaskGroup(of: StopReason?.self) { group in
             if let port = metricsPort {
                 group.addTask {
                     do {
@@ -83,30 +88,61 @@ public final class WorkflowController: Sendable {
                     }
                     // Without them the controller still does its work, until it is stopped.
                     while !Task.isCancelled { try? await Task.sleep(for: .seconds(60)) }
+                    return nil
                 }
-            }
-            for informer in informers.all {
-                group.addTask { await informer.run() }
             }
             group.addTask {
-                // Templates first (a workflow that references one must find it), but a cluster
-                // without those CRDs must not hold everything up.
-                await self.waitForSync(self.informers.workflowTemplates, self.informers.clusterWorkflowTemplates, upTo: .seconds(10))
-                await self.waitForSync(self.informers.pods, self.informers.taskResults, self.informers.workflows)
-                if Task.isCancelled { return }
-                self.logger.info("controller ready", metadata: ["workflows": "\(self.informers.workflows.store.count)"])
-                await withTaskGroup(of: Void.self) { workers in
-                    for _ in 0..<max(1, self.settings.workers) {
-                        workers.addTask { await self.work() }
-                    }
+                guard let election = leaderElection else {
+                    await self.runController()
+                    return .stopped
+                }
+                let elector = LeaderElector(client: self.client, configuration: election)
+                await elector.run(lead: { await self.runController() })
+                return Task.isCancelled ? .stopped : .lostLeadership
+            }
+            var reason = StopReason.stopped
+            while let next = await group.next() {
+                if let r = next {
+                    reason = r
+                    break
                 }
             }
-            await withTaskCancellationHandler {
-                await group.next()
-            } onCancel: {
-                self.queue.shutDown()
-            }
             group.cancelAll()
+            return reason
+        }
+    }
+
+    public enum StopReason: Sendable {
+        case stopped
+        case lostLeadership
+    }
+
+    /// Informers and workers, until cancelled.
+    func runController() async {
+        await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for informer in informers.all {
+                    group.addTask { await informer.run() }
+                }
+                group.addTask {
+                    // Templates first (a workflow that references one must find it), but a cluster
+                    // without those CRDs must not hold everything up.
+                    await self.waitForSync(self.informers.workflowTemplates, self.informers.clusterWorkflowTemplates,
+                                           upTo: .seconds(10))
+                    await self.waitForSync(self.informers.pods, self.informers.taskResults, self.informers.workflows)
+                    if Task.isCancelled { return }
+                    self.logger.info("controller ready", metadata: ["workflows": "\(self.informers.workflows.store.count)"])
+                    await withTaskGroup(of: Void.self) { workers in
+                        for _ in 0..<max(1, self.settings.workers) {
+                            workers.addTask { await self.work() }
+                        }
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        } onCancel: {
+            self.queue.shutDown()
         }
     }
 

@@ -59,6 +59,12 @@ struct ControllerCommand: AsyncParsableCommand {
     @Flag(help: "Do not serve health checks and metrics.")
     var noMetrics = false
 
+    @Flag(help: "Work only while holding a Lease (hot standby for several replicas).")
+    var leaderElect = false
+
+    @Option(help: "Namespace of the leader-election Lease (default: the pod's namespace, else skein).")
+    var leaderElectionNamespace: String?
+
     @Option(help: "Run only workflows labelled workflows.GROUP/controller-instanceid=ID (others are left to other controllers).")
     var instanceID: String?
 
@@ -98,14 +104,26 @@ struct ControllerCommand: AsyncParsableCommand {
                                           instanceID: instanceID)
         let controller = WorkflowController(client: client, settings: settings, metrics: metrics)
         let port: Int? = noMetrics ? nil : metricsPort
+        var election: LeaderElector.Configuration?
+        if leaderElect {
+            let podNamespace = (try? String(contentsOfFile: "/var/run/secrets/kubernetes.io/serviceaccount/namespace", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let identity = ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName + "-\(getpid())"
+            election = LeaderElector.Configuration(leaseName: "skein-controller" + (instanceID.map { "-" + $0 } ?? ""),
+                                                   namespace: leaderElectionNamespace ?? podNamespace ?? "skein", identity: identity)
+        }
         let task = Task {
             await controller.run(metricsPort: port, onListening: { p in
                 FileHandle.standardError.write(Data("skein controller: health checks and metrics on port \(p)\n".utf8))
-            })
+            }, leaderElection: election)
         }
         let stop = StopSignals { task.cancel() }
-        await task.value
+        let reason = await task.value
         stop.cancel()
+        if reason == .lostLeadership {
+            Terminal.printError("lost the leader-election lease: stopping so that the other replica carries on")
+            throw ExitCode(1)
+        }
     }
 }
 
