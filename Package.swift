@@ -116,7 +116,7 @@ let package = Package(
                     dependencies: ["Controller", "WorkflowEngine", "WorkflowModel", "SkeinJSON", "SkeinTestSupport", "KubeClient",
                                    "KubeAPI", "KubeSim", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "KubeSimTests",
-                    dependencies: ["KubeSim", "KubeAPI", "SkeinJSON", "SkeinTestSupport"], swiftSettings: strict),
+                    dependencies: ["KubeSim", "KubeAPI", "SkeinJSON", "SkeinTestSupport", "Sandbox"], swiftSettings: strict),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], swiftSettings: strict),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts"], swiftSettings: strict),
         .testTarget(name: "EmissaryTests", dependencies: ["SkeinTestSupport"], swiftSettings: strict),

@@ -34,7 +34,8 @@ import WorkflowModel
             let expected = text.split(separator: "\n").first { $0.hasPrefix("# Expected phase:") }?
                 .split(separator: ":").last?.trimmingCharacters(in: .whitespaces)
             let wf = try await h.waitForCompletion(try #require(names[file]))
-            #expect(phase(wf) == expected, "\(file): \(wf["status"]?["message"]?.stringValue ?? "")")
+            let messages = (wf["status"]?["nodes"]?.objectValue?.values.compactMap { $0["message"]?.stringValue } ?? []).sorted()
+            #expect(phase(wf) == expected, "\(file): \(wf["status"]?["message"]?.stringValue ?? ""); nodes: \(messages)")
             let local = try await SimCluster.offPool { try SkeinCLI().run(["run", path, "-o", "json"]) }
             let localWorkflow = try JSONValue.parseJSON(local.stdout)
             #expect(nodeSummary(wf) == nodeSummary(localWorkflow), "\(file): the controller and skein run disagree")

@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import KubeSim
 import SkeinJSON
+import Sandbox
 import SkeinTestSupport
 import Testing
 
@@ -53,6 +54,38 @@ import Testing
             #expect(stamped.body.hasSuffix("Z /work\n"), "\(stamped.body)")
             #expect(try await c.curl("GET", "/api/v1/namespaces/default/pods/p/log?container=nope").code == 400)
         }
+    }
+
+    /// Skein's binaries in a checkout under /tmp (hidden inside a container by its private
+    /// /tmp) still run, and `skein` finds its emissary beside itself.
+    @Test func skeinBinariesUnderTmpRunInContainers() async throws {
+        guard Sandbox.namespacesAvailable else { return }
+        let dir = try TemporaryDirectory.make(prefix: "skein-bin")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(dir.hasPrefix("/tmp/"))
+        for name in ["skein", "skein-emissary"] {
+            try FileManager.default.copyItem(atPath: try Binaries.path(name), toPath: "\(dir)/\(name)")
+        }
+        let c = try await SimCluster.start { $0.skeinBinary = "\(dir)/skein" }
+        do {
+            try c.sim.create(try json(#"""
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"sk","namespace":"default"},
+             "spec":{"restartPolicy":"Never","containers":[
+               {"name":"a","image":"ghcr.io/skein-dev/skein:1","args":["version"]},
+               {"name":"b","image":"alpine","command":["skein-emissary","--control","/tmp/ctl","--","echo","via-emissary"]}]}}
+            """#))
+            let (pod, met) = await c.sim.wait(for: .pods, namespace: "default", name: "sk", timeout: 30, terminal)
+            #expect(met)
+            #expect(pod?["status"]?["phase"] == "Succeeded", "\(pod?["status"] ?? .null)")
+            let a = try await c.curl("GET", "/api/v1/namespaces/default/pods/sk/log?container=a")
+            #expect(a.body.hasPrefix("skein "), "\(a.body)")
+            let b = try await c.curl("GET", "/api/v1/namespaces/default/pods/sk/log?container=b")
+            #expect(b.body == "via-emissary\n", "\(b.body)")
+        } catch {
+            await c.stop()
+            throw error
+        }
+        await c.stop()
     }
 
     @Test func restartPolicyAndDeadline() async throws {

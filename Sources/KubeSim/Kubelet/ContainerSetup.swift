@@ -302,7 +302,21 @@ struct ContainerSetup: Sendable {
         }
         let tmp = "\(podDirectory)/tmp"
         try? fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        return SandboxSpec(executable: argv[0], arguments: Array(argv.dropFirst()), environment: env,
+        // A program under /tmp (a checkout there, Skein's own binaries in it) is hidden by the
+        // container's private /tmp: it is mounted at /var/run/skein-sim/bin instead, and
+        // `skein` takes its emissary along (`skein executor init` copies it from beside itself).
+        var executable = argv[0]
+        if isolate, executable.hasPrefix("/tmp/") {
+            let dir = "/var/run/skein-sim/bin"
+            let base = (executable as NSString).lastPathComponent
+            binds.append(BindMount(source: executable, target: "\(dir)/\(base)", readOnly: true))
+            let emissary = (executable as NSString).deletingLastPathComponent + "/skein-emissary"
+            if base == "skein", fm.isExecutableFile(atPath: emissary) {
+                binds.append(BindMount(source: emissary, target: "\(dir)/skein-emissary", readOnly: true))
+            }
+            executable = "\(dir)/\(base)"
+        }
+        return SandboxSpec(executable: executable, arguments: Array(argv.dropFirst()), environment: env,
                            workingDirectory: cwd ?? (isolate ? "/" : podDirectory), privateTmp: tmp, binds: binds,
                            stdout: .pipe, stderr: .pipe, isolate: isolate)
     }
