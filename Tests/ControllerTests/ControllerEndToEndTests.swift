@@ -87,6 +87,12 @@ import WorkflowModel
         #expect(row.count >= 4 && row[3].hasSuffix("s"), "DURATION: \(table.stdout)")
         // Health checks and Prometheus metrics, on the port it reports.
         let logText = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        // Not a terminal: structured logs, one JSON object per line.
+        let ready = try #require(logText.split(separator: "\n").first { $0.contains("controller ready") }, "\(logText)")
+        let entry = try JSONValue.parseJSON(String(ready))
+        #expect(entry["msg"] == "controller ready")
+        #expect(entry["level"] == "info")
+        #expect(entry["time"]?.stringValue?.hasSuffix("Z") == true)
         let port = try #require(logText.split(separator: "\n").first { $0.contains("metrics on port") }?
             .split(separator: " ").last.flatMap { Int($0) }, "no port in: \(logText)")
         let curl = try #require(SimCluster.curlPath)

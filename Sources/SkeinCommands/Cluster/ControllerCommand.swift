@@ -80,11 +80,7 @@ struct ControllerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = .info
-            return h
-        }
+        LogSetup.bootstrap()
         var config: ClientConfiguration
         do {
             config = try ConfigLoader.load(kubeconfig: kubeconfig, context: context)
