@@ -48,6 +48,12 @@ import WorkflowModel
                                               options: ListOptions(labelSelector: "\(h.settings.workflowLabel)=\(artifacts)")).items
         #expect(!results.isEmpty)
         #expect(FileManager.default.fileExists(atPath: h.artifactDirectory))
+        // Every pod the controller made is a valid Pod (known fields, required ones there).
+        let allPods = try await h.client.listAll(.pods, namespace: "default").items
+        #expect(allPods.count > 30)
+        for pod in allPods {
+            #expect(PodSchema.problems(pod) == [], "pod \(pod.name ?? "")")
+        }
         // A step nothing reads the result of runs as a plain pod: one container, no executor.
         let hello = try await h.pods(of: try #require(names["hello.yaml"]))
         #expect(hello.count == 1)

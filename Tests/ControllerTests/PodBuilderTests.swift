@@ -219,4 +219,55 @@ let builder = PodBuilder(settings: .init(executorImage: "skein:test", executorIm
             "\(e)".contains("template main: podSpecPatch: not a map")
         }
     }
+
+    @Test func thePodSchemaCheckCatchesWhatKubernetesRejects() {
+        let bad: JSONValue = [
+            "apiVersion": "v1", "kind": "Pod", "metadata": ["name": "x", "labels": ["n": 1]],
+            "spec": ["containers": [["name": "main", "imag": "alpine", "volumeMounts": [["name": "v", "mountPath": "/v"]]]],
+                     "volumes": [["name": "w", "emptyDir": [:], "hostPath": ["path": "/"]]]],
+        ]
+        let problems = PodSchema.problems(bad)
+        #expect(problems.contains("spec.containers[0].imag: unknown field"))
+        #expect(problems.contains("spec.containers[0].image: required"))
+        #expect(problems.contains("spec.containers[0].volumeMounts[0].name: no volume v"))
+        #expect(problems.contains("spec.volumes[0]: exactly one volume source, found 2"))
+        #expect(problems.contains("metadata.labels.n: must be a string"))
+    }
+
+    @Test func everyPodShapeTheBuilderMakesIsAValidPod() throws {
+        let yaml = """
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {name: shapes, namespace: team, uid: u-1}
+        spec:
+          entrypoint: main
+          volumeClaimTemplates: [{metadata: {name: work}, spec: {accessModes: [ReadWriteOnce]}}]
+          podSpecPatch: '{"terminationGracePeriodSeconds": 5}'
+          templates:
+          - name: main
+            steps:
+            - - {name: plain, template: plain}
+              - {name: outputs, template: outputs}
+              - {name: script, template: script}
+          - name: plain
+            container: {image: alpine, command: [echo], volumeMounts: [{name: work, mountPath: /work}]}
+          - name: outputs
+            container: {image: alpine, command: [sh, -c, "echo 1 > /tmp/p; mkdir /tmp/d"]}
+            outputs:
+              parameters: [{name: p, valueFrom: {path: /tmp/p}}]
+              artifacts: [{name: d, path: /tmp/d}]
+          - name: script
+            script: {image: python:3.12, command: [python3], source: "print(1)"}
+        """
+        let (wf, l) = try launches(yaml)
+        #expect(l.count == 3)
+        let withRepository = PodBuilder(settings: .init(executorImage: "skein:test",
+                                                        artifactVolume: ["persistentVolumeClaim": ["claimName": "artifacts"]]))
+        for launch in l {
+            for b in [builder, withRepository] {
+                let pod = try b.pod(for: launch, workflow: wf)
+                #expect(PodSchema.problems(pod) == [], "\(launch.displayName)")
+            }
+        }
+    }
 }
