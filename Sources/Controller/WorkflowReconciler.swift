@@ -63,6 +63,20 @@ final class WorkflowReconciler: Sendable {
                 try await cleanUp(object, key: key, state: state)
                 return
             }
+            if settings.parallelism > 0 {
+                let running = states.withLock { $0.values.filter { $0.execution != nil && !$0.finished }.count }
+                if running >= settings.parallelism {
+                    let message = "waiting: \(running) workflows are running, the most the controller runs at once (--parallelism)"
+                    if object["status"]?["message"]?.stringValue != message {
+                        var status = WorkflowStatus()
+                        status.phase = .pending
+                        status.message = message
+                        try await statusWriter.write(StatusWriter.encode(status), onto: object)
+                    }
+                    requeue(key, .milliseconds(500))
+                    return
+                }
+            }
             switch await prepare(object, key: key) {
             case .invalid(let message):
                 try await writeInvalid(object, message: message)
@@ -277,11 +291,15 @@ final class WorkflowReconciler: Sendable {
 
     /// Lints the workflow (with the templates it may reference) and builds its execution.
     func prepare(_ compressed: JSONValue, key: String) async -> Prepared {
-        let object: JSONValue
+        var object: JSONValue
         do {
             object = try NodeCompression.expand(compressed)
         } catch {
             return .invalid(error.description)
+        }
+        // A workflow that waited for a slot (--parallelism) starts afresh.
+        if object["status"]?["phase"] == "Pending", object["status"]?["nodes"] == nil {
+            object.set(path: ["status"], to: nil)
         }
         let file = "workflow \(key)"
         let doc = SourceDocument(object: object, file: file, kind: .workflow)

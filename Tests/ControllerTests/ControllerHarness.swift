@@ -20,15 +20,17 @@ final class ControllerHarness: Sendable {
     /// Where the artifact repository lives (a hostPath the pods mount).
     var artifactDirectory: String { cluster.directory + "/artifacts" }
 
-    static func start(instant: Bool = false, workers: Int = 4, startController: Bool = true) async throws -> ControllerHarness {
+    static func start(instant: Bool = false, workers: Int = 4, startController: Bool = true,
+                      configure: (inout ControllerSettings) -> Void = { _ in }) async throws -> ControllerHarness {
         let cluster = try await SimCluster.start(instant: instant)
         let client = try KubeClient(kubeconfig: cluster.kubeconfig)
         for crd in CustomResourceDefinitions.all() {
             _ = try await client.create(.customResourceDefinitions, crd)
         }
-        let settings = ControllerSettings(workers: workers, executorImage: "skein:test",
+        var settings = ControllerSettings(workers: workers, executorImage: "skein:test",
                                           artifactVolume: ["hostPath": ["path": .string(cluster.directory + "/artifacts"),
                                                                         "type": "DirectoryOrCreate"]])
+        configure(&settings)
         let h = ControllerHarness(cluster: cluster, client: client, settings: settings)
         if startController { h.startController() }
         return h

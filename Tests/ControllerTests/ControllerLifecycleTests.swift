@@ -150,4 +150,31 @@ import Testing
         }
         #expect(gone)
     }
+
+    /// `--parallelism 1`: a second workflow waits, Pending with a message, until the first ends.
+    @Test func theControllerRunsAtMostParallelismWorkflowsAtOnce() async throws {
+        let h = try await ControllerHarness.start { $0.parallelism = 1 }
+        defer { Task { await h.stop() } }
+        let slow = """
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: slot-}
+            spec:
+              entrypoint: main
+              templates: [{name: main, container: {image: alpine, command: [sleep, "1"]}}]
+            """
+        let first = try await h.submit(yaml: slow)
+        #expect(try await waitRunning(h, first))
+        let second = try await h.submit(yaml: slow)
+        #expect(try await h.waitFor(second) { phase($0) == "Pending" })
+        let waiting = try await h.workflow(second)
+        #expect(waiting["status"]?["message"]?.stringValue?.contains("--parallelism") == true)
+        let a = try await h.waitForCompletion(first)
+        let b = try await h.waitForCompletion(second)
+        #expect(phase(a) == "Succeeded" && phase(b) == "Succeeded")
+        #expect(b["status"]?["message"] == nil)
+        let firstEnd = try #require(a["status"]?["finishedAt"]?.stringValue)
+        let secondStart = try #require(b["status"]?["startedAt"]?.stringValue)
+        #expect(secondStart >= firstEnd)
+    }
 }

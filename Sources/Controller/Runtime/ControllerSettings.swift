@@ -18,10 +18,13 @@ public struct ControllerSettings: Sendable {
     /// Only workflows labelled `workflows.GROUP/controller-instanceid=ID` when set; only
     /// unlabelled workflows when nil (as Argo's instance ID).
     public var instanceID: String?
+    /// Most workflows running at once (0: no limit); the others wait, Pending.
+    public var parallelism: Int
 
     public init(namespace: String? = nil, workers: Int = 8, group: String = "skein.dev",
                 executorImage: String = "ghcr.io/skein-dev/skein:latest", executorImagePullPolicy: String? = nil,
-                artifactVolume: JSONValue? = nil, instanceID: String? = nil) {
+                artifactVolume: JSONValue? = nil, instanceID: String? = nil, parallelism: Int = 0) {
+        self.parallelism = parallelism
         self.namespace = namespace
         self.workers = workers
         self.group = group

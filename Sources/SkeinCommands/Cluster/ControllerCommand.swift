@@ -59,6 +59,9 @@ struct ControllerCommand: AsyncParsableCommand {
     @Flag(help: "Do not serve health checks and metrics.")
     var noMetrics = false
 
+    @Option(help: "Most workflows running at once; the others wait, Pending (0: no limit).")
+    var parallelism = 0
+
     @Flag(help: "Work only while holding a Lease (hot standby for several replicas).")
     var leaderElect = false
 
@@ -74,6 +77,7 @@ struct ControllerCommand: AsyncParsableCommand {
             throw ValidationError("give either --artifact-pvc or --artifact-host-path, not both")
         }
         if workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if parallelism < 0 { throw ValidationError("--parallelism must be 0 (no limit) or more") }
         if let p = executorImagePullPolicy, !["Always", "IfNotPresent", "Never"].contains(p) {
             throw ValidationError("--executor-image-pull-policy must be Always, IfNotPresent or Never, not '\(p)'")
         }
@@ -97,7 +101,7 @@ struct ControllerCommand: AsyncParsableCommand {
         if let path = artifactHostPath { artifactVolume = ["hostPath": ["path": .string(path), "type": "DirectoryOrCreate"]] }
         let settings = ControllerSettings(namespace: namespace, workers: workers, group: group, executorImage: executorImage,
                                           executorImagePullPolicy: executorImagePullPolicy, artifactVolume: artifactVolume,
-                                          instanceID: instanceID)
+                                          instanceID: instanceID, parallelism: parallelism)
         let controller = WorkflowController(client: client, settings: settings, metrics: metrics)
         let port: Int? = noMetrics ? nil : metricsPort
         var election: LeaderElector.Configuration?
