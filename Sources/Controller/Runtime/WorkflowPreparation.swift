@@ -1,0 +1,113 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+import SkeinJSON
+import WorkflowEngine
+import WorkflowModel
+
+/// Before a workflow's first reconcile: its templates from the cluster, lint, the execution.
+extension WorkflowReconciler {
+    enum Prepared {
+        case ready(WorkflowExecution)
+        case invalid(String)
+    }
+
+    /// Lints the workflow (with the templates it may reference) and builds its execution.
+    func prepare(_ compressed: JSONValue, key: String) async -> Prepared {
+        var object: JSONValue
+        do {
+            object = try NodeCompression.expand(compressed)
+        } catch {
+            return .invalid(error.description)
+        }
+        // A workflow that waited for a slot (--parallelism) starts afresh.
+        if object["status"]?["phase"] == "Pending", object["status"]?["nodes"] == nil {
+            object.set(path: ["status"], to: nil)
+        }
+        let file = "workflow \(key)"
+        let doc = SourceDocument(object: object, file: file, kind: .workflow)
+        let namespace = object.namespace ?? "default"
+        // The WorkflowTemplates and ClusterWorkflowTemplates it references (and those they
+        // reference), from the informers, or from the API server when the informer has not
+        // seen one yet (created just before the workflow).
+        var fetched: [TemplateReference: JSONValue] = [:]
+        var pending = Array(TemplateReference.all(in: object["spec"]))
+        while let ref = pending.popLast(), fetched.count < 200 {
+            if fetched[ref] != nil { continue }
+            var found = ref.cluster ? informers.clusterWorkflowTemplates.store.get(ref.name)
+                : informers.workflowTemplates.store.get(namespace: namespace, name: ref.name)
+            if found == nil {
+                let resource = ref.cluster ? settings.clusterWorkflowTemplates : settings.workflowTemplates
+                found = try? await client.get(resource, ref.name, namespace: ref.cluster ? nil : namespace)
+            }
+            guard let template = found else { continue }   // lint reports it missing
+            fetched[ref] = template
+            pending += TemplateReference.all(in: template["spec"]).filter { fetched[$0] == nil }
+        }
+        var templateDocs: [SourceDocument] = []
+        var library: [WorkflowTemplate] = []
+        for (ref, t) in fetched.sorted(by: { $0.key.name < $1.key.name }) {
+            templateDocs.append(SourceDocument(object: t, file: "\(ref.cluster ? "clusterworkflowtemplate" : "workflowtemplate") \(ref.name)",
+                                               kind: ref.cluster ? .clusterWorkflowTemplate : .workflowTemplate))
+            if let decoded = try? JSONValueDecoder().decode(WorkflowTemplate.self, from: t) { library.append(decoded) }
+        }
+        let problems = Linter.lint([doc] + templateDocs).filter { $0.location.file == file }
+        if !problems.isEmpty {
+            return .invalid(problems.map(WorkflowReconciler.describe).joined(separator: "; "))
+        }
+        let workflow: Workflow
+        do {
+            workflow = try doc.decode(Workflow.self)
+        } catch {
+            return .invalid(WorkflowReconciler.describe(error))
+        }
+        return .ready(WorkflowExecution(workflow: workflow, library: TemplateLibrary(library)))
+    }
+
+    /// A lint problem as the status message shows it: the field, what is wrong, the fix.
+    static func describe(_ d: Diagnostic) -> String {
+        var s = d.location.path.map { "\($0): " } ?? ""
+        s += d.message
+        if let fix = d.fix { s += " (fix: \(fix))" }
+        return s
+    }
+
+    func writeInvalid(_ object: JSONValue, message: String) async throws {
+        let now = WorkflowReconciler.clock()
+        var status = WorkflowStatus()
+        status.phase = .error
+        status.message = "invalid workflow: \(message)"
+        status.startedAt = now
+        status.finishedAt = now
+        try await statusWriter.write(StatusWriter.encode(status), onto: object)
+    }
+}
+
+/// A `templateRef` or `workflowTemplateRef`: a template by name, namespaced or cluster-wide.
+struct TemplateReference: Hashable {
+    var name: String
+    var cluster: Bool
+
+    /// Every reference anywhere under `value`.
+    static func all(in value: JSONValue?) -> Set<TemplateReference> {
+        var out: Set<TemplateReference> = []
+        func walk(_ v: JSONValue) {
+            switch v {
+            case .object(let o):
+                for key in ["templateRef", "workflowTemplateRef"] {
+                    if let ref = o[key], let name = ref["name"]?.stringValue {
+                        out.insert(TemplateReference(name: name, cluster: ref["clusterScope"] == .bool(true)))
+                    }
+                }
+                for child in o.values { walk(child) }
+            case .array(let a):
+                for child in a { walk(child) }
+            default:
+                break
+            }
+        }
+        if let value { walk(value) }
+        return out
+    }
+}
