@@ -21,6 +21,13 @@ final class WorkflowReconciler: Sendable {
     let metrics: ControllerMetrics
     let requeue: @Sendable (String, Duration) -> Void
     private let states = Mutex<[String: WorkflowState]>([:])
+    /// Observations made off the worker (resource steps), by workflow key.
+    private let inbox = Mutex<[String: [Observation]]>([:])
+
+    func post(_ o: Observation, key: String) {
+        inbox.withLock { $0[key, default: []].append(o) }
+        requeue(key, .zero)
+    }
 
     init(client: KubeClient, settings: ControllerSettings, informers: ControllerInformers, logger: Logger,
          metrics: ControllerMetrics, requeue: @escaping @Sendable (String, Duration) -> Void) {
@@ -99,7 +106,7 @@ final class WorkflowReconciler: Sendable {
 
         // Observe.
         let finishedSeen = metrics.takeFinishedSeen(workflow: key)
-        var observations = state.pending
+        var observations = state.pending + inbox.withLock { $0.removeValue(forKey: key) ?? [] }
         state.pending = []
         var podByNode: [String: JSONValue] = [:]
         for pod in informers.pods.store.byIndex(ControllerInformers.byWorkflow, key) {
@@ -126,8 +133,15 @@ final class WorkflowReconciler: Sendable {
         }
         if state.firstReconcile {
             // Pods that went away while no controller was watching.
+            let resourceTemplates = Set((execution.workflow.spec.templates ?? []).filter { $0.resource != nil }.compactMap(\.name))
             for node in execution.status.nodes?.values.map({ $0 }) ?? [] where node.type == .pod && !node.phase.isFulfilled {
-                if podByNode[node.id] == nil { observations.append(PodObservation.observe(nodeID: node.id, pod: nil)) }
+                guard podByNode[node.id] == nil else { continue }
+                if let t = node.templateName, resourceTemplates.contains(t) {
+                    observations.append(.step(node.id, phase: .error,
+                                              message: "the controller restarted while this resource step was running; its outcome is unknown"))
+                } else {
+                    observations.append(PodObservation.observe(nodeID: node.id, pod: nil))
+                }
             }
             state.firstReconcile = false
         }
@@ -155,9 +169,8 @@ final class WorkflowReconciler: Sendable {
                 if let name = state.podNames[nodeID] { await deletePod(name, namespace: namespace) }
             case .requeue(let after):
                 requeue(key, .milliseconds(Int64(max(0, after) * 1000) + 1))
-            case .runResource(let nodeID, _):
-                state.pending.append(.step(nodeID, phase: .error,
-                                           message: "resource templates are not run by the controller yet"))
+            case .runResource(let launch):
+                startResource(launch, workflow: execution.workflow, namespace: namespace, key: key, uid: uid)
             case .workflowFinished:
                 finishedNow = true
             }

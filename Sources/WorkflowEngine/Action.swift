@@ -7,7 +7,7 @@ public enum Action: Sendable, Hashable {
     case stopStep(nodeID: String, reason: String)
     case deleteStepPod(nodeID: String)
     case requeue(after: Double)
-    case runResource(nodeID: String, manifest: String)
+    case runResource(ResourceLaunch)
     case workflowFinished(WorkflowPhase)
 }
 

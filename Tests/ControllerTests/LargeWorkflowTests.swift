@@ -27,13 +27,13 @@ import Testing
                   container: {image: alpine, command: ["true"]}
             """)
         // Restart the controller once the status is stored compressed, before the end.
-        let compressedMidway = try await h.waitFor(name, timeout: 60) { wf in
+        let compressedMidway = try await h.waitFor(name, timeout: 180) { wf in
             wf["status"]?["compressedNodes"] != nil || phase(wf) == "Succeeded"
         }
         #expect(compressedMidway)
         await h.stopController()
         h.startController()
-        let wf = try await h.waitForCompletion(name, timeout: 120)
+        let wf = try await h.waitForCompletion(name, timeout: 300)
         #expect(phase(wf) == "Succeeded")
         let status = try #require(wf["status"])
         #expect(status["nodes"] == nil)

@@ -147,7 +147,7 @@ import Testing
             // The pod ignores SIGTERM: it stays (terminating) until SIGKILL after its 1 s grace period.
             #expect(try json(del.body)["metadata"]?["deletionTimestamp"] != nil)
             #expect(c.sim.get(.pods, namespace: "default", name: "stubborn") != nil)
-            let gone = await c.sim.wait(for: .pods, namespace: "default", name: "stubborn", timeout: 20) { $0 == nil }
+            let gone = await c.sim.wait(for: .pods, namespace: "default", name: "stubborn", timeout: 60) { $0 == nil }
             #expect(gone.met)
             #expect(Date().timeIntervalSince(start) >= 1)
         }

@@ -104,8 +104,10 @@ public actor LocalRun {
             case .startStep(let launch): start(launch)
             case .stopStep(let nodeID, _): stop(nodeID)
             case .deleteStepPod: break
-            case .runResource(let nodeID, _):
-                continuation.yield(.observation(.step(nodeID, phase: .error, message: "resource templates need a Kubernetes cluster")))
+            case .runResource(let launch):
+                continuation.yield(.observation(.step(launch.nodeID, phase: .error,
+                                                      message: "resource templates need a Kubernetes cluster (skein controller); "
+                                                          + "`skein run` runs container, script, steps, dag and suspend templates")))
             case .requeue(let after): schedule(after: after)
             case .workflowFinished: done = true
             }

@@ -43,6 +43,8 @@ extension WorkflowExecution {
             node = executeDAG(req, resolved, inputs)
         case .suspend:
             node = executeSuspend(req, resolved, inputs)
+        case .resource:
+            node = executeResource(req, resolved, inputs)
         case .some(let other):
             node = errorNode(req, resolved: resolved,
                              message: "\(other.rawValue) templates need a Kubernetes cluster; `skein run` runs container, script, steps, dag and suspend templates")

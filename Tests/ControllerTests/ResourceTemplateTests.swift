@@ -1,0 +1,151 @@
+import Controller
+import Foundation
+import KubeAPI
+import KubeClient
+import SkeinJSON
+import SkeinTestSupport
+import Testing
+
+@Suite struct ResourceConditionTests {
+    let job: JSONValue = ["metadata": ["name": "j"], "status": ["succeeded": 2, "phase": "Running",
+                                                               "conditions": [["type": "Complete", "status": "True"]]]]
+
+    @Test func requirementsCompareNumbersAndTextAndAllMustHold() throws {
+        #expect(try ResourceCondition(parsing: "status.succeeded > 0").holds(for: job))
+        #expect(try !ResourceCondition(parsing: "status.succeeded > 2").holds(for: job))
+        #expect(try ResourceCondition(parsing: "status.succeeded >= 2, status.phase == Running").holds(for: job))
+        #expect(try !ResourceCondition(parsing: "status.succeeded >= 2, status.phase != Running").holds(for: job))
+        #expect(try ResourceCondition(parsing: "status.phase = Running").holds(for: job))
+        #expect(try ResourceCondition(parsing: "status.phase in (Pending, Running)").holds(for: job))
+        #expect(try ResourceCondition(parsing: "status.phase notin (Failed, Error)").holds(for: job))
+        #expect(try ResourceCondition(parsing: "status.conditions[0].type == Complete").holds(for: job))
+        // An absent field satisfies no comparison.
+        #expect(try !ResourceCondition(parsing: "status.failed > 0").holds(for: job))
+    }
+
+    @Test func unreadableConditionsSayHowToWriteThem() {
+        #expect(throws: ResourceCondition.ParseError.self) { try ResourceCondition(parsing: "status.phase") }
+        #expect(throws: ResourceCondition.ParseError.self) { try ResourceCondition(parsing: "status.phase in Failed") }
+        #expect(throws: ResourceCondition.ParseError.self) { try ResourceCondition(parsing: " , ") }
+    }
+
+    @Test func jsonPathOutputs() {
+        #expect(ResourceCondition.jsonPath("{.metadata.name}", in: job) == "j")
+        #expect(ResourceCondition.jsonPath(".status.succeeded", in: job) == "2")
+        #expect(ResourceCondition.jsonPath("{.status.conditions[0]}", in: job) == #"{"status":"True","type":"Complete"}"#)
+        #expect(ResourceCondition.jsonPath("{.status.missing}", in: job) == nil)
+    }
+}
+
+@Suite(.serialized) struct ResourceTemplateTests {
+    /// create (owned by the workflow, output from jsonPath) → the output used by the next step;
+    /// create of a pod and its success condition; delete.
+    @Test func resourceTemplatesCreateWaitForConditionsAndDelete() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: #"""
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: res-}
+            spec:
+              entrypoint: main
+              templates:
+                - name: main
+                  steps:
+                    - - {name: make, template: make-config}
+                    - - name: run-pod
+                        template: pod
+                        arguments: {parameters: [{name: cm, value: "{{steps.make.outputs.parameters.cm}}"}]}
+                    - - {name: remove, template: remove}
+                - name: make-config
+                  resource:
+                    action: create
+                    setOwnerReference: true
+                    manifest: |
+                      apiVersion: v1
+                      kind: ConfigMap
+                      metadata: {generateName: made-by-skein-}
+                      data: {greeting: hello}
+                  outputs:
+                    parameters: [{name: cm, valueFrom: {jsonPath: "{.metadata.name}"}}]
+                - name: pod
+                  inputs: {parameters: [{name: cm}]}
+                  resource:
+                    action: create
+                    successCondition: status.phase == Succeeded
+                    failureCondition: status.phase in (Failed, Unknown)
+                    manifest: |
+                      apiVersion: v1
+                      kind: Pod
+                      metadata: {name: "child-of-{{workflow.name}}", labels: {cm: "{{inputs.parameters.cm}}"}}
+                      spec:
+                        restartPolicy: Never
+                        containers: [{name: c, image: alpine, command: [sh, -c, "sleep 0.3"]}]
+                  outputs:
+                    parameters: [{name: phase, valueFrom: {jsonPath: "{.status.phase}"}}]
+                - name: remove
+                  resource:
+                    action: delete
+                    manifest: |
+                      apiVersion: v1
+                      kind: Pod
+                      metadata: {name: "child-of-{{workflow.name}}"}
+            """#)
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Succeeded", "\(wf["status"]?["message"]?.stringValue ?? "")")
+        let nodes = wf["status"]?["nodes"]?.objectValue.map { Array($0.values) } ?? []
+        let make = try #require(nodes.first { $0["displayName"] == "make" })
+        let cmName = try #require(make["outputs"]?["parameters"]?[0]?["value"]?.stringValue)
+        #expect(cmName.hasPrefix("made-by-skein-"))
+        let cm = try await h.client.get(.configMaps, cmName, namespace: "default")
+        #expect(cm["data"]?["greeting"] == "hello")
+        #expect(cm["metadata"]?["ownerReferences"]?[0]?["uid"] == wf["metadata"]?["uid"])
+        let runPod = try #require(nodes.first { $0["displayName"] == "run-pod" })
+        #expect(runPod["outputs"]?["parameters"]?[0]?["value"] == "Succeeded")
+        await #expect(throws: KubeError.self) { _ = try await h.client.get(.pods, "child-of-\(name)", namespace: "default") }
+    }
+
+    @Test func aMetFailureConditionFailsTheStepAndBadManifestsAreErrors() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: #"""
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: resfail-}
+            spec:
+              entrypoint: main
+              templates:
+                - name: main
+                  steps:
+                    - - {name: failing, template: failing, continueOn: {failed: true}}
+                      - {name: unknown-kind, template: unknown-kind, continueOn: {error: true}}
+                - name: failing
+                  resource:
+                    action: create
+                    successCondition: status.phase == Succeeded
+                    failureCondition: status.phase == Failed
+                    manifest: |
+                      apiVersion: v1
+                      kind: Pod
+                      metadata: {generateName: fails-}
+                      spec:
+                        restartPolicy: Never
+                        containers: [{name: c, image: alpine, command: ["false"]}]
+                - name: unknown-kind
+                  resource:
+                    action: create
+                    manifest: |
+                      apiVersion: example.com/v1
+                      kind: Gadget
+                      metadata: {name: g}
+            """#)
+        let wf = try await h.waitForCompletion(name)
+        let nodes = wf["status"]?["nodes"]?.objectValue.map { Array($0.values) } ?? []
+        let failing = try #require(nodes.first { $0["displayName"] == "failing" })
+        #expect(failing["phase"] == "Failed")
+        #expect(failing["message"]?.stringValue?.contains("failure condition 'status.phase == Failed' is met") == true)
+        let unknown = try #require(nodes.first { $0["displayName"] == "unknown-kind" })
+        #expect(unknown["phase"] == "Error")
+        #expect(unknown["message"]?.stringValue?.contains("Gadget") == true, "\(unknown["message"] ?? .null)")
+    }
+}
