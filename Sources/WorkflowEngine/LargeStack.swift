@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Runs synchronous work on a thread with a large stack. The engine walks nested templates
 /// recursively (up to its limit of 100 levels), deeper than the 512 KiB stacks of Swift's

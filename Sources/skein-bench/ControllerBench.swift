@@ -249,7 +249,7 @@ final class Spawned {
     var pid: Int32 { process.processIdentifier }
 
     init(_ argv: [String], log: String, waitFor: String) throws {
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())

@@ -78,7 +78,7 @@ import WorkflowModel
         controller.arguments = ["controller", "--kubeconfig", h.cluster.kubeconfig, "--executor-image", "skein:test",
                                 "--metrics-port", "0"]
         let log = h.cluster.directory + "/controller.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         controller.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         try controller.run()
         let applied = try await h.cluster.kubectl(["apply", "-f", "\(root)/examples/hello.yaml"])

@@ -16,17 +16,16 @@ public final class ControllerMetrics: Sendable {
 
     public init() {
         reconcileDuration = registry.makeDurationHistogram(
-            name: "skein_reconcile_duration_seconds",
+            descriptor: Self.name("reconcile_duration", "seconds", "Time one workflow reconcile takes"),
             buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
-                      .milliseconds(500), .seconds(1), .seconds(5)],
-            help: "Time one workflow reconcile takes")
-        podsCreated = registry.makeCounter(name: "skein_pods_created_total", help: "Pods the controller created")
-        queueDepth = registry.makeGauge(name: "skein_queue_depth", help: "Workflows waiting to be reconciled")
+                      .milliseconds(500), .seconds(1), .seconds(5)])
+        podsCreated = registry.makeCounter(descriptor: Self.name("pods_created", "total", "Pods the controller created"))
+        queueDepth = registry.makeGauge(descriptor: Self.name("queue_depth", "", "Workflows waiting to be reconciled"))
         stepStartLatency = registry.makeDurationHistogram(
-            name: "skein_step_start_latency_seconds",
+            descriptor: Self.name("step_start_latency", "seconds",
+                                  "From a finished step's pod being seen to the create request of the pods it lets start"),
             buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(20),
-                      .milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(500), .seconds(1), .seconds(5)],
-            help: "From a finished step's pod being seen to the create request of the pods it lets start")
+                      .milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(500), .seconds(1), .seconds(5)])
     }
 
     func podFinished(workflow key: String) {
@@ -39,13 +38,18 @@ public final class ControllerMetrics: Sendable {
         finishedSeen.withLock { $0.removeValue(forKey: key) }
     }
 
+    /// `skein_NAME_UNIT`, with its help text.
+    static func name(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "skein", metricName: name, unitName: unit, helpText: help)
+    }
+
     /// Counts one API response, by HTTP method and status code.
     public func apiRequest(method: String, code: Int) {
         let key = "\(method) \(code)"
         let counter = requestCounters.withLock { c in
             if let existing = c[key] { return existing }
-            let made = registry.makeCounter(name: "skein_api_requests_total", labels: [("verb", method), ("code", String(code))],
-                                            help: "Kubernetes API requests by verb and response code")
+            let made = registry.makeCounter(descriptor: Self.name("api_requests", "total", "Kubernetes API requests by verb and response code"),
+                                            labels: [("verb", method), ("code", String(code))])
             c[key] = made
             return made
         }
@@ -57,8 +61,8 @@ public final class ControllerMetrics: Sendable {
         phaseGauges.withLock { g in
             for phase in Set(g.keys).union(counts.keys) {
                 let gauge = g[phase] ?? {
-                    let made = registry.makeGauge(name: "skein_workflows", labels: [("phase", phase.isEmpty ? "Pending" : phase)],
-                                                  help: "Workflows the controller watches, by phase")
+                    let made = registry.makeGauge(descriptor: Self.name("workflows", "", "Workflows the controller watches, by phase"),
+                                                  labels: [("phase", phase.isEmpty ? "Pending" : phase)])
                     g[phase] = made
                     return made
                 }()

@@ -1,6 +1,6 @@
 public import SkeinJSON
 public import WorkflowEngine
-public import WorkflowModel
+import WorkflowModel
 
 /// A step's observation from its pod and, for pods with the executor, its task result.
 ///
