@@ -15,10 +15,7 @@ extension WorkflowExecution {
         if workflowFailure != nil, !req.isExitWork {
             return nil
         }
-        if let limit = spec.parallelism, activePods >= limit {
-            if let p = req.parentID { blocked.insert(p) }
-            return nil
-        }
+        guard hasStepSlot(req) else { return nil }
         let podName = NodeNaming.podName(workflow: name, nodeName: req.nodeName, templateName: resolved.name)
         var scope = localScope(req, inputs: inputs, podName: podName)
         // `{{outputs.artifacts.NAME.path}}` and `{{outputs.parameters.NAME.path}}`: where the
@@ -35,12 +32,7 @@ extension WorkflowExecution {
         } catch {
             return errorNode(req, resolved: resolved, message: error.message)
         }
-        var node = createNode(name: req.nodeName, displayName: req.displayName, type: .pod, templateName: resolved.name,
-                              boundaryID: req.boundaryID, parentID: req.parentID, phase: .pending,
-                              inputs: inputs, templateRef: resolved.ref)
-        node.startedAt = now
-        nodes[nid] = node
-        activePods += 1
+        let node = createStepNode(req, resolved, inputs)
         let globals = launch.outputParameters.compactMap { p in p.globalName.map { (p.name, $0) } }
         if !globals.isEmpty { declaredGlobals[launch.nodeID] = Dictionary(globals, uniquingKeysWith: { a, _ in a }) }
         actions.append(.startStep(launch))
@@ -48,6 +40,28 @@ extension WorkflowExecution {
             deadlines[nid] = d
             wake(nid, at: d)
         }
+        return node
+    }
+
+    /// Whether `spec.parallelism` leaves room for one more step; if not, the parent waits
+    /// (it is visited again when a step finishes).
+    func hasStepSlot(_ req: ExecRequest) -> Bool {
+        if let limit = spec.parallelism, activePods >= limit {
+            if let p = req.parentID { blocked.insert(p) }
+            return false
+        }
+        return true
+    }
+
+    /// The Pending node of a step a runtime carries out (a pod, or a resource step), counted
+    /// as active for `parallelism`.
+    func createStepNode(_ req: ExecRequest, _ resolved: ResolvedTemplate, _ inputs: Inputs) -> NodeStatus {
+        var node = createNode(name: req.nodeName, displayName: req.displayName, type: .pod, templateName: resolved.name,
+                              boundaryID: req.boundaryID, parentID: req.parentID, phase: .pending,
+                              inputs: inputs, templateRef: resolved.ref)
+        node.startedAt = now
+        nodes[node.id] = node
+        activePods += 1
         return node
     }
 

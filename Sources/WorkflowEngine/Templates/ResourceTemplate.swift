@@ -27,10 +27,7 @@ extension WorkflowExecution {
         let nid = id(of: req.nodeName)
         if let existing = nodes[nid] { return existing }
         if workflowFailure != nil, !req.isExitWork { return nil }
-        if let limit = spec.parallelism, activePods >= limit {
-            if let p = req.parentID { blocked.insert(p) }
-            return nil
-        }
+        guard hasStepSlot(req) else { return nil }
         let scope = localScope(req, inputs: inputs)
         let r = resolved.template.resource ?? .null
         let action = r["action"]?.stringValue ?? ""
@@ -55,12 +52,7 @@ extension WorkflowExecution {
         } catch {
             return errorNode(req, resolved: resolved, message: error.message)
         }
-        var node = createNode(name: req.nodeName, displayName: req.displayName, type: .pod, templateName: resolved.name,
-                              boundaryID: req.boundaryID, parentID: req.parentID, phase: .pending,
-                              inputs: inputs, templateRef: resolved.ref)
-        node.startedAt = now
-        nodes[nid] = node
-        activePods += 1
+        let node = createStepNode(req, resolved, inputs)
         actions.append(.runResource(launch))
         return node
     }
