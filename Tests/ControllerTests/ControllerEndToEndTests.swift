@@ -271,17 +271,7 @@ import WorkflowModel
         #expect(claim["spec"]?["resources"]?["requests"]?["storage"] == "1Gi")
         // Deleting the workflow deletes its claim (and pods) through the owner references.
         _ = try await h.client.delete(h.settings.workflows, name, namespace: "default")
-        var claimGone = false
-        for _ in 0..<200 {
-            do {
-                _ = try await h.client.get(.persistentVolumeClaims, "\(name)-work", namespace: "default")
-                try await Task.sleep(for: .milliseconds(50))
-            } catch KubeError.notFound {
-                claimGone = true
-                break
-            }
-        }
-        #expect(claimGone)
+        #expect(try await h.eventually { try await h.isGone(.persistentVolumeClaims, "\(name)-work") })
         #expect(try await h.pods(of: name).isEmpty)
     }
 }

@@ -98,6 +98,26 @@ final class ControllerHarness: Sendable {
         return false
     }
 
+    /// Waits until `condition` holds (or `timeout` passes); whether it held.
+    func eventually(timeout: Double = 20, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
+    }
+
+    /// Whether the API server answers NotFound for the object.
+    func isGone(_ resource: ResourceType, _ name: String) async throws -> Bool {
+        do {
+            _ = try await client.get(resource, name, namespace: "default")
+            return false
+        } catch KubeError.notFound {
+            return true
+        }
+    }
+
     func pods(of workflow: String) async throws -> [JSONValue] {
         try await client.list(.pods, namespace: "default", options: ListOptions(labelSelector: "\(settings.workflowLabel)=\(workflow)")).items
     }

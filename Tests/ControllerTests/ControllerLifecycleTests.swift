@@ -63,12 +63,7 @@ import Testing
         #expect(wf["status"]?["message"] == "Stopped with strategy 'Terminate'")
         #expect(!nodes(wf).contains { $0["displayName"]?.stringValue == "\(name).onExit" })
         // Its pod is deleted.
-        var podsGone = false
-        for _ in 0..<200 {
-            if try await h.pods(of: name).isEmpty { podsGone = true; break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(podsGone)
+        #expect(try await h.eventually { try await h.pods(of: name).isEmpty })
     }
 
     @Test func aSuspendedWorkflowStartsNothingUntilResumed() async throws {
@@ -113,12 +108,8 @@ import Testing
                   container: {image: alpine, command: ["false"]}
             """)
         #expect(phase(try await h.waitForCompletion(name)) == "Succeeded")
-        var remaining: [JSONValue] = []
-        for _ in 0..<200 {
-            remaining = try await h.pods(of: name)
-            if remaining.count == 1 { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        #expect(try await h.eventually { try await h.pods(of: name).count == 1 })
+        let remaining = try await h.pods(of: name)
         #expect(remaining.count == 1)
         #expect(remaining.first?["metadata"]?["annotations"]?["workflows.skein.dev/node-name"]?.stringValue?.hasSuffix(".bad") == true)
     }
@@ -138,17 +129,7 @@ import Testing
                   container: {image: alpine, command: ["true"]}
             """)
         #expect(try await h.waitFor(name) { phase($0) == "Succeeded" })
-        var gone = false
-        for _ in 0..<100 {
-            do {
-                _ = try await h.workflow(name)
-                try await Task.sleep(for: .milliseconds(100))
-            } catch KubeError.notFound {
-                gone = true
-                break
-            }
-        }
-        #expect(gone)
+        #expect(try await h.eventually { try await h.isGone(h.settings.workflows, name) })
     }
 
     /// `--parallelism 1`: a second workflow waits, Pending with a message, until the first ends.
