@@ -54,9 +54,13 @@ final class WorkflowReconciler: Sendable {
             return
         }
         let uid = object.uid ?? ""
+        // `skein retry` rewrote the status and then set a new retry token: start over from it.
+        let retryToken = object.annotations[settings.retryAnnotation]
         let state: WorkflowState = states.withLock { s in
-            if let existing = s[key], existing.uid == uid { return existing }
+            if let existing = s[key], existing.uid == uid, existing.retryToken == retryToken { return existing }
             let fresh = WorkflowState(uid: uid)
+            fresh.retryToken = retryToken
+            fresh.awaitingRetriedPodsGone = s[key] != nil && s[key]?.uid == uid
             s[key] = fresh
             return fresh
         }
@@ -104,10 +108,29 @@ final class WorkflowReconciler: Sendable {
             return
         }
 
+        if state.awaitingRetriedPodsGone {
+            // The pods of the nodes `skein retry` removed are deleted, but the informer may
+            // not have seen it yet: they must not pass for the new attempts' pods.
+            let stale = informers.pods.store.byIndex(ControllerInformers.byWorkflow, key).contains { pod in
+                guard let nid = pod.annotations[settings.nodeIDAnnotation] else { return false }
+                return execution.node(id: nid) == nil
+            }
+            if stale {
+                requeue(key, .milliseconds(200))
+                return
+            }
+            state.awaitingRetriedPodsGone = false
+        }
+
         // Observe.
         let finishedSeen = metrics.takeFinishedSeen(workflow: key)
         var observations = state.pending + inbox.withLock { $0.removeValue(forKey: key) ?? [] }
         state.pending = []
+        if let text = object.annotations[settings.resumeAnnotation], text != state.resumeSeen {
+            // `skein resume`: the suspend nodes that were waiting when it ran.
+            state.resumeSeen = text
+            observations += WorkflowReconciler.resumed(text, nodes: execution.status.nodes ?? [:])
+        }
         var podByNode: [String: JSONValue] = [:]
         for pod in informers.pods.store.byIndex(ControllerInformers.byWorkflow, key) {
             guard let nid = pod.annotations[settings.nodeIDAnnotation] else { continue }
@@ -154,7 +177,9 @@ final class WorkflowReconciler: Sendable {
             actions = LargeStack.run { execution.terminate(message: "Stopped with strategy 'Terminate'", now: now) }
         } else {
             // Stop: stop the steps, then run the exit handler.
-            if shutdown == "Stop" { execution.requestStop(message: "Stopped with strategy 'Stop'") }
+            if shutdown == "Stop" {
+                execution.requestStop(message: object.annotations[settings.stopMessageAnnotation] ?? "Stopped with strategy 'Stop'")
+            }
             actions = LargeStack.run { execution.reconcile(observations: observations, now: now) }
         }
 
@@ -288,5 +313,30 @@ final class WorkflowState: @unchecked Sendable {
     /// podGC of a finished workflow done.
     var podsCollected = false
 
+    /// The `skein retry` token this state was built after.
+    var retryToken: String?
+    /// Rebuilt after a retry: wait until the informer no longer shows the removed nodes' pods.
+    var awaitingRetriedPodsGone = false
+    /// The `skein resume` annotation last acted on.
+    var resumeSeen: String?
+
     init(uid: String) { self.uid = uid }
+}
+
+extension WorkflowReconciler {
+    /// The resume observations a `skein resume` annotation asks for: suspend nodes still
+    /// waiting that started before it ran (and match its node selector, if any). Acting on
+    /// the same annotation again (after a restart) resumes nothing that was not already due.
+    static func resumed(_ annotation: String, nodes: [String: NodeStatus]) -> [Observation] {
+        guard let v = try? JSONValue.parseJSON(annotation),
+              let at = v["at"]?.stringValue.flatMap({ Timestamp(rfc3339: $0) }) else { return [] }
+        var selector: NodeFieldSelector?
+        if let text = v["nodeFieldSelector"]?.stringValue, !text.isEmpty {
+            guard let s = try? NodeFieldSelector(text) else { return [] }
+            selector = s
+        }
+        return nodes.values
+            .filter { n in n.type == .suspend && !n.phase.isFulfilled && (n.startedAt ?? at) <= at && (selector?.matches(n) ?? true) }
+            .map(\.id).sorted().map { Observation.resume($0) }
+    }
 }

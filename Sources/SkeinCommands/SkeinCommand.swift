@@ -7,8 +7,18 @@ public struct SkeinCommand: AsyncParsableCommand {
         commandName: "skein",
         abstract: "Run Argo Workflows YAML on your machine or on Kubernetes.",
         version: SkeinVersion.current,
-        subcommands: [RunCommand.self, LintCommand.self, ControllerCommand.self, ExecutorCommand.self, CRDsCommand.self,
-                      VersionCommand.self]
+        groupedSubcommands: [
+            CommandGroup(name: "On this machine", subcommands: [RunCommand.self, LintCommand.self]),
+            CommandGroup(name: "Workflows on a cluster", subcommands: [
+                SubmitCommand.self, ListCommand.self, GetCommand.self, LogsCommand.self, WatchCommand.self, WaitCommand.self,
+                DeleteCommand.self, RetryCommand.self, ResubmitCommand.self, SuspendCommand.self, ResumeCommand.self,
+                StopCommand.self, TerminateCommand.self]),
+            CommandGroup(name: "Templates and cron workflows", subcommands: [
+                TemplateCommand.self, ClusterTemplateCommand.self, CronCommand.self]),
+            CommandGroup(name: "Running Skein", subcommands: [
+                ControllerCommand.self, ExecutorCommand.self, CRDsCommand.self, CompletionCommand.self, VersionCommand.self,
+                HelpReferenceCommand.self]),
+        ]
     )
 
     public init() {}
@@ -16,11 +26,6 @@ public struct SkeinCommand: AsyncParsableCommand {
 
 public enum SkeinVersion {
     public static let current = "0.1.0"
-}
-
-struct VersionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
-    func run() { print("skein \(SkeinVersion.current)") }
 }
 
 /// The `skein` executable's entry point. Usage errors exit with 2 like other invalid input

@@ -232,6 +232,8 @@ public final class WorkflowExecution {
         case .step(let phase, let exitCode, let outputs, let message, let startedAt, let finishedAt):
             guard let nid = o.nodeID, var n = nodes[nid], !n.phase.isFulfilled else { return }
             if let startedAt { n.startedAt = startedAt }
+            // A message about waiting (ContainerCreating...) does not outlive the wait.
+            if message == nil, phase != n.phase { n.message = nil }
             if phase.isFulfilled {
                 var out = outputs ?? n.outputs ?? Outputs()
                 if let exitCode { out.exitCode = String(exitCode) }

@@ -41,6 +41,7 @@ public struct ControllerSettings: Sendable {
                      namespaced: false)
     }
     public var taskResults: ResourceType { kind("workflowtaskresults", "WorkflowTaskResult") }
+    public var cronWorkflows: ResourceType { kind("cronworkflows", "CronWorkflow") }
 
     private func kind(_ plural: String, _ kind: String) -> ResourceType {
         ResourceType(group: group, version: "v1alpha1", resource: plural, kind: kind, namespaced: true)
@@ -50,4 +51,14 @@ public struct ControllerSettings: Sendable {
     public var workflowLabel: String { "workflows.\(group)/workflow" }
     public var instanceLabel: String { "workflows.\(group)/controller-instanceid" }
     public var nodeIDAnnotation: String { "workflows.\(group)/node-id" }
+    /// Set by `skein resume`: `{"at": RFC 3339 time, "nodeFieldSelector": "..."}`. Suspend
+    /// nodes started before `at` that the selector (if any) matches are resumed.
+    public var resumeAnnotation: String { "workflows.\(group)/resume" }
+    /// Set by `skein retry` after it rewrote the status: a new value makes the controller
+    /// rebuild the workflow's state from that status.
+    public var retryAnnotation: String { "workflows.\(group)/retry" }
+    /// The message `skein stop --message` gives the stopped workflow.
+    public var stopMessageAnnotation: String { "workflows.\(group)/stop-message" }
+    /// Label of workflows `skein submit --from` and `skein resubmit` created: where from.
+    public var resubmittedFromLabel: String { "workflows.\(group)/resubmitted-from" }
 }

@@ -2,7 +2,7 @@ import Foundation
 import KubeAPI
 import KubeClient
 import Logging
-import SkeinJSON
+public import SkeinJSON
 import WorkflowEngine
 import WorkflowModel
 
@@ -85,12 +85,12 @@ extension WorkflowReconciler {
 }
 
 /// A `templateRef` or `workflowTemplateRef`: a template by name, namespaced or cluster-wide.
-struct TemplateReference: Hashable {
-    var name: String
-    var cluster: Bool
+public struct TemplateReference: Hashable, Sendable {
+    public var name: String
+    public var cluster: Bool
 
     /// Every reference anywhere under `value`.
-    static func all(in value: JSONValue?) -> Set<TemplateReference> {
+    public static func all(in value: JSONValue?) -> Set<TemplateReference> {
         var out: Set<TemplateReference> = []
         func walk(_ v: JSONValue) {
             switch v {

@@ -1,12 +1,12 @@
 import Artifacts
 import Foundation
 import KubeAPI
-import SkeinJSON
+public import SkeinJSON
 
 /// Large node maps go into `status.compressedNodes` (base64 of gzipped JSON, as Argo
 /// stores them) so that a workflow of thousands of steps stays well under etcd's object
 /// size limit (1.5 MiB by default). Readers put `nodes` back before using the status.
-enum NodeCompression {
+public enum NodeCompression {
     /// Node maps whose JSON is larger than this are compressed.
     static let threshold = 256 * 1024
 
@@ -19,12 +19,12 @@ enum NodeCompression {
         return .object(o)
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// The object with `status.nodes` restored from `status.compressedNodes`.
-    static func expand(_ object: JSONValue) throws(Failure) -> JSONValue {
+    public static func expand(_ object: JSONValue) throws(Failure) -> JSONValue {
         guard let packed = object["status"]?["compressedNodes"]?.stringValue else { return object }
         guard let data = Data(base64Encoded: packed) else { throw Failure(description: "status.compressedNodes is not base64") }
         let nodes: JSONValue

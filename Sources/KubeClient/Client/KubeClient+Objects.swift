@@ -68,9 +68,11 @@ extension KubeClient {
 
     /// Creates an object (`metadata.generateName` without a name gets a generated name);
     /// returns it as stored.
-    public func create(_ resource: ResourceType, _ object: JSONValue, namespace: String? = nil) async throws -> JSONValue {
+    /// With `dryRun` the server checks and defaults it but stores nothing (`?dryRun=All`).
+    public func create(_ resource: ResourceType, _ object: JSONValue, namespace: String? = nil,
+                       dryRun: Bool = false) async throws -> JSONValue {
         let ns = resource.namespaced ? resolve(namespace, object: object) : nil
-        return try await sendJSON(.create(resource, namespace: ns, object: object))
+        return try await sendJSON(.create(resource, namespace: ns, object: object, dryRun: dryRun))
     }
 
     /// Replaces an object. Its `metadata.resourceVersion` makes this conditional: a stale

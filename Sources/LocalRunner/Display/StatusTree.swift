@@ -13,6 +13,8 @@ public struct StatusTree {
         public var duration: String
         public var message: String
         public var phase: NodePhase
+        /// The node's id (empty for the header).
+        public var id: String = ""
     }
 
     public static func symbol(_ n: NodeStatus) -> String {
@@ -27,7 +29,9 @@ public struct StatusTree {
     }
 
     /// Rows in display order; `now` gives running nodes their duration so far.
-    public static func rows(_ wf: Workflow, now: Timestamp) -> [Row] {
+    /// `include`, when given, keeps only the nodes it accepts and those above them (the
+    /// workflow's own row always shows).
+    public static func rows(_ wf: Workflow, now: Timestamp, include: ((NodeStatus) -> Bool)? = nil) -> [Row] {
         guard let nodes = wf.status?.nodes, let name = wf.metadata.name else { return [] }
         var kids: [String: [String]] = [:]
         var statusParent: [String: String] = [:]
@@ -45,28 +49,49 @@ public struct StatusTree {
             }
             kids[parent ?? name, default: []].append(n.id)
         }
+        // Start times have whole seconds: within one, a node comes after the node it
+        // depends on (its status parent: a DAG task lists its dependents as children).
+        var generation: [String: Int] = [:]
+        func gen(_ id: String, depth: Int = 0) -> Int {
+            if let g = generation[id] { return g }
+            guard depth < 10_000, let p = statusParent[id] else { return 0 }
+            generation[id] = 0
+            let g = gen(p, depth: depth + 1) + 1
+            generation[id] = g
+            return g
+        }
         for k in kids.keys {
             kids[k]?.sort { a, b in
                 let na = nodes[a], nb = nodes[b]
-                return (na?.startedAt?.seconds ?? 0, na?.name ?? "") < (nb?.startedAt?.seconds ?? 0, nb?.name ?? "")
+                return (na?.startedAt?.seconds ?? 0, gen(a), na?.name ?? "") < (nb?.startedAt?.seconds ?? 0, gen(b), nb?.name ?? "")
             }
         }
         var rows: [Row] = []
         var visited: Set<String> = []
+        var shown: [String: Bool] = [:]
+        func shows(_ id: String, depth: Int = 0) -> Bool {
+            guard let include else { return true }
+            if let s = shown[id] { return s }
+            guard let n = nodes[id], depth < 10_000 else { return false }
+            shown[id] = false
+            let s = include(n) || (kids[id] ?? []).contains { shows($0, depth: depth + 1) }
+            shown[id] = s
+            return s
+        }
         func visit(_ id: String, prefix: String, childPrefix: String) {
             guard let n = nodes[id], visited.insert(id).inserted else { return }
             let isPod = n.type == .pod
             rows.append(Row(prefix: prefix, symbol: symbol(n), name: n.displayName, template: n.templateName ?? "",
                             podName: isPod ? NodeNaming.podName(workflow: name, nodeName: n.name, templateName: n.templateName) : "",
-                            duration: isPod || id == name ? duration(n, now: now) : "", message: n.message ?? "", phase: n.phase))
-            let children = kids[id] ?? []
+                            duration: isPod || id == name ? duration(n, now: now) : "", message: n.message ?? "", phase: n.phase, id: n.id))
+            let children = (kids[id] ?? []).filter { shows($0) }
             for (i, c) in children.enumerated() {
                 let last = i == children.count - 1
                 visit(c, prefix: childPrefix + (last ? "└─" : "├─"), childPrefix: childPrefix + (last ? "  " : "│ "))
             }
         }
         visit(name, prefix: "", childPrefix: "")
-        for id in nodes.keys.sorted() where !visited.contains(id) { visit(id, prefix: "", childPrefix: "") }
+        for id in nodes.keys.sorted() where !visited.contains(id) && shows(id) { visit(id, prefix: "", childPrefix: "") }
         return rows
     }
 
