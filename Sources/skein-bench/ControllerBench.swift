@@ -277,3 +277,44 @@ final class Spawned {
         }
     }
 }
+
+/// Issue 6's target: `skein list` (a process, as a user runs it) with 1,000 completed
+/// workflows on skein-sim, each with its status and nodes as the controller wrote them.
+func benchCLIList(workflows: Int = 1000) async throws {
+    try await withSimAndController { client, settings, _, _ in
+        let single: JSONValue = [
+            "apiVersion": "skein.dev/v1alpha1", "kind": "Workflow",
+            "metadata": ["generateName": "listed-", "labels": ["bench": "list"]],
+            "spec": ["entrypoint": "main", "templates": [["name": "main", "container": ["image": "alpine", "command": ["true"]]]]],
+        ]
+        try await createAll(client, settings, count: workflows, object: single)
+        try await waitUntil(client, settings, label: "bench=list", count: workflows)
+        let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        // Where withSimAndController wrote the simulated cluster's kubeconfig.
+        let kubeconfig = FileManager.default.temporaryDirectory.path + "/skein-bench-ctl-\(getpid())/kc"
+        func time(_ args: [String]) throws -> (median: Double, max: Double, lines: Int) {
+            var runs: [Double] = []
+            var lines = 0
+            for _ in 0..<7 {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "\(binDir)/skein")
+                p.arguments = args + ["--kubeconfig", kubeconfig]
+                let pipe = Pipe()
+                p.standardOutput = pipe
+                p.standardError = FileHandle.nullDevice
+                let start = DispatchTime.now().uptimeNanoseconds
+                try p.run()
+                let out = pipe.fileHandleForReading.readDataToEndOfFile()
+                p.waitUntilExit()
+                runs.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                guard p.terminationStatus == 0 else { throw BenchError("skein \(args.joined(separator: " ")) exited \(p.terminationStatus)") }
+                lines = out.split(separator: UInt8(ascii: "\n")).count
+            }
+            return (median(runs), runs.max() ?? 0, lines)
+        }
+        for args in [["list"], ["list", "-o", "wide"], ["list", "--status", "Succeeded", "-o", "name"], ["list", "--chunk-size", "0"]] {
+            let r = try time(args)
+            print("(g) skein \(args.joined(separator: " ")) with \(workflows) workflows: median \(ms(r.median)), max \(ms(r.max)) (\(r.lines) lines)")
+        }
+    }
+}

@@ -332,6 +332,7 @@ do {
     if chosen.contains("kube-watch") { try await benchKube(watchOnly: true) }
     if all || chosen.contains("controller") { try await benchController() }
     for part in ["a", "c", "d", "e"] where chosen.contains("controller-\(part)") { try await benchController(parts: [part]) }
+    if all || chosen.contains("cli") { try await benchCLIList() }
 } catch {
     FileHandle.standardError.write(Data("skein-bench: \(error)\n".utf8))
     exit(1)

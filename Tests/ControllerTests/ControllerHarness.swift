@@ -63,9 +63,16 @@ final class ControllerHarness: Sendable {
         await cluster.stop()
     }
 
-    /// Creates a workflow from YAML text; returns its name.
+    /// Creates a workflow from YAML text (and the WorkflowTemplates beside it); returns its name.
     func submit(yaml text: String, file: String = "test.yaml") async throws -> String {
         let docs = try DocumentLoader.load(text: text, file: file)
+        for t in docs where t.kind == .workflowTemplate {
+            var object = t.raw
+            object.set(path: ["apiVersion"], to: "skein.dev/v1alpha1")
+            do {
+                _ = try await client.create(settings.workflowTemplates, object, namespace: "default")
+            } catch KubeError.alreadyExists {}
+        }
         guard let doc = docs.first(where: { $0.kind == .workflow }) else { throw HarnessError("\(file) has no Workflow") }
         var object = doc.raw
         object.set(path: ["apiVersion"], to: "skein.dev/v1alpha1")

@@ -23,6 +23,7 @@ import SkeinTestSupport
         "timeouts.yaml": ["quick (sleep): Succeeded", "too-slow (sleep): Failed: Step exceeded its deadline"],
         "python-script.yaml": ["show: the 10th Fibonacci number is 34"],
         "suspend.yaml": ["after: after the pause"],
+        "workflow-template.yaml": ["greetings, template user"],
     ]
 
     @Test func everyExampleHasExpectations() {
