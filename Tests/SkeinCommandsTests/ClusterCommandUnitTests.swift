@@ -58,11 +58,11 @@ import WorkflowModel
         var s = WorkflowStatus()
         s.phase = .failed
         let nodes = [
-            node("wf", .steps, .failed, children: ["g"]),
-            node("g", .stepGroup, .failed, children: ["r"]),
-            node("r", .retry, .failed, children: ["r0", "r1"]),
-            node("r0", .pod, .failed),
-            node("r1", .pod, .error),
+            Self.node("wf", .steps, .failed, children: ["g"]),
+            Self.node("g", .stepGroup, .failed, children: ["r"]),
+            Self.node("r", .retry, .failed, children: ["r0", "r1"]),
+            Self.node("r0", .pod, .failed),
+            Self.node("r1", .pod, .error),
         ]
         s.nodes = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0) })
         let plan = RetryPlan.plan(s, workflow: "wf", restartSuccessful: false, selector: nil)

@@ -40,7 +40,9 @@ enum RetryPlan {
             var p = parent[id] ?? nodes[id]?.boundaryID
             var guardCount = 0
             while let pid = p, !removed.contains(pid), guardCount < 10_000 {
-                reopened.insert(pid)
+                // A step a removed one depended on (a DAG task lists its dependents as
+                // children) stays as it is; the steps, DAG and groups above run again.
+                if let t = nodes[pid]?.type, !leafTypes.contains(t) { reopened.insert(pid) }
                 p = parent[pid] ?? nodes[pid]?.boundaryID
                 guardCount += 1
             }
@@ -117,9 +119,9 @@ struct RetryCommand: AsyncParsableCommand {
                 throw CLIFailure("workflow \(name) is \(phase): only Failed or Error workflows can be retried",
                                  fix: phase == "Succeeded" ? "`skein resubmit \(name)` runs it again" : "wait for it: `skein wait \(name)`")
             }
-            let wf = try Cluster.decode(object)
-            let plan = RetryPlan.plan(wf.status ?? WorkflowStatus(), workflow: name, restartSuccessful: restartSuccessful,
-                                      selector: try nodeFieldSelector.map { try NodeFieldSelector($0) })
+            let selector = try nodeFieldSelector.map { try NodeFieldSelector($0) }
+            var plan = RetryPlan.plan(try Cluster.decode(object).status ?? WorkflowStatus(), workflow: name,
+                                      restartSuccessful: restartSuccessful, selector: selector)
             // The removed steps' pods and results go first: the new attempts reuse their names.
             let pods = try await c.call("listing the pods of \(name)", resource: .pods, verb: "list") {
                 try await c.client.listAll(.pods, namespace: c.namespace,
@@ -141,10 +143,20 @@ struct RetryCommand: AsyncParsableCommand {
                 }
             }
             // The status to start from, then the token that makes the controller read it.
-            let encoded = try JSONValueEncoding.encode(plan.status)
-            object.set(path: ["status"], to: encoded)
-            _ = try await c.call("workflow \(name)", resource: c.workflows, name: name, verb: "update") {
-                try await c.client.updateStatus(c.workflows, object, namespace: c.namespace)
+            // Conditional on the version read: if the controller wrote meanwhile, read and plan again.
+            for attempt in 1...5 {
+                object.set(path: ["status"], to: try JSONValueEncoding.encode(plan.status))
+                do {
+                    _ = try await c.client.updateStatus(c.workflows, object, namespace: c.namespace)
+                    break
+                } catch KubeError.conflict where attempt < 5 {
+                    object = try NodeCompressionView.expanded(try await c.workflowObject(name))
+                    plan = RetryPlan.plan(try Cluster.decode(object).status ?? WorkflowStatus(), workflow: name,
+                                          restartSuccessful: restartSuccessful, selector: selector)
+                } catch let e as KubeError {
+                    throw await c.explain(e, what: "workflow \(name)", resource: c.workflows, name: name, verb: "update",
+                                          namespace: c.namespace)
+                }
             }
             let patch: JSONValue = ["spec": ["shutdown": .null, "suspend": .null],
                                     "metadata": ["annotations": [c.kinds.retryAnnotation: .string(UUID().uuidString.lowercased())]]]
