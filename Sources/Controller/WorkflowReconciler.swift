@@ -74,10 +74,33 @@ final class WorkflowReconciler: Sendable {
                 try await cleanUp(object, key: key, state: state)
                 return
             }
-            if settings.parallelism > 0 {
-                let running = states.withLock { $0.values.filter { $0.execution != nil && !$0.finished }.count }
-                if running >= settings.parallelism {
-                    let message = "waiting: \(running) workflows are running, the most the controller runs at once (--parallelism)"
+            if settings.parallelism > 0 || settings.namespaceParallelism > 0 {
+                // Taking a slot and counting the taken ones happen under one lock, so two
+                // workers cannot both take the last slot.
+                let namespace = object.namespace ?? "default"
+                // One that already runs (a restarted controller meets it again) keeps running.
+                let started = object["status"]?["phase"]?.stringValue == "Running"
+                let waiting: String? = states.withLock { s in
+                    let active = s.values.filter { $0.holdsSlot }
+                    if started {
+                        state.namespace = namespace
+                        state.admitted = true
+                        return nil
+                    }
+                    if settings.parallelism > 0, active.count >= settings.parallelism {
+                        return "waiting: \(active.count) workflows are running, the most the controller runs at once (parallelism)"
+                    }
+                    if settings.namespaceParallelism > 0 {
+                        let here = active.filter { $0.namespace == namespace }.count
+                        if here >= settings.namespaceParallelism {
+                            return "waiting: \(here) workflows are running in namespace \(namespace), the most it runs at once (namespaceParallelism)"
+                        }
+                    }
+                    state.namespace = namespace
+                    state.admitted = true
+                    return nil
+                }
+                if let message = waiting {
                     if object["status"]?["message"]?.stringValue != message {
                         var status = WorkflowStatus()
                         status.phase = .pending
@@ -313,6 +336,10 @@ final class WorkflowState: @unchecked Sendable {
     /// podGC of a finished workflow done.
     var podsCollected = false
 
+    /// Counted against `parallelism` / `namespaceParallelism` (until it finishes).
+    var admitted = false
+    var namespace = ""
+    var holdsSlot: Bool { admitted && !finished }
     /// The `skein retry` token this state was built after.
     var retryToken: String?
     /// Rebuilt after a retry: wait until the informer no longer shows the removed nodes' pods.

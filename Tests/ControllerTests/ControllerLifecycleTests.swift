@@ -149,7 +149,7 @@ import Testing
         let second = try await h.submit(yaml: slow)
         #expect(try await h.waitFor(second) { phase($0) == "Pending" })
         let waiting = try await h.workflow(second)
-        #expect(waiting["status"]?["message"]?.stringValue?.contains("--parallelism") == true)
+        #expect(waiting["status"]?["message"]?.stringValue?.contains("the most the controller runs at once (parallelism)") == true)
         let a = try await h.waitForCompletion(first)
         let b = try await h.waitForCompletion(second)
         #expect(phase(a) == "Succeeded" && phase(b) == "Succeeded")
@@ -157,5 +157,35 @@ import Testing
         let firstEnd = try #require(a["status"]?["finishedAt"]?.stringValue)
         let secondStart = try #require(b["status"]?["startedAt"]?.stringValue)
         #expect(secondStart >= firstEnd)
+    }
+    /// `namespaceParallelism 1`: a second workflow of the same namespace waits; one of another
+    /// namespace does not. A restarted controller keeps what already runs running.
+    @Test func namespaceParallelismLimitsEachNamespaceAndARestartKeepsRunningOnesRunning() async throws {
+        let h = try await ControllerHarness.start { $0.namespaceParallelism = 1 }
+        defer { Task { await h.stop() } }
+        _ = try await h.client.create(.namespaces, ["metadata": ["name": "other"]])
+        func slow(_ ns: String) async throws -> String {
+            let object: JSONValue = [
+                "apiVersion": "skein.dev/v1alpha1", "kind": "Workflow", "metadata": ["generateName": "ns-slot-"],
+                "spec": ["entrypoint": "main", "templates": [["name": "main", "container": ["image": "alpine", "command": ["sleep", "2"]]]]],
+            ]
+            return try await h.client.create(h.settings.workflows, object, namespace: ns).name ?? ""
+        }
+        let first = try await slow("default")
+        #expect(try await waitRunning(h, first))
+        let second = try await slow("default")
+        let elsewhere = try await slow("other")
+        #expect(try await h.waitFor(second) { phase($0) == "Pending" })
+        let waiting = try await h.workflow(second)
+        #expect(waiting["status"]?["message"]?.stringValue?.contains("running in namespace default") == true, "\(waiting["status"] ?? .null)")
+        #expect(try await h.eventually {
+            try await h.client.get(h.settings.workflows, elsewhere, namespace: "other")["status"]?["phase"] == "Running"
+        }, "another namespace has a slot of its own")
+        // A new controller meets `first` Running: it goes on, it is not sent back to Pending.
+        await h.stopController()
+        h.startController()
+        let a = try await h.waitForCompletion(first)
+        #expect(phase(a) == "Succeeded", "\(a["status"] ?? .null)")
+        #expect(phase(try await h.waitForCompletion(second)) == "Succeeded")
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SkeinCommands
+@testable import SkeinCommands
 import SkeinJSON
 import SkeinTestSupport
 import Testing
@@ -42,6 +42,33 @@ import WorkflowModel
         #expect(pod["securityContext"]?["runAsNonRoot"] == true)
         #expect(Self.find(objects, "ServiceAccount", "skein-controller")?["metadata"]?["namespace"] == deployment["metadata"]?["namespace"])
         #expect(Self.find(objects, "Service", "skein-controller-metrics") != nil)
+        // --config names the ConfigMap beside it, whose every key is one the controller reads.
+        let configName = try #require(args.first { $0.hasPrefix("--config=") }?.dropFirst("--config=".count))
+        let config = try #require(Self.find(objects, "ConfigMap", String(configName)))
+        #expect(config["metadata"]?["namespace"] == deployment["metadata"]?["namespace"])
+        let settings = try ControllerConfigMap.parse(config["data"]?.objectValue ?? [:], source: "deploy")
+        #expect(settings.artifactHostPath == "/var/lib/skein/artifacts" && settings.workers == 8)
+    }
+
+    @Test func configMapSettingsAreCheckedKeyByKey() throws {
+        let good = try ControllerConfigMap.parse(["parallelism": "3", "namespaceParallelism": "1", "qps": "20.5",
+                                                  "executorImagePullPolicy": "Never", "instanceID": "blue"], source: "cm")
+        #expect(good.parallelism == 3 && good.namespaceParallelism == 1 && good.qps == 20.5)
+        #expect(good.executorImagePullPolicy == "Never" && good.instanceID == "blue")
+        func failure(_ data: [String: JSONValue]) -> String {
+            do {
+                _ = try ControllerConfigMap.parse(data, source: "ConfigMap skein/cfg")
+                return ""
+            } catch {
+                return error.description
+            }
+        }
+        #expect(failure(["paralelism": "1"]).contains("unknown key data.paralelism"))
+        #expect(failure(["paralelism": "1"]).contains("namespaceParallelism"), "the fix lists the keys")
+        #expect(failure(["workers": "0"]).contains("data.workers: '0' is not a whole number of at least 1"))
+        #expect(failure(["qps": "fast"]).contains("data.qps"))
+        #expect(failure(["executorImagePullPolicy": "Sometimes"]).contains("Always, IfNotPresent or Never"))
+        #expect(failure(["artifactPVC": "a", "artifactHostPath": "/b"]).contains("not both"))
     }
 
     /// Whether `role` lets `verb` on `resource` in `group`.
@@ -64,6 +91,7 @@ import WorkflowModel
             ("skein.dev", "workflowtemplates", ["list", "watch"]),
             ("skein.dev", "clusterworkflowtemplates", ["list", "watch"]),
             ("", "pods", ["list", "watch", "create", "delete"]),
+            ("", "configmaps", ["get"]),
         ]
         for (group, resource, verbs) in needs {
             for verb in verbs { #expect(Self.allows(controller, group, resource, verb), "controller: \(verb) \(resource)") }

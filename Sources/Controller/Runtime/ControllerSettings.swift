@@ -20,11 +20,14 @@ public struct ControllerSettings: Sendable {
     public var instanceID: String?
     /// Most workflows running at once (0: no limit); the others wait, Pending.
     public var parallelism: Int
+    /// Most workflows running at once in one namespace (0: no limit).
+    public var namespaceParallelism: Int
 
     public init(namespace: String? = nil, workers: Int = 8, group: String = "skein.dev",
                 executorImage: String = "ghcr.io/skein-dev/skein:latest", executorImagePullPolicy: String? = nil,
-                artifactVolume: JSONValue? = nil, instanceID: String? = nil, parallelism: Int = 0) {
+                artifactVolume: JSONValue? = nil, instanceID: String? = nil, parallelism: Int = 0, namespaceParallelism: Int = 0) {
         self.parallelism = parallelism
+        self.namespaceParallelism = namespaceParallelism
         self.namespace = namespace
         self.workers = workers
         self.group = group

@@ -29,20 +29,23 @@ struct ControllerCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("A"), .long], help: "Watch every namespace (the default).")
     var allNamespaces = false
 
-    @Option(help: "Workflows reconciled at the same time.")
-    var workers = 8
+    @Option(help: "Read settings from this ConfigMap (NAME or NAMESPACE/NAME; default namespace: the pod's). Flags given override it.")
+    var config: String?
 
-    @Option(help: "Requests per second to the API server (sustained).")
-    var qps: Float = 50
+    @Option(help: "Workflows reconciled at the same time (default: 8).")
+    var workers: Int?
 
-    @Option(help: "Requests the client may send in a burst above --qps.")
-    var burst = 100
+    @Option(help: "Requests per second to the API server, sustained (default: 50).")
+    var qps: Float?
+
+    @Option(help: "Requests the client may send in a burst above --qps (default: 100).")
+    var burst: Int?
 
     @Option(help: "API group of Skein's kinds, as installed with `skein crds --group`.")
     var group = "skein.dev"
 
-    @Option(help: "Skein's image, for the init and wait containers of steps with outputs or artifacts.")
-    var executorImage = "ghcr.io/skein-dev/skein:\(SkeinVersion.current)"
+    @Option(help: "Skein's image, for the init and wait containers of steps with outputs or artifacts (default: ghcr.io/skein-dev/skein:\(SkeinVersion.current)).")
+    var executorImage: String?
 
     @Option(help: "imagePullPolicy of the executor containers (Always, IfNotPresent, Never).")
     var executorImagePullPolicy: String?
@@ -59,8 +62,11 @@ struct ControllerCommand: AsyncParsableCommand {
     @Flag(help: "Do not serve health checks and metrics.")
     var noMetrics = false
 
-    @Option(help: "Most workflows running at once; the others wait, Pending (0: no limit).")
-    var parallelism = 0
+    @Option(help: "Most workflows running at once; the others wait, Pending (0, the default: no limit).")
+    var parallelism: Int?
+
+    @Option(help: "Most workflows running at once in one namespace (0, the default: no limit).")
+    var namespaceParallelism: Int?
 
     @Flag(help: "Work only while holding a Lease (hot standby for several replicas).")
     var leaderElect = false
@@ -76,38 +82,59 @@ struct ControllerCommand: AsyncParsableCommand {
         if artifactPvc != nil && artifactHostPath != nil {
             throw ValidationError("give either --artifact-pvc or --artifact-host-path, not both")
         }
-        if workers < 1 { throw ValidationError("--workers must be at least 1") }
-        if parallelism < 0 { throw ValidationError("--parallelism must be 0 (no limit) or more") }
+        if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
+        if let p = parallelism, p < 0 { throw ValidationError("--parallelism must be 0 (no limit) or more") }
+        if let p = namespaceParallelism, p < 0 { throw ValidationError("--namespace-parallelism must be 0 (no limit) or more") }
         if let p = executorImagePullPolicy, !["Always", "IfNotPresent", "Never"].contains(p) {
             throw ValidationError("--executor-image-pull-policy must be Always, IfNotPresent or Never, not '\(p)'")
         }
     }
 
+    /// The namespace of the pod this runs in, if it runs in one.
+    var podNamespace: String? {
+        (try? String(contentsOfFile: ConfigLoader.serviceAccountDirectory + "/namespace", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     func run() async throws {
         LogSetup.bootstrap()
-        var config: ClientConfiguration
+        var clientConfig: ClientConfiguration
         do {
-            config = try ConfigLoader.load(kubeconfig: kubeconfig, context: context)
+            clientConfig = try ConfigLoader.load(kubeconfig: kubeconfig, context: context)
         } catch {
             Terminal.printError("\(error)")
             throw ExitCode(2)
         }
-        config.qps = qps
-        config.burst = burst
+        // The ConfigMap's settings, under the flags given.
+        var file = ControllerConfigMap()
+        if let name = config {
+            do {
+                file = try await ControllerConfigMap.load(name, client: try KubeClient(clientConfig),
+                                                          defaultNamespace: podNamespace ?? clientConfig.namespace)
+            } catch let f as CLIFailure {
+                Terminal.printError("error: \(f.description)")
+                throw ExitCode(f.code)
+            }
+        }
+        clientConfig.qps = qps ?? file.qps ?? 50
+        clientConfig.burst = burst ?? file.burst ?? 100
         let metrics = ControllerMetrics()
-        let client = try KubeClient(config, observer: { method, code in metrics.apiRequest(method: method, code: code) })
+        let client = try KubeClient(clientConfig, observer: { method, code in metrics.apiRequest(method: method, code: code) })
         var artifactVolume: JSONValue?
-        if let pvc = artifactPvc { artifactVolume = ["persistentVolumeClaim": ["claimName": .string(pvc)]] }
-        if let path = artifactHostPath { artifactVolume = ["hostPath": ["path": .string(path), "type": "DirectoryOrCreate"]] }
-        let settings = ControllerSettings(namespace: namespace, workers: workers, group: group, executorImage: executorImage,
-                                          executorImagePullPolicy: executorImagePullPolicy, artifactVolume: artifactVolume,
-                                          instanceID: instanceID, parallelism: parallelism)
+        let pvc = artifactPvc ?? (artifactHostPath == nil ? file.artifactPVC : nil)
+        let hostPath = artifactHostPath ?? (artifactPvc == nil ? file.artifactHostPath : nil)
+        if let pvc { artifactVolume = ["persistentVolumeClaim": ["claimName": .string(pvc)]] }
+        if let hostPath { artifactVolume = ["hostPath": ["path": .string(hostPath), "type": "DirectoryOrCreate"]] }
+        let settings = ControllerSettings(namespace: namespace ?? file.namespace, workers: workers ?? file.workers ?? 8, group: group,
+                                          executorImage: executorImage ?? file.executorImage ?? "ghcr.io/skein-dev/skein:\(SkeinVersion.current)",
+                                          executorImagePullPolicy: executorImagePullPolicy ?? file.executorImagePullPolicy,
+                                          artifactVolume: artifactVolume, instanceID: instanceID ?? file.instanceID,
+                                          parallelism: parallelism ?? file.parallelism ?? 0,
+                                          namespaceParallelism: namespaceParallelism ?? file.namespaceParallelism ?? 0)
         let controller = WorkflowController(client: client, settings: settings, metrics: metrics)
         let port: Int? = noMetrics ? nil : metricsPort
         var election: LeaderElector.Configuration?
         if leaderElect {
-            let podNamespace = (try? String(contentsOfFile: "/var/run/secrets/kubernetes.io/serviceaccount/namespace", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
             let identity = ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName + "-\(getpid())"
             election = LeaderElector.Configuration(leaseName: "skein-controller" + (instanceID.map { "-" + $0 } ?? ""),
                                                    namespace: leaderElectionNamespace ?? podNamespace ?? "skein", identity: identity)

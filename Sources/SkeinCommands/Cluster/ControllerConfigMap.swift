@@ -1,0 +1,77 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import SkeinJSON
+
+/// `skein controller --config NAME`: settings from a ConfigMap's `data`, one key per
+/// setting (the flags' names in camelCase). Flags given on the command line win. Read
+/// once at start: after changing it, restart the controller (kubectl rollout restart).
+struct ControllerConfigMap: Sendable {
+    var workers: Int?
+    var qps: Float?
+    var burst: Int?
+    var parallelism: Int?
+    var namespaceParallelism: Int?
+    var executorImage: String?
+    var executorImagePullPolicy: String?
+    var artifactPVC: String?
+    var artifactHostPath: String?
+    var instanceID: String?
+    var namespace: String?
+
+    static let keys = ["workers", "qps", "burst", "parallelism", "namespaceParallelism", "executorImage", "executorImagePullPolicy",
+                       "artifactPVC", "artifactHostPath", "instanceID", "namespace"]
+
+    /// `NAME` (in `defaultNamespace`) or `NAMESPACE/NAME`, read from the API.
+    static func load(_ reference: String, client: KubeClient, defaultNamespace: String) async throws -> ControllerConfigMap {
+        let parts = reference.split(separator: "/", maxSplits: 1).map(String.init)
+        let (namespace, name) = parts.count == 2 ? (parts[0], parts[1]) : (defaultNamespace, reference)
+        let object: JSONValue
+        do {
+            object = try await client.get(.configMaps, name, namespace: namespace)
+        } catch let e as KubeError {
+            throw CLIFailure("--config: cannot read ConfigMap \(namespace)/\(name): \(e)",
+                             fix: "create it (deploy/30-config.yaml is an example), or leave out --config", code: 2)
+        }
+        return try parse(object["data"]?.objectValue ?? [:], source: "ConfigMap \(namespace)/\(name)")
+    }
+
+    /// The settings of a ConfigMap's data; an unknown key or a bad value is an error naming it.
+    static func parse(_ data: [String: JSONValue], source: String) throws(CLIFailure) -> ControllerConfigMap {
+        var c = ControllerConfigMap()
+        for key in data.keys.sorted() {
+            let text = (data[key]?.stringValue ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            func int(min: Int) throws(CLIFailure) -> Int {
+                guard let v = Int(text), v >= min else {
+                    throw CLIFailure("\(source): data.\(key): '\(text)' is not a whole number of at least \(min)", code: 2)
+                }
+                return v
+            }
+            switch key {
+            case "workers": c.workers = try int(min: 1)
+            case "qps":
+                guard let v = Float(text), v > 0 else { throw CLIFailure("\(source): data.qps: '\(text)' is not a positive number", code: 2) }
+                c.qps = v
+            case "burst": c.burst = try int(min: 1)
+            case "parallelism": c.parallelism = try int(min: 0)
+            case "namespaceParallelism": c.namespaceParallelism = try int(min: 0)
+            case "executorImage": c.executorImage = text
+            case "executorImagePullPolicy":
+                guard ["Always", "IfNotPresent", "Never"].contains(text) else {
+                    throw CLIFailure("\(source): data.executorImagePullPolicy: '\(text)' is not Always, IfNotPresent or Never", code: 2)
+                }
+                c.executorImagePullPolicy = text
+            case "artifactPVC": c.artifactPVC = text
+            case "artifactHostPath": c.artifactHostPath = text
+            case "instanceID": c.instanceID = text
+            case "namespace": c.namespace = text
+            default:
+                throw CLIFailure("\(source): unknown key data.\(key)", fix: "the keys are \(keys.joined(separator: ", "))", code: 2)
+            }
+        }
+        if c.artifactPVC != nil && c.artifactHostPath != nil {
+            throw CLIFailure("\(source): give either artifactPVC or artifactHostPath, not both", code: 2)
+        }
+        return c
+    }
+}
