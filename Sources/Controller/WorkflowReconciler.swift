@@ -270,7 +270,11 @@ final class WorkflowReconciler: Sendable {
         if execution.phase.isCompleted { finishedNow = true }
         // Record.
         let status = StatusWriter.encode(execution.status, cache: &state.nodeCache)
-        if status != state.lastStatus {
+        // Not while some pods could not be created yet: a stored node without its pod would
+        // pass, for a restarted controller, for a pod deleted under it (an Error). Held back,
+        // a restarted controller derives those steps again and creates their pods (their
+        // names are deterministic, so one that was created is found, not made twice).
+        if status != state.lastStatus && state.unstarted.isEmpty {
             try await statusWriter.write(status, onto: object)
             state.lastStatus = status
         }

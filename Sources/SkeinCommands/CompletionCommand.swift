@@ -34,10 +34,14 @@ struct VersionCommand: AsyncParsableCommand {
     var client = false
 
     func run() async throws {
-        print("skein: \(SkeinVersion.current)")
-        guard !client, let c = try? cluster.connect() else { return }
+        print("skein \(SkeinVersion.current)")
+        guard !client else { return }
+        // A short wait unless told otherwise: the version of an absent server is not worth a minute.
+        var options = cluster
+        if options.requestTimeout == nil { options.requestTimeout = "5s" }
+        guard let c = try? options.connect() else { return }
         if let v = try? await c.client.serverVersion() {
-            print("kubernetes: \(v.gitVersion) (\(c.server))")
+            print("kubernetes \(v.gitVersion) at \(c.server)")
         } else {
             print("kubernetes: not reachable at \(c.server)")
         }

@@ -8,7 +8,8 @@ import SkeinTestSupport
 import Testing
 
 /// Templates and cron workflows, global flags, errors that help, completion and version.
-@Suite(.serialized) struct CLIClusterTests {
+extension CLITests {
+@Suite struct CLIClusterTests {
     @Test func templatesClusterTemplatesAndCronWorkflows() async throws {
         let h = try await ControllerHarness.start(startController: false)
         defer { Task { await h.stop() } }
@@ -208,7 +209,7 @@ import Testing
         }
         #expect(try await cli.run(["completion", "tcsh"]).status == 2)
         let v = try await cli.run(["version"])
-        #expect(v.stdout.hasPrefix("skein: 0.") && v.stdout.contains("kubernetes: v"), "\(v.stdout)")
+        #expect(v.stdout.hasPrefix("skein 0.") && v.stdout.contains("kubernetes v"), "\(v.stdout)")
         #expect(try await cli.run(["version", "--client"]).stdout.split(separator: "\n").count == 1)
         // Output to a pipe, or with NO_COLOR, has no escape codes.
         _ = try await h.client.create(h.settings.workflows, try JSONValue.parseJSON(#"{"apiVersion":"skein.dev/v1alpha1","kind":"Workflow","metadata":{"name":"plain"},"spec":{"entrypoint":"main","templates":[{"name":"main","suspend":{}}]}}"#), namespace: "default")
@@ -230,4 +231,5 @@ import Testing
             #expect(doc.contains("## skein \(command)\n"), "\(command)")
         }
     }
+}
 }

@@ -7,7 +7,8 @@ import SkeinTestSupport
 import Testing
 
 /// `skein logs`, `suspend`/`resume`/`stop`/`terminate`, `retry`, `resubmit` and `delete`.
-@Suite(.serialized) struct CLILifecycleTests {
+extension CLITests {
+@Suite struct CLILifecycleTests {
     @Test func logsFollowStreamsARunningStepAndTheOnesAfterIt() async throws {
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }
@@ -313,4 +314,5 @@ import Testing
         #expect(try await cli.run(["delete"]).status == 2)
         _ = b
     }
+}
 }

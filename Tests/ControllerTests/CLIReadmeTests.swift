@@ -5,6 +5,7 @@ import Testing
 
 /// README.md's CLI walkthrough, run line by line as a user would type it (through sh, from
 /// the package root, with `skein` on PATH) against KubeSim with the controller running.
+extension CLITests {
 @Suite struct CLIReadmeTests {
     static func walkthrough() throws -> [String] {
         let readme = try String(contentsOfFile: Binaries.packageRoot + "/README.md", encoding: .utf8)
@@ -41,4 +42,5 @@ import Testing
         #expect(columns(list).first == ["NAME", "STATUS", "AGE", "DURATION", "PRIORITY", "MESSAGE"], "\(list)")
         #expect(outputs.first { $0.key.hasPrefix("skein submit --from") }?.value.contains(" Succeeded") == true)
     }
+}
 }

@@ -8,7 +8,8 @@ import Testing
 
 /// `skein submit`, `list`, `get`, `watch` and `wait`, run as processes against KubeSim with
 /// the controller running.
-@Suite(.serialized) struct CLISubmitTests {
+extension CLITests {
+@Suite struct CLISubmitTests {
     @Test func submitWatchOfAFailingWorkflowShowsTheFailedStepAndExitsNonZero() async throws {
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }
@@ -365,4 +366,5 @@ import Testing
         #expect(watch.stdout.contains("✔ \(c)"), "\(watch.stdout)")
         #expect(try await cli.run(["watch", b]).status == 1)
     }
+}
 }

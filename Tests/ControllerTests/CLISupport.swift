@@ -6,6 +6,10 @@ import SkeinJSON
 import SkeinTestSupport
 import Testing
 
+/// The CLI's end-to-end suites, one test at a time: each starts a cluster, a controller and
+/// many `skein` processes, and on two cores they would starve the rest of the suite.
+@Suite(.serialized) enum CLITests {}
+
 /// The `skein` CLI run as a process against a harness's cluster (KUBECONFIG set, as a
 /// user would have it), with a scratch directory for the files it is given.
 struct CLI: Sendable {

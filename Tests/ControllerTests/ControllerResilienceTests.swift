@@ -82,6 +82,35 @@ import Testing
         #expect(try await h.pods(of: name).count == 4)
     }
 
+    /// Pods that cannot be created for a while (the API server fails every create), and a
+    /// controller restarted meanwhile: no stored node is left without its pod (which a
+    /// restarted controller would take for a deleted pod, an Error); once creates work
+    /// again, every step runs, once.
+    @Test func aRestartWhilePodsCannotBeCreatedLosesNothing() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let faults = h.cluster.sim.faults
+        let shared = h.cluster.directory + "/shared"
+        let name = try await h.submit(yaml: Self.diamond(shared, seconds: 0.2))
+        #expect(try await h.waitFor(name) { nodeSummary($0).contains { $0.hasPrefix("a Pod") } })
+        faults.failNext(100_000, RequestMatch(verb: "create", resource: "pods"), code: 500)
+        #expect(await SimCluster.eventually(timeout: 20) { Self.logLines(shared) == ["a"] })
+        try await Task.sleep(for: .seconds(1.5))   // a has ended; b's and c's pods fail to be created
+        let stored = try await h.workflow(name)
+        let podsNow = Set(try await h.pods(of: name).compactMap { $0.annotations[h.settings.nodeIDAnnotation] })
+        for (id, node) in stored["status"]?["nodes"]?.objectValue ?? [:] where node["type"] == "Pod" {
+            #expect(podsNow.contains(id), "node \(node["displayName"] ?? .null) is stored without its pod")
+        }
+        await h.stopController()
+        h.startController()
+        try await Task.sleep(for: .seconds(1))
+        faults.clear()
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Succeeded", "\(wf["status"]?["message"] ?? .null)")
+        #expect(Self.logLines(shared) == ["a", "b", "c", "d"])
+        #expect(try await h.pods(of: name).count == 4)
+    }
+
     @Test func aDeletedPodIsAnErrorThatRetryStrategyRetries() async throws {
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }

@@ -34,7 +34,7 @@ import Testing
         await h.stopController()
         h.startController()
         let wf = try await h.waitForCompletion(name, timeout: 300)
-        #expect(phase(wf) == "Succeeded")
+        #expect(phase(wf) == "Succeeded", "\(wf["status"]?["message"] ?? .null)")
         let status = try #require(wf["status"])
         #expect(status["nodes"] == nil)
         let packed = try #require(status["compressedNodes"]?.stringValue)

@@ -64,7 +64,14 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(dir.hasPrefix("/tmp/"))
         for name in ["skein", "skein-emissary"] {
-            try FileManager.default.copyItem(atPath: try Binaries.path(name), toPath: "\(dir)/\(name)")
+            // Written through an O_CLOEXEC descriptor: a process another test forks meanwhile
+            // must not inherit it open for writing (exec would then fail with ETXTBSY).
+            let data = try Data(contentsOf: URL(fileURLWithPath: try Binaries.path(name)))
+            let fd = open("\(dir)/\(name)", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+            #expect(fd >= 0)
+            let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+            #expect(written == data.count)
         }
         let c = try await SimCluster.start { $0.skeinBinary = "\(dir)/skein" }
         do {
