@@ -89,6 +89,7 @@ let package = Package(
                 dependencies: ["KubeAPI", "SkeinJSON", "Sandbox", "LocalRunner", "WorkflowModel",
                                .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                               .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                                .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                                .product(name: "X509", package: "swift-certificates"),

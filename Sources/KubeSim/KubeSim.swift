@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTLS
+import HummingbirdHTTP2
 public import KubeAPI
 public import LocalRunner
 import Logging
@@ -49,10 +50,13 @@ public struct KubeSimOptions: Sendable {
     public var token: String?
     /// Run containers in private mount namespaces when the machine allows it (volumes at their mount paths).
     public var isolate: Bool
+    /// Offer HTTP/2 through ALPN (as API servers do), besides HTTP/1.1.
+    public var http2: Bool
 
     public init(port: Int = 0, instant: Bool = false, workDirectory: String? = nil, skeinBinary: String? = nil,
                 images: ImageMap = ImageMap(), historyLimit: Int = 10_000, bookmarkInterval: Double = 1,
-                token: String? = nil, isolate: Bool = true) {
+                token: String? = nil, isolate: Bool = true, http2: Bool = false) {
+        self.http2 = http2
         self.port = port
         self.instant = instant
         self.workDirectory = workDirectory
@@ -125,7 +129,7 @@ public final class KubeSim: Sendable {
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(certs.serverKeyPEM.utf8), format: .pem)))
         tls.certificateVerification = .optionalVerification
         tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(certs.caPEM.utf8), format: .pem)])
-        tls.applicationProtocols = ["http/1.1"]
+        tls.applicationProtocols = options.http2 ? ["h2", "http/1.1"] : ["http/1.1"]
 
         let kubelet = Kubelet(api: api, options: options, workDirectory: work, token: token, caPEM: certs.caPEM)
         let control: @Sendable (String, JSONValue) async -> SimResponse? = { [weak kubelet] what, arg in
@@ -139,7 +143,10 @@ public final class KubeSim: Sendable {
         logger.logLevel = .critical
         let app = Application(
             responder: responder,
-            server: try .tls(.http1(), tlsConfiguration: tls),
+            // HTTP/2 connections stay open between requests: on stop, close them a second
+            // after the GOAWAY rather than wait for the client.
+            server: options.http2 ? try .http2Upgrade(tlsConfiguration: tls, configuration: .init(gracefulCloseTimeout: .seconds(1)))
+                : try .tls(.http1(), tlsConfiguration: tls),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: options.port), serverName: nil),
             onServerRunning: { channel in ready.fire(.success(channel.localAddress?.port ?? 0)) },
             logger: logger)

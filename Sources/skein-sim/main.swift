@@ -18,6 +18,7 @@ struct SkeinSim: AsyncParsableCommand {
     @Option(help: "Where to write the kubeconfig.") var kubeconfig: String
     @Option(help: "Port to listen on (0 picks a free one).") var port: Int = 0
     @Flag(help: "Pods succeed at once without running anything.") var instant = false
+    @Flag(help: "Offer HTTP/2 (through ALPN) besides HTTP/1.1.") var http2 = false
     @Option(help: "The skein binary that Skein's image runs (default: the skein next to skein-sim, when there is one).")
     var skein: String?
     @Option(help: "Directory for pod volumes and files (default: a temporary one).") var workDir: String?
@@ -32,7 +33,7 @@ struct SkeinSim: AsyncParsableCommand {
         let sibling = (exe as NSString).deletingLastPathComponent + "/skein"
         let binary = skein ?? (FileManager.default.isExecutableFile(atPath: sibling) ? sibling : nil)
         let sim = try await KubeSim.start(KubeSimOptions(port: port, instant: instant, workDirectory: workDir, skeinBinary: binary,
-                                                          historyLimit: history))
+                                                          historyLimit: history, http2: http2))
         for f in fail {
             let p = f.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
             guard p.count >= 3, let code = Int(p[2]) else { throw ValidationError("--fail \(f): expected VERB:RESOURCE:CODE[:COUNT[:RETRY_AFTER]]") }

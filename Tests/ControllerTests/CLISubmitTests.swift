@@ -349,6 +349,33 @@ extension CLITests {
         return out.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// On a terminal (a pty from util-linux's `script`), `watch` redraws the view in place,
+    /// in colour unless NO_COLOR is set.
+    @Test func watchOnATerminalRedrawsInPlace() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+            Issue.record("/usr/bin/script (util-linux) is missing")
+            return
+        }
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let cli = try CLI(h)
+        let bin = try Binaries.path("skein")
+        func watchOnATerminal(_ extra: [String: String]) async throws -> CommandResult {
+            let name = try await cli.submit(shellWorkflow("tty-", "sleep 1", generate: true))
+            let env = cli.environment.merging(extra) { $1 }
+            return try await SimCluster.offPool {
+                try Command.run("/usr/bin/script", ["-qec", "\(bin) watch \(name)", "/dev/null"], environment: env, timeout: 60)
+            }
+        }
+        let clear = "\u{1B}[H\u{1B}[2J"
+        let coloured = try await watchOnATerminal([:])
+        #expect(coloured.status == 0, "\(coloured.stdout)")
+        #expect(coloured.stdout.components(separatedBy: clear).count >= 3, "redrawn at least twice: \(coloured.stdout)")
+        #expect(coloured.stdout.contains("\u{1B}[32m✔"), "a green check: \(coloured.stdout)")
+        let plain = try await watchOnATerminal(["NO_COLOR": "1"])
+        #expect(plain.stdout.contains(clear) && !plain.stdout.contains("\u{1B}[32m"), "\(plain.stdout)")
+    }
+
     @Test func watchAndWaitFollowUntilCompletion() async throws {
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }

@@ -1,6 +1,7 @@
 public import KubeAPI
 public import Logging
 public import SkeinJSON
+import Synchronization
 
 /// A client of one Kubernetes API server. Every call is async and suspends only its
 /// task: requests go through one libcurl thread (see `Transport/`), after the client's
@@ -19,6 +20,11 @@ public final class KubeClient: Sendable {
     let authenticator: Authenticator
     let logger: Logger
     let observer: RequestObserver?
+    private let http2Count = Mutex(0)
+
+    /// How many complete answers came over HTTP/2 (multiplexed on shared connections);
+    /// the others came over HTTP/1.1. For tests and benchmarks.
+    public var http2Responses: Int { http2Count.withLock { $0 } }
 
     /// Told the HTTP method and status code of every response (for metrics).
     public typealias RequestObserver = @Sendable (_ method: String, _ code: Int) -> Void
@@ -82,6 +88,7 @@ public final class KubeClient: Sendable {
         let observer = self.observer
         return try await withRetries(request) { http in
             let r = try await transport.perform(http)
+            if r.httpVersion == 2 { http2Count.withLock { $0 += 1 } }
             observer?(request.method.rawValue, r.status)
             if r.status >= 300 { throw APIErrorResponse(response: r) }
             return r

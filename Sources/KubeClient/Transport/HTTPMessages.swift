@@ -65,6 +65,8 @@ struct HTTPRequest: Sendable {
 /// A complete response.
 struct HTTPResponse: Sendable {
     var status: Int
+    /// 2 for HTTP/2, 1 for HTTP/1.x (libcurl's CURLINFO_HTTP_VERSION), 0 when unknown.
+    var httpVersion: Int = 0
     /// Header names in lower case; the last value wins.
     var headers: [String: String]
     var body: [UInt8]

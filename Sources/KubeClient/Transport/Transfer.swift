@@ -22,6 +22,8 @@ final class Transfer: @unchecked Sendable {
     var headers: [String: String] = [:]
     var body: [UInt8] = []
     var headComplete = false
+    /// 2 for HTTP/2, 1 for HTTP/1.x, 0 before the head arrived.
+    var httpVersion = 0
 
     private struct State {
         var completion: CheckedContinuation<HTTPResponse, any Error>?
@@ -147,6 +149,7 @@ final class Transfer: @unchecked Sendable {
             if code >= 200 || code == 0 {
                 status = code
                 headComplete = true
+                noteHTTPVersion()
                 if request.streaming && code < 300 { resolveHead() }
             } else {
                 headers = [:]  // an interim 1xx block
@@ -192,6 +195,15 @@ final class Transfer: @unchecked Sendable {
         return bytes.count
     }
 
+    /// The HTTP version of the answer, read while the handle is ours (libcurl's numbering:
+    /// CURL_HTTP_VERSION_2_0 is HTTP/2).
+    private func noteHTTPVersion() {
+        guard let h = handle else { return }
+        var v = 0
+        _ = skein_curl_getinfo_long(h, CURLINFO_HTTP_VERSION, &v)
+        httpVersion = v == Int(CURL_HTTP_VERSION_2_0) ? 2 : v == 0 ? 0 : 1
+    }
+
     private func resolveHead() {
         let (h, result): (CheckedContinuation<(Int, [String: String]), any Error>?, (Int, [String: String])) = state.withLock { s in
             guard !s.headResolved else { return (nil, (0, [:])) }
@@ -209,7 +221,8 @@ final class Transfer: @unchecked Sendable {
             fail(e, cancelled: false)
             return
         }
-        let response = HTTPResponse(status: status, headers: headers, body: body)
+        var response = HTTPResponse(status: status, headers: headers, body: body)
+        response.httpVersion = httpVersion
         if request.streaming && status >= 300 {
             fail(APIErrorResponse(response: response), cancelled: false)
             return
