@@ -32,9 +32,13 @@ public struct SandboxSpec: Sendable {
     public var stderr: OutputTarget
     /// Run in a private mount namespace; when false, `privateTmp` and `binds` are not applied.
     public var isolate: Bool
+    /// A file to read standard input from; nil inherits this process's.
+    public var stdin: String?
 
     public init(executable: String, arguments: [String], environment: [String: String], workingDirectory: String?,
-                privateTmp: String?, binds: [BindMount], stdout: OutputTarget, stderr: OutputTarget, isolate: Bool) {
+                privateTmp: String?, binds: [BindMount], stdout: OutputTarget, stderr: OutputTarget, isolate: Bool,
+                stdin: String? = nil) {
+        self.stdin = stdin
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
@@ -163,6 +167,16 @@ public enum Sandbox {
             throw error
         }
 
+        var inputFD: Int32 = -1
+        if let path = spec.stdin {
+            inputFD = open(path, O_RDONLY | O_CLOEXEC)
+            guard inputFD >= 0 else {
+                if let r = o.parent { close(r) }
+                if let r = e.parent { close(r) }
+                throw SandboxError("cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            toClose.append(inputFD)
+        }
         let argv = CStringArray([spec.executable] + spec.arguments)
         let envp = CStringArray(spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
         let binds = spec.isolate ? spec.binds : []
@@ -180,7 +194,7 @@ public enum Sandbox {
                     }
                     return cBinds.withUnsafeMutableBufferPointer { bp in
                         var cspec = csandbox_spec(path: path, argv: argv.pointers, envp: envp.pointers, cwd: cwd,
-                                                  stdin_fd: -1, stdout_fd: o.child, stderr_fd: e.child,
+                                                  stdin_fd: inputFD, stdout_fd: o.child, stderr_fd: e.child,
                                                   isolate: spec.isolate ? 1 : 0, private_tmp: tmp,
                                                   binds: bp.baseAddress.map { UnsafePointer($0) }, bind_count: Int32(bp.count))
                         return csandbox_spawn(&cspec, &errNo, &stage, stageCount)

@@ -1,4 +1,5 @@
-public import Foundation
+import Foundation
+import Sandbox
 
 /// The package's built executables, next to the test bundle in the build directory.
 public enum Binaries {
@@ -35,28 +36,18 @@ public enum Command {
     /// output cannot block the child).
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                            currentDirectory: String? = nil, stdin: String? = nil, timeout: Double = 120,
-                           whileRunning: ((Process) -> Void)? = nil) throws -> CommandResult {
+                           whileRunning: ((ChildProcess) -> Void)? = nil) throws -> CommandResult {
         let fm = FileManager.default
         let dir = try TemporaryDirectory.make(prefix: "cmd")
         defer { try? fm.removeItem(atPath: dir) }
         let outPath = "\(dir)/out", errPath = "\(dir)/err"
-        _ = fm.createFile(atPath: outPath, contents: nil)
-        _ = fm.createFile(atPath: errPath, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        if let environment { p.environment = environment }
-        if let currentDirectory { p.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        var input = "/dev/null"
         if let stdin {
-            let inPath = "\(dir)/in"
-            try stdin.write(toFile: inPath, atomically: true, encoding: .utf8)
-            p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
-        } else {
-            p.standardInput = FileHandle.nullDevice
+            input = "\(dir)/in"
+            try stdin.write(toFile: input, atomically: true, encoding: .utf8)
         }
-        try p.run()
+        let p = try ChildProcess(executable, arguments, environment: environment, currentDirectory: currentDirectory,
+                                 stdin: input, stdout: .file(outPath), stderr: .file(errPath))
         whileRunning?(p)
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { usleep(5_000) }
@@ -65,7 +56,6 @@ public enum Command {
             p.waitUntilExit()
             throw HarnessError("\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout))s")
         }
-        p.waitUntilExit()
         let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
         let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         return CommandResult(status: p.terminationStatus, stdout: out, stderr: err)
@@ -96,7 +86,7 @@ public final class SkeinCLI {
         return env
     }
 
-    public func run(_ arguments: [String], timeout: Double = 120, whileRunning: ((Process) -> Void)? = nil) throws -> CommandResult {
+    public func run(_ arguments: [String], timeout: Double = 120, whileRunning: ((ChildProcess) -> Void)? = nil) throws -> CommandResult {
         try Command.run(binary, arguments, environment: environment, currentDirectory: workDirectory, timeout: timeout,
                         whileRunning: whileRunning)
     }

@@ -1,4 +1,5 @@
-public import Foundation
+import Foundation
+import Sandbox
 public import KubeSim
 
 /// A simulated cluster for one test: KubeSim in-process with a scratch directory and a
@@ -72,20 +73,12 @@ public final class SimCluster: Sendable {
     }
 
     /// Starts kubectl and returns the process, with its stdout going to a file (for `get -w`, `logs -f`).
-    public func startKubectl(_ arguments: [String], output: String) throws -> Process {
+    public func startKubectl(_ arguments: [String], output: String) throws -> ChildProcess {
         guard let k = SimCluster.kubectlPath else { throw HarnessError("kubectl is not installed") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: k)
-        p.arguments = ["--kubeconfig", kubeconfig, "--cache-dir", "\(directory)/kube-cache"] + arguments
         var env = ProcessInfo.processInfo.environment
         env["HOME"] = directory
-        p.environment = env
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
-        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        return p
+        return try ChildProcess(k, ["--kubeconfig", kubeconfig, "--cache-dir", "\(directory)/kube-cache"] + arguments,
+                                environment: env, stdout: .file(output))
     }
 
     /// How curl authenticates: the bearer token, the client certificate, or nothing.

@@ -1,12 +1,14 @@
 import Artifacts
 import Foundation
+import Sandbox
 import Glibc
+import SkeinTestSupport
 import Testing
 
 /// A python3 http.server on a free port of 127.0.0.1 serving `directory`, plus
 /// /redirect (302 to /hello.txt) and /secret (403 unless header X-Token: s3cret).
 final class LocalHTTPServer {
-    let process = Process()
+    let process: ChildProcess
     let port: Int
 
     static let script = """
@@ -35,21 +37,16 @@ final class LocalHTTPServer {
     """
 
     init(python: String, directory: String) throws {
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", Self.script, directory]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let portFile = directory + "/.port"
+        process = try ChildProcess(python, ["-c", Self.script, directory], stdout: .file(portFile))
         // The server prints its port once it is listening.
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
+        var text = ""
+        for _ in 0..<3000 where !text.contains("\n") {
+            usleep(10_000)
+            text = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
+        guard let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            kill(process.processIdentifier, SIGKILL)
             throw ArtifactError("local HTTP server did not start")
         }
         self.port = port

@@ -1,4 +1,5 @@
 import Foundation
+import SkeinTestSupport
 import Testing
 
 /// A fresh directory under the system temporary directory, removed by `cleanup()`.
@@ -73,24 +74,15 @@ func snapshot(_ root: String) -> [String: String] {
     return result
 }
 
-struct CommandResult {
+struct ToolResult {
     var status: Int32
     var output: String
 }
 
 @discardableResult
-func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> ToolResult {
+    let r = try Command.run(executable, arguments, currentDirectory: directory)
+    return ToolResult(status: r.status, output: r.stdout + r.stderr)
 }
 
 /// Path of an executable found on PATH, or nil.

@@ -1,5 +1,6 @@
 import Controller
 import Foundation
+import Sandbox
 import KubeAPI
 import KubeClient
 import SkeinJSON
@@ -42,17 +43,8 @@ struct CLI: Sendable {
     }
 
     /// Starts `skein ARGS` in the background; its stdout goes to `output`.
-    func start(_ arguments: [String], output: String) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try Binaries.path("skein"))
-        p.arguments = arguments
-        p.environment = environment
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
-        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        return p
+    func start(_ arguments: [String], output: String) throws -> ChildProcess {
+        try ChildProcess(try Binaries.path("skein"), arguments, environment: environment, stdout: .file(output))
     }
 
     /// Writes a file into the scratch directory; returns its path.

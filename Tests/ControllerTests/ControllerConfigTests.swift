@@ -1,5 +1,6 @@
 import Controller
 import Foundation
+import Sandbox
 import KubeAPI
 import KubeClient
 import SkeinJSON
@@ -9,15 +10,10 @@ import Testing
 /// `skein controller --config NAME` as a process: settings from a ConfigMap, flags over them,
 /// and a bad ConfigMap refused with the key named.
 @Suite struct ControllerConfigTests {
-    func startController(_ h: ControllerHarness, _ extra: [String], log: String) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try Binaries.path("skein"))
-        p.arguments = ["controller", "--kubeconfig", h.cluster.kubeconfig, "--executor-image", "skein:test", "--no-metrics"] + extra
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        return p
+    func startController(_ h: ControllerHarness, _ extra: [String], log: String) throws -> ChildProcess {
+        try ChildProcess(try Binaries.path("skein"),
+                         ["controller", "--kubeconfig", h.cluster.kubeconfig, "--executor-image", "skein:test", "--no-metrics"] + extra,
+                         stderr: .file(log))
     }
 
     @Test func settingsComeFromTheConfigMapAndFlagsWin() async throws {

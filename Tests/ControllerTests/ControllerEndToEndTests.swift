@@ -1,5 +1,6 @@
 import Controller
 import Foundation
+import Sandbox
 import KubeAPI
 import KubeClient
 import KubeSim
@@ -73,14 +74,10 @@ import WorkflowModel
         let root = Binaries.packageRoot
         let crds = try await h.cluster.kubectl(["apply", "-f", "\(root)/crds/"])
         #expect(crds.status == 0, "\(crds.stderr)")
-        let controller = Process()
-        controller.executableURL = URL(fileURLWithPath: try Binaries.path("skein"))
-        controller.arguments = ["controller", "--kubeconfig", h.cluster.kubeconfig, "--executor-image", "skein:test",
-                                "--metrics-port", "0"]
         let log = h.cluster.directory + "/controller.log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        controller.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try controller.run()
+        let controller = try ChildProcess(try Binaries.path("skein"),
+                                          ["controller", "--kubeconfig", h.cluster.kubeconfig, "--executor-image", "skein:test",
+                                           "--metrics-port", "0"], stderr: .file(log))
         let applied = try await h.cluster.kubectl(["apply", "-f", "\(root)/examples/hello.yaml"])
         #expect(applied.status == 0, "\(applied.stderr)")
         #expect(try await h.waitFor("hello") { phase($0) == "Succeeded" }, "log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")

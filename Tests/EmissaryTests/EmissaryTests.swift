@@ -55,17 +55,14 @@ import SkeinTestSupport
     }
 
     @Test func forwardsSignalsToTheCommand() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: emissary)
-        p.arguments = ["--control", "\(dir)/c", "--", "sh", "-c", "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done"]
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
+        let p = try ChildProcess(emissary, ["--control", "\(dir)/c", "--", "sh", "-c",
+                                            "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done"])
         var waited = 0
         while read("\(dir)/c/stdout")?.contains("ready") != true && waited < 200 {
             usleep(20_000)
             waited += 1
         }
-        p.terminate()  // SIGTERM to the emissary
+        kill(p.processIdentifier, SIGTERM)  // to the emissary alone: it must pass it on
         var rounds = 0
         while p.isRunning && rounds < 500 {
             usleep(20_000)

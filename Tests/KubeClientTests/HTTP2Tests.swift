@@ -3,6 +3,7 @@ import KubeAPI
 import KubeClient
 import KubeSim
 import SkeinJSON
+import SkeinTestSupport
 import Testing
 
 /// Against a server that offers HTTP/2 (as API servers do), the client speaks it: many
@@ -60,15 +61,9 @@ import Testing
             try c.sim.caPEM.write(toFile: ca, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(atPath: ca) }
             for (flag, expected) in [("--http1.1", "1.1"), ("--http2", "2")] {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: curl)
-                p.arguments = ["-sS", flag, "--cacert", ca, "-H", "Authorization: Bearer \(c.sim.token)", "-o", "/dev/null",
-                               "-w", "%{http_version} %{http_code}", c.sim.url + "/api/v1/namespaces/default"]
-                let out = Pipe()
-                p.standardOutput = out
-                try p.run()
-                let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                p.waitUntilExit()
+                let args = ["-sS", flag, "--cacert", ca, "-H", "Authorization: Bearer \(c.sim.token)", "-o", "/dev/null",
+                            "-w", "%{http_version} %{http_code}", c.sim.url + "/api/v1/namespaces/default"]
+                let text = try await SimCluster.offPool { try Command.run(curl, args) }.stdout
                 #expect(text == "\(expected) 200", "\(flag): \(text)")
             }
         }

@@ -3,6 +3,7 @@ import KubeAPI
 import KubeClient
 import KubeSim
 import SkeinJSON
+import SkeinTestSupport
 import Testing
 
 /// `proxy-url`: requests reach the API server through an HTTP proxy's CONNECT tunnel (TLS
@@ -69,17 +70,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let log = dir + "/proxy.log"
         let portFile = dir + "/port"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = ["-c", Self.proxy, log, portFile]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        // SIGKILL: a signal the test process ignores (SIGTERM may be) stays ignored in children.
+        let p = try ChildProcess(python, ["-c", Self.proxy, log, portFile])
         defer { kill(p.processIdentifier, SIGKILL) }
         // It writes its port into a file once it listens.
-        try await eventually("the proxy's port") { FileManager.default.fileExists(atPath: portFile) }
+        try await eventually(timeout: .seconds(60), "the proxy's port") { FileManager.default.fileExists(atPath: portFile) }
         let port = Int(try String(contentsOfFile: portFile, encoding: .utf8)) ?? 0
         #expect(port > 0)
 

@@ -1,4 +1,5 @@
 import Foundation
+import Sandbox
 import KubeAPI
 import KubeSim
 import SkeinJSON
@@ -211,18 +212,13 @@ import Testing
         let binary = try Binaries.path("skein-sim")
         let dir = try TemporaryDirectory.make(prefix: "skein-sim-cmd")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["--kubeconfig", "\(dir)/kc", "--instant"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let line = try await SimCluster.offPool { () -> String in
-            var bytes: [UInt8] = []
-            while let b = try out.fileHandleForReading.read(upToCount: 1), let c = b.first, c != 10 { bytes.append(c) }
-            return String(decoding: bytes, as: UTF8.self)
-        }
+        let outFile = "\(dir)/out"
+        let p = try ChildProcess(binary, ["--kubeconfig", "\(dir)/kc", "--instant"], stdout: .file(outFile))
+        // Its first line, once written.
+        #expect(await SimCluster.eventually(timeout: 30) {
+            ((try? String(contentsOfFile: outFile, encoding: .utf8)) ?? "").contains("\n")
+        })
+        let line = String(((try? String(contentsOfFile: outFile, encoding: .utf8)) ?? "").split(separator: "\n").first ?? "")
         #expect(line.hasPrefix("ready https://127.0.0.1:"), "\(line)")
         var env = ProcessInfo.processInfo.environment
         env["HOME"] = dir
