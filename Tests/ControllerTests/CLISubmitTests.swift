@@ -238,6 +238,12 @@ extension CLITests {
         let slow = try await cli.submit(shellWorkflow("slow", "sleep 30"), ["-l", "speed=slow"])
         #expect(try await h.waitFor(slow) { $0["status"]?["phase"] == "Running" })
 
+        // stdout of a command that must succeed (its stderr in the failure when it does not).
+        func out(_ line: String) async throws -> String {
+            let r = try await cli.run(line)
+            if r.status != 0 { Issue.record("skein \(line) exited \(r.status): \(r.stderr)") }
+            return r.stdout
+        }
         let all = try await cli.run("list")
         #expect(all.status == 0, "\(all.stderr)")
         let rows = columns(all.stdout)
@@ -245,16 +251,16 @@ extension CLITests {
         #expect(rows.dropFirst().first?.first == slow, "newest first: \(all.stdout)")
         #expect(Set(rows.dropFirst().map { $0[0] }) == [good, bad, slow])
         #expect(rows.first { $0.first == bad }?[1] == "Failed")
-        #expect(try await cli.run("list --running -o name").stdout == "\(slow)\n")
-        #expect(Set(try await cli.run("list --completed -o name").stdout.split(separator: "\n").map(String.init)) == [good, bad])
-        #expect(try await cli.run("list --status Failed -o name").stdout == "\(bad)\n")
-        #expect(try await cli.run("list -l speed=slow -o name").stdout == "\(slow)\n")
-        #expect(try await cli.run("list --prefix go -o name").stdout == "\(good)\n")
-        #expect(try await cli.run("list --since 1h --chunk-size 1 -o name").stdout.split(separator: "\n").count == 3)
-        let json = try JSONValue.parseJSON(try await cli.run("list -o json").stdout)
+        #expect(try await out("list --running -o name") == "\(slow)\n")
+        #expect(Set(try await out("list --completed -o name").split(separator: "\n").map(String.init)) == [good, bad])
+        #expect(try await out("list --status Failed -o name") == "\(bad)\n")
+        #expect(try await out("list -l speed=slow -o name") == "\(slow)\n")
+        #expect(try await out("list --prefix go -o name") == "\(good)\n")
+        #expect(try await out("list --since 1h --chunk-size 1 -o name").split(separator: "\n").count == 3)
+        let json = try JSONValue.parseJSON(try await out("list -o json"))
         #expect(json["kind"] == "List" && json["items"]?.arrayValue?.count == 3)
-        #expect(try await cli.run("list -o yaml").stdout.contains("kind: List"))
-        let wide = columns(try await cli.run("list -o wide").stdout)
+        #expect(try await out("list -o yaml").contains("kind: List"))
+        let wide = columns(try await out("list -o wide"))
         #expect(wide.first?.suffix(2) == ["P/R/C", "PARAMETERS"])
         #expect(wide.first { $0.first == good }?.contains("0/0/1") == true, "\(wide)")
 
@@ -265,7 +271,7 @@ extension CLITests {
         #expect(suspended.stdout.contains("Running (Suspended)"), "\(suspended.stdout)")
         _ = try await h.client.create(.namespaces, ["metadata": ["name": "other-team"]])
         let theirs = try await cli.submit(shellWorkflow("theirs", "true"), ["-n", "other-team"])
-        let everywhere = columns(try await cli.run("list -A").stdout)
+        let everywhere = columns(try await out("list -A"))
         #expect(everywhere.first?.first == "NAMESPACE")
         #expect(everywhere.dropFirst().filter { $0.first == "default" }.count == 3, "\(everywhere)")
         #expect(everywhere.dropFirst().contains { $0.first == "other-team" && $0.dropFirst().first == theirs }, "\(everywhere)")

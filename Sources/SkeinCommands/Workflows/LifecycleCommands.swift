@@ -22,6 +22,16 @@ extension Cluster {
     }
 }
 
+extension Cluster {
+    /// `patchRunning` of each workflow named, printing `workflow NAME <done>` for each.
+    func patchEach(_ names: [String], _ patch: JSONValue, verb: String, done: String) async throws {
+        for w in names {
+            let o = try await patchRunning(w, patch, verb: verb)
+            print("workflow \(o.name ?? w) \(done)")
+        }
+    }
+}
+
 struct SuspendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "suspend",
@@ -33,10 +43,7 @@ struct SuspendCommand: AsyncParsableCommand {
     func run() async throws {
         try await CLIFailure.reporting {
             let c = try cluster.connect()
-            for w in workflows {
-                let o = try await c.patchRunning(w, ["spec": ["suspend": true]], verb: "suspend")
-                print("workflow \(o.name ?? w) suspended")
-            }
+            try await c.patchEach(workflows, ["spec": ["suspend": true]], verb: "suspend", done: "suspended")
         }
     }
 }
@@ -66,14 +73,11 @@ struct ResumeCommand: AsyncParsableCommand {
             let at = Timestamp(seconds: Date().timeIntervalSince1970.rounded(.down) + 1)
             var request: JSONValue = ["at": .string(at.description)]
             if let s = nodeFieldSelector { request.set(path: ["nodeFieldSelector"], to: .string(s)) }
-            for w in workflows {
-                var spec: JSONValue = [:]
-                if nodeFieldSelector == nil { spec = ["suspend": .null] }
-                let patch: JSONValue = ["spec": spec,
-                                        "metadata": ["annotations": [c.kinds.resumeAnnotation: .string(request.compactJSON)]]]
-                let o = try await c.patchRunning(w, patch, verb: "resume")
-                print("workflow \(o.name ?? w) resumed")
-            }
+            // Without a selector the workflow itself is resumed too (spec.suspend cleared).
+            let spec: JSONValue = nodeFieldSelector == nil ? ["suspend": .null] : [:]
+            let patch: JSONValue = ["spec": spec,
+                                    "metadata": ["annotations": [c.kinds.resumeAnnotation: .string(request.compactJSON)]]]
+            try await c.patchEach(workflows, patch, verb: "resume", done: "resumed")
         }
     }
 }
@@ -92,14 +96,11 @@ struct StopCommand: AsyncParsableCommand {
     func run() async throws {
         try await CLIFailure.reporting {
             let c = try cluster.connect()
-            for w in workflows {
-                var patch: JSONValue = ["spec": ["shutdown": "Stop"]]
-                if let message {
-                    patch.set(path: ["metadata"], to: ["annotations": [c.kinds.stopMessageAnnotation: .string(message)]])
-                }
-                let o = try await c.patchRunning(w, patch, verb: "stop")
-                print("workflow \(o.name ?? w) stopped")
+            var patch: JSONValue = ["spec": ["shutdown": "Stop"]]
+            if let message {
+                patch.set(path: ["metadata"], to: ["annotations": [c.kinds.stopMessageAnnotation: .string(message)]])
             }
+            try await c.patchEach(workflows, patch, verb: "stop", done: "stopped")
         }
     }
 }
@@ -115,10 +116,7 @@ struct TerminateCommand: AsyncParsableCommand {
     func run() async throws {
         try await CLIFailure.reporting {
             let c = try cluster.connect()
-            for w in workflows {
-                let o = try await c.patchRunning(w, ["spec": ["shutdown": "Terminate"]], verb: "terminate")
-                print("workflow \(o.name ?? w) terminated")
-            }
+            try await c.patchEach(workflows, ["spec": ["shutdown": "Terminate"]], verb: "terminate", done: "terminated")
         }
     }
 }

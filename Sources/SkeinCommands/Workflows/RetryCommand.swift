@@ -164,11 +164,7 @@ struct RetryCommand: AsyncParsableCommand {
                 try await c.client.patch(c.workflows, name, namespace: c.namespace, type: .merge, patch)
             }
             print("workflow \(name) retried: \(plan.removed.count) step\(plan.removed.count == 1 ? "" : "s") to run again")
-            if waitForIt {
-                let final = try await WorkflowFollower(cluster: c, name: name).run { _ in }
-                WaitCommand.printOutcome(final)
-                if WorkflowRows.phase(final) != "Succeeded" { throw ExitCode(1) }
-            }
+            if waitForIt { try await WorkflowFollower(cluster: c, name: name).waitForOutcome() }
         }
     }
 }
@@ -241,11 +237,7 @@ struct ResubmitCommand: AsyncParsableCommand {
             case .name: print(newName)
             case .wide, nil: print("workflow \(newName) submitted (resubmitted from \(oldName))")
             }
-            if waitForIt {
-                let final = try await WorkflowFollower(cluster: c, name: newName).run { _ in }
-                WaitCommand.printOutcome(final)
-                if WorkflowRows.phase(final) != "Succeeded" { throw ExitCode(1) }
-            }
+            if waitForIt { try await WorkflowFollower(cluster: c, name: newName).waitForOutcome() }
         }
     }
 

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import KubeAPI
 import KubeClient
@@ -47,6 +48,15 @@ struct WorkflowFollower {
             }
         }
         return object
+    }
+}
+
+extension WorkflowFollower {
+    /// Follows it to completion and prints how it ended; exit code 1 unless it Succeeded.
+    func waitForOutcome() async throws {
+        let final = try await run { _ in }
+        WaitCommand.printOutcome(final)
+        if WorkflowRows.phase(final) != "Succeeded" { throw ExitCode(1) }
     }
 }
 
