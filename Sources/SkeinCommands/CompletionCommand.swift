@@ -1,6 +1,9 @@
 import ArgumentParser
+import Controller
 import Foundation
+import KubeAPI
 import KubeClient
+import SkeinJSON
 
 struct CompletionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,6 +36,9 @@ struct VersionCommand: AsyncParsableCommand {
     @Flag(help: "Only the client's version; do not contact the cluster.")
     var client = false
 
+    @Option(help: "The namespace the controller runs in (where it records its version).")
+    var controllerNamespace = "skein"
+
     func run() async throws {
         print("skein \(SkeinVersion.current)")
         guard !client else { return }
@@ -40,10 +46,20 @@ struct VersionCommand: AsyncParsableCommand {
         var options = cluster
         if options.requestTimeout == nil { options.requestTimeout = "5s" }
         guard let c = try? options.connect() else { return }
-        if let v = try? await c.client.serverVersion() {
-            print("kubernetes \(v.gitVersion) at \(c.server)")
-        } else {
+        guard let v = try? await c.client.serverVersion() else {
             print("kubernetes: not reachable at \(c.server)")
+            return
+        }
+        print("kubernetes \(v.gitVersion) at \(c.server)")
+        let name = c.kinds.controllerInfoName
+        do {
+            let info = try await c.client.get(.configMaps, name, namespace: controllerNamespace)
+            let data = info["data"]
+            print("controller \(data?["version"]?.stringValue ?? "unknown") (\(data?["identity"]?.stringValue ?? "?"), running since \(data?["startedAt"]?.stringValue ?? "?"))")
+        } catch KubeError.notFound {
+            print("controller: not found (no ConfigMap \(controllerNamespace)/\(name); install it with kubectl apply -f deploy/, or give --controller-namespace)")
+        } catch {
+            print("controller: unknown (\(error))")
         }
     }
 }

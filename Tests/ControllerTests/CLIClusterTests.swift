@@ -200,7 +200,10 @@ extension CLITests {
     }
 
     @Test func completionVersionAndPlainOutput() async throws {
-        let h = try await ControllerHarness.start(startController: false)
+        let h = try await ControllerHarness.start { s in
+            s.infoNamespace = "default"
+            s.version = "9.9.9-test"
+        }
         defer { Task { await h.stop() } }
         let cli = try CLI(h)
         for shell in ["bash", "zsh", "fish"] {
@@ -208,8 +211,15 @@ extension CLITests {
             #expect(r.status == 0 && r.stdout.contains("submit") && r.stdout.contains("resubmit"), "\(shell)")
         }
         #expect(try await cli.run(["completion", "tcsh"]).status == 2)
-        let v = try await cli.run(["version"])
+        // The running controller's version, from where it records it.
+        #expect(try await h.eventually {
+            (try? await h.client.get(.configMaps, h.settings.controllerInfoName, namespace: "default")) != nil
+        })
+        let v = try await cli.run(["version", "--controller-namespace", "default"])
         #expect(v.stdout.hasPrefix("skein 0.") && v.stdout.contains("kubernetes v"), "\(v.stdout)")
+        #expect(v.stdout.contains("controller 9.9.9-test ("), "\(v.stdout)")
+        let absent = try await cli.run(["version"])
+        #expect(absent.stdout.contains("controller: not found (no ConfigMap skein/skein-controller-info"), "\(absent.stdout)")
         #expect(try await cli.run(["version", "--client"]).stdout.split(separator: "\n").count == 1)
         // Output to a pipe, or with NO_COLOR, has no escape codes.
         _ = try await h.client.create(h.settings.workflows, try JSONValue.parseJSON(#"{"apiVersion":"skein.dev/v1alpha1","kind":"Workflow","metadata":{"name":"plain"},"spec":{"entrypoint":"main","templates":[{"name":"main","suspend":{}}]}}"#), namespace: "default")

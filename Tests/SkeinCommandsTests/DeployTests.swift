@@ -91,7 +91,7 @@ import WorkflowModel
             ("skein.dev", "workflowtemplates", ["list", "watch"]),
             ("skein.dev", "clusterworkflowtemplates", ["list", "watch"]),
             ("", "pods", ["list", "watch", "create", "delete"]),
-            ("", "configmaps", ["get"]),
+            ("", "configmaps", ["get", "create", "patch"]),
         ]
         for (group, resource, verbs) in needs {
             for verb in verbs { #expect(Self.allows(controller, group, resource, verb), "controller: \(verb) \(resource)") }

@@ -22,6 +22,11 @@ public struct ControllerSettings: Sendable {
     public var parallelism: Int
     /// Most workflows running at once in one namespace (0: no limit).
     public var namespaceParallelism: Int
+    /// Where the controller records its version for `skein version` (the ConfigMap
+    /// `controllerInfoName`); nil records nothing.
+    public var infoNamespace: String?
+    /// The version it records.
+    public var version = "unknown"
 
     public init(namespace: String? = nil, workers: Int = 8, group: String = "skein.dev",
                 executorImage: String = "ghcr.io/skein-dev/skein:latest", executorImagePullPolicy: String? = nil,
@@ -62,6 +67,8 @@ public struct ControllerSettings: Sendable {
     public var retryAnnotation: String { "workflows.\(group)/retry" }
     /// The message `skein stop --message` gives the stopped workflow.
     public var stopMessageAnnotation: String { "workflows.\(group)/stop-message" }
+    /// The ConfigMap in which the running controller records its version and identity.
+    public var controllerInfoName: String { "skein-controller" + (instanceID.map { "-" + $0 } ?? "") + "-info" }
     /// Label of workflows `skein submit --from` and `skein resubmit` created: where from.
     public var resubmittedFromLabel: String { "workflows.\(group)/resubmitted-from" }
 }

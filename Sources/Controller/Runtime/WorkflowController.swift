@@ -4,6 +4,7 @@ public import KubeClient
 import KubeAPI
 public import Logging
 import SkeinJSON
+import WorkflowModel
 
 /// `skein controller`: runs Workflows on a cluster, one pod per step.
 ///
@@ -118,6 +119,24 @@ public final class WorkflowController: Sendable {
     }
 
     /// Informers and workers, until cancelled.
+    /// Records the version of the controller that works (for `skein version`) in a ConfigMap
+    /// of `settings.infoNamespace`. A failure is logged and otherwise ignored.
+    func recordInfo() async {
+        guard let namespace = settings.infoNamespace else { return }
+        let started = Timestamp(seconds: Date().timeIntervalSince1970.rounded(.down)).description
+        let identity = ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName
+        let object: JSONValue = [
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": ["name": .string(settings.controllerInfoName), "namespace": .string(namespace)],
+            "data": ["version": .string(settings.version), "identity": .string(identity), "startedAt": .string(started)],
+        ]
+        do {
+            _ = try await client.apply(.configMaps, object, namespace: namespace, fieldManager: "skein-controller", force: true)
+        } catch {
+            logger.warning("cannot record the controller's version in ConfigMap \(namespace)/\(settings.controllerInfoName): \(error)")
+        }
+    }
+
     func runController() async {
         await withTaskCancellationHandler {
             await withTaskGroup(of: Void.self) { group in
@@ -132,6 +151,7 @@ public final class WorkflowController: Sendable {
                     await self.waitForSync(self.informers.pods, self.informers.taskResults, self.informers.workflows)
                     if Task.isCancelled { return }
                     self.logger.info("controller ready", metadata: ["workflows": "\(self.informers.workflows.store.count)"])
+                    await self.recordInfo()
                     await withTaskGroup(of: Void.self) { workers in
                         for _ in 0..<max(1, self.settings.workers) {
                             workers.addTask { await self.work() }

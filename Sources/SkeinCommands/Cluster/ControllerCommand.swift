@@ -125,12 +125,15 @@ struct ControllerCommand: AsyncParsableCommand {
         let hostPath = artifactHostPath ?? (artifactPvc == nil ? file.artifactHostPath : nil)
         if let pvc { artifactVolume = ["persistentVolumeClaim": ["claimName": .string(pvc)]] }
         if let hostPath { artifactVolume = ["hostPath": ["path": .string(hostPath), "type": "DirectoryOrCreate"]] }
-        let settings = ControllerSettings(namespace: namespace ?? file.namespace, workers: workers ?? file.workers ?? 8, group: group,
+        var settings = ControllerSettings(namespace: namespace ?? file.namespace, workers: workers ?? file.workers ?? 8, group: group,
                                           executorImage: executorImage ?? file.executorImage ?? "ghcr.io/skein-dev/skein:\(SkeinVersion.current)",
                                           executorImagePullPolicy: executorImagePullPolicy ?? file.executorImagePullPolicy,
                                           artifactVolume: artifactVolume, instanceID: instanceID ?? file.instanceID,
                                           parallelism: parallelism ?? file.parallelism ?? 0,
                                           namespaceParallelism: namespaceParallelism ?? file.namespaceParallelism ?? 0)
+        settings.version = SkeinVersion.current
+        // `skein version` reads it there: the pod's namespace (deploy/ puts it in skein).
+        settings.infoNamespace = podNamespace ?? leaderElectionNamespace ?? "skein"
         let controller = WorkflowController(client: client, settings: settings, metrics: metrics)
         let port: Int? = noMetrics ? nil : metricsPort
         var election: LeaderElector.Configuration?
