@@ -123,11 +123,13 @@ import Testing
             metadata: {generateName: ttl-}
             spec:
               entrypoint: main
-              ttlStrategy: {secondsAfterCompletion: 1}
+              ttlStrategy: {secondsAfterCompletion: 3}
               templates:
                 - name: main
                   container: {image: alpine, command: ["true"]}
             """)
+        // 3 s, not 1: finishedAt has whole seconds, so the deletion can come up to a second
+        // early, and with 1 s the Succeeded workflow was sometimes gone before a poll saw it.
         #expect(try await h.waitFor(name) { phase($0) == "Succeeded" })
         #expect(try await h.eventually { try await h.isGone(h.settings.workflows, name) })
     }
