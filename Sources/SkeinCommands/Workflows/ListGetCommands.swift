@@ -65,7 +65,7 @@ struct ListCommand: AsyncParsableCommand {
             let cutoff = since.flatMap(WorkflowExecution.parseDuration).map { now - $0 }
             items = items.filter { o in
                 let p = WorkflowRows.phase(o)
-                let done = ["Succeeded", "Failed", "Error"].contains(p)
+                let done = WorkflowRows.isCompleted(p)
                 if running && done { return false }
                 if completed && !done { return false }
                 if let phases, !phases.contains(p) { return false }

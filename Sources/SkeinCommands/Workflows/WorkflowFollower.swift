@@ -14,7 +14,7 @@ struct WorkflowFollower {
     let name: String
 
     static func completed(_ o: JSONValue) -> Bool {
-        ["Succeeded", "Failed", "Error"].contains(o["status"]?["phase"]?.stringValue ?? "")
+        WorkflowRows.isCompleted(o["status"]?["phase"]?.stringValue ?? "")
     }
 
     /// Calls `update` with the workflow as it is now and after each change; returns it

@@ -115,10 +115,13 @@ enum WorkflowRows {
         o["status"]?["phase"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? "Pending"
     }
 
+    /// Succeeded, Failed or Error: the model's own notion of a completed workflow.
+    static func isCompleted(_ phase: String) -> Bool { WorkflowPhase(rawValue: phase)?.isCompleted == true }
+
     /// The phase, with `(Suspended)`, `(Stopping)` or `(Terminating)` while that applies.
     static func status(_ o: JSONValue) -> String {
         let p = phase(o)
-        guard !["Succeeded", "Failed", "Error"].contains(p) else { return p }
+        guard !isCompleted(p) else { return p }
         if let s = o["spec"]?["shutdown"]?.stringValue, !s.isEmpty { return "\(p) (\(s == "Stop" ? "Stopping" : "Terminating"))" }
         if o["spec"]?["suspend"] == .bool(true) { return "\(p) (Suspended)" }
         return p
