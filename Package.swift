@@ -63,7 +63,7 @@ let package = Package(
                 swiftSettings: strict),
 
         .target(name: "Controller",
-                dependencies: ["WorkflowEngine", "WorkflowModel", "SkeinJSON", "KubeAPI", "KubeClient", "Artifacts",
+                dependencies: ["WorkflowEngine", "WorkflowModel", "WorkflowExpressions", "SkeinJSON", "KubeAPI", "KubeClient", "Artifacts",
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "Prometheus", package: "swift-prometheus"),
                                .product(name: "Hummingbird", package: "hummingbird")],

@@ -85,8 +85,11 @@ import WorkflowModel
         let objects = try Self.objects()
         let controller = try #require(Self.find(objects, "ClusterRole", "skein-controller"))
         let needs: [(String, String, [String])] = [
-            ("skein.dev", "workflows", ["get", "list", "watch"]),
-            ("skein.dev", "workflows/status", ["update"]),
+            // create: cron runs; delete: ttlStrategy and the cron history limits.
+            ("skein.dev", "workflows", ["get", "list", "watch", "create", "delete", "patch"]),
+            ("skein.dev", "workflows/status", ["update", "patch"]),
+            ("skein.dev", "cronworkflows", ["list", "watch"]),
+            ("skein.dev", "cronworkflows/status", ["patch"]),
             ("skein.dev", "workflowtaskresults", ["list", "watch"]),
             ("skein.dev", "workflowtemplates", ["list", "watch"]),
             ("skein.dev", "clusterworkflowtemplates", ["list", "watch"]),

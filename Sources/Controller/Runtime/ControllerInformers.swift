@@ -7,12 +7,15 @@ import SkeinJSON
 final class ControllerInformers: Sendable {
     static let byWorkflow = "workflow"
     static let byNamespace = "namespace"
+    /// Workflows by the CronWorkflow that started them (`namespace/cron`).
+    static let byCron = "cron"
 
     let workflows: Informer
     let pods: Informer
     let taskResults: Informer
     let workflowTemplates: Informer
     let clusterWorkflowTemplates: Informer
+    let cronWorkflows: Informer
 
     init(client: KubeClient, settings: ControllerSettings) {
         // nil: every namespace (the client's "" means all).
@@ -24,8 +27,15 @@ final class ControllerInformers: Sendable {
             guard let wf = o.labels[label] else { return [] }
             return ["\(o.namespace ?? "")/\(wf)"]
         }
+        let cronLabel = settings.cronWorkflowLabel
+        let cron: ObjectStore.IndexFunction = { o in
+            guard let c = o.labels[cronLabel] else { return [] }
+            return ["\(o.namespace ?? "")/\(c)"]
+        }
         workflows = Informer(client: client, resource: settings.workflows, namespace: namespace,
-                             options: ListWatchOptions(labelSelector: instance))
+                             options: ListWatchOptions(labelSelector: instance), indexers: [ControllerInformers.byCron: cron])
+        cronWorkflows = Informer(client: client, resource: settings.cronWorkflows, namespace: namespace,
+                                 options: ListWatchOptions(labelSelector: instance))
         pods = Informer(client: client, resource: .pods, namespace: namespace,
                         options: ListWatchOptions(labelSelector: label), indexers: [ControllerInformers.byWorkflow: owner])
         taskResults = Informer(client: client, resource: settings.taskResults, namespace: namespace,
@@ -35,5 +45,5 @@ final class ControllerInformers: Sendable {
         clusterWorkflowTemplates = Informer(client: client, resource: settings.clusterWorkflowTemplates, namespace: "")
     }
 
-    var all: [Informer] { [workflows, pods, taskResults, workflowTemplates, clusterWorkflowTemplates] }
+    var all: [Informer] { [workflows, pods, taskResults, workflowTemplates, clusterWorkflowTemplates, cronWorkflows] }
 }

@@ -67,6 +67,10 @@ public struct ControllerSettings: Sendable {
     public var retryAnnotation: String { "workflows.\(group)/retry" }
     /// The message `skein stop --message` gives the stopped workflow.
     public var stopMessageAnnotation: String { "workflows.\(group)/stop-message" }
+    /// Label of the workflows a CronWorkflow started (and of `skein submit --from cronworkflow/NAME`): its name.
+    public var cronWorkflowLabel: String { "workflows.\(group)/cron-workflow" }
+    /// When the cron scheduler meant a workflow to start (RFC 3339); `{{workflow.scheduledTime}}`.
+    public var scheduledTimeAnnotation: String { "workflows.\(group)/scheduled-time" }
     /// The ConfigMap in which the running controller records its version and identity.
     public var controllerInfoName: String { "skein-controller" + (instanceID.map { "-" + $0 } ?? "") + "-info" }
     /// Label of workflows `skein submit --from` and `skein resubmit` created: where from.

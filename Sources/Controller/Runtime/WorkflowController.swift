@@ -19,6 +19,7 @@ public final class WorkflowController: Sendable {
     let informers: ControllerInformers
     let queue = WorkQueue<String>(backoff: .init(base: .milliseconds(20), max: .seconds(60)))
     let reconciler: WorkflowReconciler
+    let cron: CronScheduler
     let logger: Logger
     public let metrics: ControllerMetrics
 
@@ -36,6 +37,7 @@ public final class WorkflowController: Sendable {
                                         requeue: { key, after in
                                             if after <= .zero { queue.add(key) } else { queue.addAfter(key, after) }
                                         })
+        cron = CronScheduler(client: client, settings: settings, informers: informers, logger: logger)
         let label = settings.workflowLabel
         informers.workflows.onChange { change in queue.add(change.object.objectKey) }
         for dependent in [informers.pods, informers.taskResults] {
@@ -155,6 +157,10 @@ public final class WorkflowController: Sendable {
                     await withTaskGroup(of: Void.self) { workers in
                         for _ in 0..<max(1, self.settings.workers) {
                             workers.addTask { await self.work() }
+                        }
+                        workers.addTask {
+                            await self.waitForSync(self.informers.cronWorkflows, upTo: .seconds(10))
+                            await self.cron.run()
                         }
                     }
                 }

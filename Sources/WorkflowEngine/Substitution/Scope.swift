@@ -46,7 +46,11 @@ extension WorkflowExecution {
         v["workflow.priority"] = String(spec.priority ?? 0)
         for (k, val) in exitGlobals { v[k] = val }
         for (k, val) in workflow.metadata.labels ?? [:] { v["workflow.labels.\(k)"] = val }
-        for (k, val) in workflow.metadata.annotations ?? [:] { v["workflow.annotations.\(k)"] = val }
+        for (k, val) in workflow.metadata.annotations ?? [:] {
+            v["workflow.annotations.\(k)"] = val
+            // Set by the cron scheduler (workflows.GROUP/scheduled-time).
+            if k.hasPrefix("workflows."), k.hasSuffix("/scheduled-time") { v["workflow.scheduledTime"] = val }
+        }
         if let params = spec.arguments?.parameters {
             let list: [JSONValue] = params.map { p in
                 .object(["name": .string(p.name), "value": .string(globalParameters["workflow.parameters.\(p.name)"] ?? "")])

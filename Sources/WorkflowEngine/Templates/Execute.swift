@@ -143,45 +143,7 @@ extension WorkflowExecution {
     }
 
     /// Parse Argo's duration forms: "30s", "1m", "2h", "1h30m", "500ms", plain seconds.
-    public static func parseDuration(_ text: String) -> Double? {
-        let t = text.trimmingWhitespace
-        if let v = Double(t) { return v }
-        var total = 0.0
-        var num = ""
-        var chars = Array(t)
-        var i = 0
-        guard !chars.isEmpty else { return nil }
-        if chars.first == "-" { return nil }
-        while i < chars.count {
-            let c = chars[i]
-            if c.isNumber || c == "." {
-                num.append(c)
-                i += 1
-                continue
-            }
-            var unit = String(c)
-            if i + 1 < chars.count, (c == "m" && chars[i + 1] == "s") || (c == "u" && chars[i + 1] == "s") || (c == "n" && chars[i + 1] == "s") {
-                unit += "s"
-                i += 1
-            }
-            i += 1
-            guard let v = Double(num) else { return nil }
-            num = ""
-            switch unit {
-            case "h": total += v * 3600
-            case "m": total += v * 60
-            case "s": total += v
-            case "ms": total += v / 1000
-            case "us": total += v / 1_000_000
-            case "ns": total += v / 1_000_000_000
-            case "d": total += v * 86400
-            default: return nil
-            }
-        }
-        if !num.isEmpty { return nil }
-        chars.removeAll()
-        return total
-    }
+    public static func parseDuration(_ text: String) -> Double? { Durations.seconds(text) }
 }
 
 extension ExecRequest {

@@ -1,3 +1,4 @@
+import Foundation
 import WorkflowExpressions
 
 /// `skein lint`: every problem in the given documents, each with file, line and field path.
@@ -44,12 +45,42 @@ public enum Linter {
                 if spec.schedule == nil && (spec.schedules ?? []).isEmpty {
                     ctx.error(FieldPath([.key("spec")]), "a CronWorkflow needs a schedule", fix: "add `schedule: \"0 * * * *\"`")
                 }
+                Self.checkSchedules(spec, in: &ctx)
                 ctx.checkSpec(spec.workflowSpec, raw: cron["workflowSpec"] ?? .null, at: specPath)
             } catch {
                 ctx.error(FieldPath([.key("spec")] + error.path.components), error.message)
             }
         }
         return ctx.diagnostics
+    }
+}
+
+extension Linter {
+    /// Each schedule parses, in a time zone that exists, and runs at some time; the
+    /// concurrency policy is one Argo knows.
+    static func checkSchedules(_ spec: CronWorkflowSpec, in ctx: inout LintContext) {
+        var schedules: [(String, FieldPath)] = []
+        if let s = spec.schedule { schedules.append((s, FieldPath([.key("spec"), .key("schedule")]))) }
+        for (i, s) in (spec.schedules ?? []).enumerated() {
+            schedules.append((s, FieldPath([.key("spec"), .key("schedules"), .index(i)])))
+        }
+        for (text, path) in schedules {
+            do {
+                let schedule = try CronSchedule(text, timeZone: spec.timezone)
+                if schedule.next(after: 0) == nil {
+                    ctx.error(path, "the schedule '\(text)' never runs (no such day)", fix: "check the day of month against the month, e.g. February has no 30th")
+                }
+            } catch {
+                let zone = spec.timezone.map { TimeZone(identifier: $0) == nil ? $0 : nil } ?? nil
+                ctx.error(zone == nil ? path : FieldPath([.key("spec"), .key("timezone")]), error.description,
+                          fix: zone == nil ? "write five fields, minute hour day-of-month month day-of-week, e.g. \"*/15 * * * *\", or @hourly, @daily, @every 10m" : nil)
+                if zone != nil { return }
+            }
+        }
+        if let p = spec.concurrencyPolicy, !["Allow", "Forbid", "Replace"].contains(p) {
+            ctx.error(FieldPath([.key("spec"), .key("concurrencyPolicy")]), "'\(p)' is not a concurrency policy",
+                      fix: "use Allow, Forbid or Replace")
+        }
     }
 }
 
