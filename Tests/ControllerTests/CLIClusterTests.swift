@@ -6,6 +6,7 @@ import KubeSim
 import SkeinJSON
 import SkeinTestSupport
 import Testing
+import WorkflowModel
 
 /// Templates and cron workflows, global flags, errors that help, completion and version.
 extension CLITests {
@@ -105,6 +106,9 @@ extension CLITests {
         #expect(try await h.client.get(h.settings.cronWorkflows, "hourly", namespace: "default")["spec"]?["suspend"] == false)
         let cg = try await cli.run("cron get hourly")
         #expect(cg.stdout.contains("Schedule:            0 * * * *") && cg.stdout.contains("Timezone:            Europe/Paris"), "\(cg.stdout)")
+        // The next run is the next full hour (Paris is a whole number of hours from UTC).
+        let hour = (Date().timeIntervalSince1970 / 3600).rounded(.down) * 3600
+        #expect([hour + 3600, hour + 7200].contains { cg.stdout.contains("NextScheduledTime:   \(Timestamp(seconds: $0))") }, "\(cg.stdout)")
         #expect(try await cli.run("cron delete hourly").status == 0)
         #expect(try await cli.run("cron list -o name").stdout.isEmpty)
     }

@@ -178,6 +178,17 @@ struct KindGet<K: ManagedKind>: AsyncParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "json, yaml, wide or name.")
     var output: ObjectOutput?
 
+    /// The soonest next run over all schedules (RFC 3339), as the controller computes it.
+    static func nextScheduledTime(_ o: JSONValue) -> String? {
+        let texts = (o["spec"]?["schedules"]?.arrayValue ?? []).compactMap(\.stringValue) + [o["spec"]?["schedule"]?.stringValue].compactMap { $0 }
+        let now = Date().timeIntervalSince1970
+        let last = o["status"]?["lastScheduledTime"]?.stringValue.flatMap { Timestamp(rfc3339: $0) }?.seconds
+        let times = texts.compactMap { text in
+            (try? CronSchedule(text, timeZone: o["spec"]?["timezone"]?.stringValue))?.next(after: now, anchor: last)
+        }
+        return times.min().map { Timestamp(seconds: $0).description }
+    }
+
     static func schedules(_ o: JSONValue) -> String {
         if let list = o["spec"]?["schedules"]?.arrayValue, !list.isEmpty { return list.compactMap(\.stringValue).joined(separator: ",") }
         return o["spec"]?["schedule"]?.stringValue ?? ""
@@ -201,9 +212,20 @@ struct KindGet<K: ManagedKind>: AsyncParsableCommand {
                 if let tz = o["spec"]?["timezone"]?.stringValue { fields.append(("Timezone:", tz)) }
                 fields.append(("Suspended:", o["spec"]?["suspend"] == .bool(true) ? "true" : "false"))
                 if let p = o["spec"]?["concurrencyPolicy"]?.stringValue { fields.append(("ConcurrencyPolicy:", p)) }
+                if let p = o["status"]?["phase"]?.stringValue { fields.append(("Phase:", p)) }
                 if let l = o["status"]?["lastScheduledTime"]?.stringValue { fields.append(("LastScheduledTime:", l)) }
+                if o["spec"]?["suspend"] != .bool(true), o["status"]?["phase"]?.stringValue != "Stopped",
+                   let next = Self.nextScheduledTime(o) {
+                    fields.append(("NextScheduledTime:", next))
+                }
                 let active = (o["status"]?["active"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
                 if !active.isEmpty { fields.append(("Active Workflows:", active.joined(separator: ", "))) }
+                for key in ["succeeded", "failed"] {
+                    if case .int(let n) = o["status"]?[key] { fields.append(("\(key.prefix(1).uppercased() + key.dropFirst()):", "\(n)")) }
+                }
+                for c in o["status"]?["conditions"]?.arrayValue ?? [] {
+                    fields.append(("\(c["type"]?.stringValue ?? "Condition"):", c["message"]?.stringValue ?? ""))
+                }
                 spec = o["spec"]?["workflowSpec"]
             } else {
                 spec = o["spec"]
