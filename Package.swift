@@ -52,7 +52,7 @@ let package = Package(
         // L3
         // KubeClient reads kubeconfig files with WorkflowModel's YAML loader (libyaml).
         .target(name: "KubeClient",
-                dependencies: ["KubeAPI", "SkeinJSON", "CCurl", "WorkflowModel", .product(name: "Logging", package: "swift-log")],
+                dependencies: ["KubeAPI", "SkeinJSON", "CCurl", "WorkflowModel", "Sandbox", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .target(name: "Executor", dependencies: ["WorkflowModel", "WorkflowEngine", "Artifacts", "KubeClient", "KubeAPI", "SkeinJSON"],
                 swiftSettings: strict),

@@ -1,4 +1,5 @@
 import Foundation
+import Sandbox
 import SkeinJSON
 import Synchronization
 
@@ -57,12 +58,7 @@ final class ExecCredentialCache: Sendable {
     /// Runs the plugin on a thread of its own (it blocks on the child) and reads its
     /// ExecCredential from stdout.
     static func run(_ config: ExecConfig, cluster: ClusterInfo) async throws -> Credential {
-        let output: (status: Int32, stdout: Data) = try await withCheckedThrowingContinuation { c in
-            let t = Thread {
-                do { c.resume(returning: try runBlocking(config, cluster: cluster)) } catch { c.resume(throwing: error) }
-            }
-            t.start()
-        }
+        let output = try await runPlugin(config, cluster: cluster)
         let name = "exec plugin \(config.command)"
         guard output.status == 0 else {
             throw CredentialError("\(name) exited with status \(output.status)" + hint(config))
@@ -112,32 +108,33 @@ final class ExecCredentialCache: Sendable {
         return f.date(from: s)
     }
 
-    private static func runBlocking(_ config: ExecConfig, cluster: ClusterInfo) throws -> (Int32, Data) {
-        let p = Process()
-        if config.command.contains("/") {
-            p.executableURL = URL(fileURLWithPath: config.command)
-            p.arguments = config.args
-        } else {
-            // A bare name is looked up on PATH.
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = [config.command] + config.args
-        }
+    /// Starts the plugin through the Sandbox's fork/exec (Foundation's `Process.run()` on
+    /// Linux now and then crashes reading /proc/self/fd, swift-corelibs-foundation PR 5472)
+    /// and collects its stdout; its stderr (prompts, errors) goes to ours.
+    private static func runPlugin(_ config: ExecConfig, cluster: ClusterInfo) async throws -> (status: Int32, stdout: Data) {
         var env = ProcessInfo.processInfo.environment
         for e in config.env { env[e.name] = e.value }
         env["KUBERNETES_EXEC_INFO"] = execInfo(config, cluster: cluster).compactJSON
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardInput = FileHandle.nullDevice
-        do { try p.run() } catch {
-            throw CredentialError("cannot run exec plugin \(config.command): \(error.localizedDescription)" + hint(config))
+        // A bare name is looked up on PATH.
+        let spec = SandboxSpec(executable: config.command, arguments: config.args, environment: env, workingDirectory: nil,
+                               privateTmp: nil, binds: [], stdout: .pipe, stderr: .inherit, isolate: false, stdin: "/dev/null")
+        let process: SandboxProcess
+        do {
+            process = try Sandbox.spawn(spec)
+        } catch {
+            if !config.command.contains("/") && error.description.contains("No such file") {
+                throw CredentialError("exec plugin \(config.command) was not found on PATH" + hint(config))
+            }
+            throw CredentialError("cannot run exec plugin \(config.command): \(error.description)" + hint(config))
         }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        if p.terminationStatus == 127 && !config.command.contains("/") {
-            throw CredentialError("exec plugin \(config.command) was not found on PATH" + hint(config))
+        var lines: [String] = []
+        for await line in process.stdoutLines() { lines.append(line) }
+        let status: Int32
+        switch await process.wait() {
+        case .exited(let code): status = code
+        case .signaled(let sig): status = 128 + sig
         }
-        return (p.terminationStatus, data)
+        return (status, Data(lines.joined(separator: "\n").utf8))
     }
 
     /// The `KUBERNETES_EXEC_INFO` the plugin reads.
