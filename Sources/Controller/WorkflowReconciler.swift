@@ -183,8 +183,9 @@ final class WorkflowReconciler: Sendable {
             for node in execution.status.nodes?.values.map({ $0 }) ?? [] where node.type == .pod && !node.phase.isFulfilled {
                 guard podByNode[node.id] == nil else { continue }
                 if let t = node.templateName, resourceTemplates.contains(t) {
-                    observations.append(.step(node.id, phase: .error,
-                                              message: "the controller restarted while this resource step was running; its outcome is unknown"))
+                    // Carried on where it was: the action again (a create finds the object it
+                    // made before), then the wait for its conditions.
+                    execution.relaunchResource(nodeID: node.id)
                 } else {
                     observations.append(PodObservation.observe(nodeID: node.id, pod: nil))
                 }
@@ -204,6 +205,13 @@ final class WorkflowReconciler: Sendable {
                 execution.requestStop(message: object.annotations[settings.stopMessageAnnotation] ?? "Stopped with strategy 'Stop'")
             }
             actions = LargeStack.run { execution.reconcile(observations: observations, now: now) }
+        }
+
+        for nid in execution.takeResourceNodesNotRelaunched() {
+            // Not reached again (the workflow is being terminated, say): its outcome is unknown.
+            state.pending.append(.step(nid, phase: .error,
+                                       message: "the controller restarted while this resource step was running; its outcome is unknown"))
+            requeue(key, .zero)
         }
 
         // Perform.

@@ -18,6 +18,22 @@ public final class WorkflowExecution {
 
     /// Nodes to re-visit this reconcile (a descendant changed or a timer fired).
     var dirty: Set<String> = []
+    /// Running resource nodes whose work the runtime lost (a restarted controller): their
+    /// next visit emits `.runResource` again, with `resumed` set.
+    var relaunchResourceNodes: Set<String> = []
+
+    /// Asks for a running resource node's launch again at the next reconcile.
+    public func relaunchResource(nodeID: String) {
+        relaunchResourceNodes.insert(nodeID)
+        dirty.insert(nodeID)
+    }
+
+    /// Resource nodes asked for by `relaunchResource` that the last reconcile did not reach;
+    /// the requests are dropped.
+    public func takeResourceNodesNotRelaunched() -> Set<String> {
+        defer { relaunchResourceNodes = [] }
+        return relaunchResourceNodes
+    }
     /// First reconcile of this instance: visit every unfinished node to rebuild caches.
     var fullWalk = true
     /// Who executes whom: child node id → the node whose visit re-executes it.

@@ -105,6 +105,46 @@ import Testing
         await #expect(throws: KubeError.self) { _ = try await h.client.get(.pods, "child-of-\(name)", namespace: "default") }
     }
 
+    /// A controller restarted while a resource step waits for its condition carries on: the
+    /// object it created is found again (not made twice), and the wait goes on to success.
+    @Test func aRestartWhileAResourceStepWaitsCarriesOn() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: #"""
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: res-restart-}
+            spec:
+              entrypoint: child
+              templates:
+                - name: child
+                  resource:
+                    action: create
+                    successCondition: status.phase == Succeeded
+                    manifest: |
+                      apiVersion: v1
+                      kind: Pod
+                      metadata: {generateName: "child-", labels: {made-for: "{{workflow.name}}"}}
+                      spec:
+                        restartPolicy: Never
+                        containers: [{name: c, image: alpine, command: [sh, -c, "sleep 3"]}]
+                  outputs:
+                    parameters: [{name: pod, valueFrom: {jsonPath: "{.metadata.name}"}}]
+            """#)
+        func children() async throws -> [JSONValue] {
+            try await h.client.list(.pods, namespace: "default", options: ListOptions(labelSelector: "made-for=\(name)")).items
+        }
+        #expect(try await h.eventually { try await children().count == 1 })
+        await h.stopController()
+        h.startController()
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Succeeded", "\(wf["status"]?["message"]?.stringValue ?? "")")
+        let made = try await children()
+        #expect(made.count == 1, "the restarted controller created the pod again")
+        let node = try #require(wf["status"]?["nodes"]?[name])
+        #expect(node["outputs"]?["parameters"]?[0]?["value"]?.stringValue == made.first?.name)
+    }
+
     @Test func aMetFailureConditionFailsTheStepAndBadManifestsAreErrors() async throws {
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }

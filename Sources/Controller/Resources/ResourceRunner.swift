@@ -88,6 +88,12 @@ struct ResourceRunner: Sendable {
             throw Failure(description: "the cluster serves no \(kind) in \(apiVersion) (is its CRD installed?)")
         }
         if resource.namespaced, object.namespace == nil { object.setMetadata("namespace", .string(namespace)) }
+        if launch.action == "create" {
+            // So that a restarted controller finds the object this step made (see `act`).
+            var notes = object["metadata"]?["annotations"]?.objectValue ?? [:]
+            notes[nodeAnnotation] = .string(launch.nodeID)
+            object.setMetadata("annotations", .object(notes))
+        }
         if launch.setOwnerReference {
             var refs = object["metadata"]?["ownerReferences"]?.arrayValue ?? []
             refs.append(["apiVersion": .string("\(group)/v1alpha1"), "kind": "Workflow",
@@ -103,6 +109,9 @@ struct ResourceRunner: Sendable {
         let name = object.name ?? ""
         switch launch.action {
         case "create":
+            if launch.resumed, let made = try await createdBefore(launch, resource: resource, object: object, namespace: namespace) {
+                return made
+            }
             return try await client.create(resource, object, namespace: namespace)
         case "apply":
             return try await client.apply(resource, object, namespace: namespace, fieldManager: "skein", force: true)
@@ -127,6 +136,23 @@ struct ResourceRunner: Sendable {
         default:
             return try await client.get(resource, name, namespace: namespace)
         }
+    }
+
+    var nodeAnnotation: String { "workflows.\(group)/node-id" }
+
+    /// The object a resumed create step made before the restart, if it did: by name, or
+    /// (with `generateName`) the one annotated with the step's node.
+    func createdBefore(_ launch: ResourceLaunch, resource: ResourceType, object: JSONValue, namespace: String?) async throws -> JSONValue? {
+        let ours: (JSONValue) -> Bool = { $0.annotations[nodeAnnotation] == launch.nodeID }
+        if let name = object.name {
+            do {
+                let live = try await client.get(resource, name, namespace: namespace)
+                return ours(live) ? live : nil
+            } catch KubeError.notFound {
+                return nil
+            }
+        }
+        return try await client.list(resource, namespace: namespace).items.first(where: ours)
     }
 
     /// `outputs.parameters` with `valueFrom.jsonPath`, read from the object.

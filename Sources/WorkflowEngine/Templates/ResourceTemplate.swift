@@ -17,6 +17,10 @@ public struct ResourceLaunch: Sendable, Hashable {
     /// `outputs.parameters` read from the object (`valueFrom.jsonPath`).
     public var outputParameters: [Parameter]
 
+    /// Launched again for a node that was already running (see
+    /// `WorkflowExecution.relaunchResourceNodes`): the action may have been done before.
+    public var resumed = false
+
     public static let actions: Set<String> = ["create", "apply", "patch", "replace", "delete", "get"]
 }
 
@@ -25,35 +29,52 @@ extension WorkflowExecution {
     /// (no pod); it reports back like a step.
     func executeResource(_ req: ExecRequest, _ resolved: ResolvedTemplate, _ inputs: Inputs) -> NodeStatus? {
         let nid = id(of: req.nodeName)
-        if let existing = nodes[nid] { return existing }
+        if let existing = nodes[nid] {
+            // A runtime that lost the work in progress (a restarted controller) asks for it again.
+            if relaunchResourceNodes.remove(nid) != nil, !existing.phase.isFulfilled,
+               case .success(var launch) = resourceLaunch(req, resolved, inputs, nid: nid) {
+                launch.resumed = true
+                actions.append(.runResource(launch))
+            }
+            return existing
+        }
         if workflowFailure != nil, !req.isExitWork { return nil }
         guard hasStepSlot(req) else { return nil }
+        switch resourceLaunch(req, resolved, inputs, nid: nid) {
+        case .failure(let f):
+            return errorNode(req, resolved: resolved, message: f.message)
+        case .success(let launch):
+            let node = createStepNode(req, resolved, inputs)
+            actions.append(.runResource(launch))
+            return node
+        }
+    }
+
+    /// What the runtime needs to carry out the node's resource template.
+    func resourceLaunch(_ req: ExecRequest, _ resolved: ResolvedTemplate, _ inputs: Inputs, nid: String)
+        -> Result<ResourceLaunch, EngineFailure>
+    {
         let scope = localScope(req, inputs: inputs)
         let r = resolved.template.resource ?? .null
         let action = r["action"]?.stringValue ?? ""
         guard ResourceLaunch.actions.contains(action) else {
-            return errorNode(req, resolved: resolved,
-                             message: "resource.action '\(action)' is not one of \(ResourceLaunch.actions.sorted().joined(separator: ", "))")
+            return .failure(EngineFailure("resource.action '\(action)' is not one of \(ResourceLaunch.actions.sorted().joined(separator: ", "))"))
         }
-        let launch: ResourceLaunch
         do {
             func text(_ key: String) throws(EngineFailure) -> String? {
                 guard let v = r[key]?.stringValue else { return nil }
                 return try substitute(v, scope: scope, field: "resource.\(key)")
             }
             guard let manifest = try text("manifest"), !manifest.isEmpty else {
-                return errorNode(req, resolved: resolved, message: "resource.manifest is missing: give the object to \(action)")
+                return .failure(EngineFailure("resource.manifest is missing: give the object to \(action)"))
             }
-            launch = ResourceLaunch(nodeID: nid, nodeName: req.nodeName, action: action, manifest: manifest,
+            return .success(ResourceLaunch(nodeID: nid, nodeName: req.nodeName, action: action, manifest: manifest,
                                     mergeStrategy: r["mergeStrategy"]?.stringValue,
                                     successCondition: try text("successCondition"), failureCondition: try text("failureCondition"),
                                     setOwnerReference: r["setOwnerReference"] == .bool(true),
-                                    outputParameters: resolved.template.outputs?.parameters ?? [])
+                                    outputParameters: resolved.template.outputs?.parameters ?? []))
         } catch {
-            return errorNode(req, resolved: resolved, message: error.message)
+            return .failure(error)
         }
-        let node = createStepNode(req, resolved, inputs)
-        actions.append(.runResource(launch))
-        return node
     }
 }
