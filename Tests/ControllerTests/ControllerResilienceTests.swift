@@ -141,6 +141,36 @@ import Testing
         #expect(failed?["message"]?.stringValue == "pod deleted")
         #expect(attempts.contains { $0["phase"] == "Succeeded" })
     }
+
+    /// A step over its memory limit is OOMKilled: Failed with that message, so `OnError`
+    /// does not retry it and `OnFailure` does.
+    @Test func anOOMKilledStepFailsAndOnlyOnFailureRetriesIt() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        func workflow(_ policy: String) -> String {
+            """
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: oom-}
+            spec:
+              entrypoint: main
+              templates:
+                - name: main
+                  retryStrategy: {limit: 1, retryPolicy: \(policy)}
+                  container:
+                    image: python:3.12
+                    command: [python3, -c, "import time\\nx = b'x' * (300 << 20)\\ntime.sleep(30)"]
+                    resources: {limits: {memory: 64Mi}}
+            """
+        }
+        for (policy, tries) in [("OnError", 1), ("OnFailure", 2)] {
+            let wf = try await h.waitForCompletion(try await h.submit(yaml: workflow(policy)), timeout: 60)
+            #expect(phase(wf) == "Failed", "\(policy)")
+            let attempts = (wf["status"]?["nodes"]?.objectValue?.values.map { $0 } ?? []).filter { $0["type"] == "Pod" }
+            #expect(attempts.count == tries, "\(policy)")
+            #expect(attempts.allSatisfy { $0["phase"] == "Failed" && $0["message"] == "OOMKilled (exit code 137)" }, "\(attempts)")
+        }
+    }
 }
 
 @Suite(.serialized) struct ControllerLeaderElectionTests {

@@ -133,6 +133,34 @@ import Testing
         }
     }
 
+    /// Past `resources.limits.memory` the container is killed and reported OOMKilled (137);
+    /// under it, nothing happens.
+    @Test func aContainerOverItsMemoryLimitIsOOMKilled() async throws {
+        try await withCluster { c in
+            let sim = c.sim
+            try sim.create(try json(#"""
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hungry","namespace":"default"},
+             "spec":{"restartPolicy":"Never",
+               "containers":[{"name":"c","image":"python:3.12","resources":{"limits":{"memory":"64Mi"}},
+                              "command":["python3","-c","import time; x = b'x' * (300 << 20); time.sleep(30); print('survived')"]}]}}
+            """#))
+            try sim.create(try json(#"""
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"modest","namespace":"default"},
+             "spec":{"restartPolicy":"Never",
+               "containers":[{"name":"c","image":"busybox","resources":{"limits":{"memory":"64Mi"}},"command":["sleep","0.5"]}]}}
+            """#))
+            let (hungry, done) = await sim.wait(for: .pods, namespace: "default", name: "hungry", timeout: 30, terminal)
+            #expect(done)
+            #expect(hungry?["status"]?["phase"] == "Failed")
+            let terminated = hungry?["status"]?["containerStatuses"]?[0]?["state"]?["terminated"]
+            #expect(terminated?["reason"] == "OOMKilled", "\(terminated ?? .null)")
+            #expect(terminated?["exitCode"] == 137)
+            let (modest, _) = await sim.wait(for: .pods, namespace: "default", name: "modest", timeout: 30, terminal)
+            #expect(modest?["status"]?["phase"] == "Succeeded")
+            #expect(modest?["status"]?["containerStatuses"]?[0]?["state"]?["terminated"]?["reason"] == "Completed")
+        }
+    }
+
     @Test func deletionKillsAfterTheGracePeriodAndHostPathIsShared() async throws {
         try await withCluster { c in
             let host = "\(c.directory)/host-dir"

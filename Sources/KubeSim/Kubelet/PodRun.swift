@@ -157,6 +157,9 @@ actor PodRun {
             return 128
         }
         processes[name] = process
+        let memory = c["resources"]?["limits"]?["memory"]?.scalarText.flatMap(MemoryLimit.bytes).map { limit in
+            MemoryLimit.Watch(group: process.pid, limit: limit) { process.signal(SIGKILL) }
+        }
         state.state = .running(startedAt: started)
         set(state)
         writeStatus()
@@ -164,6 +167,7 @@ actor PodRun {
         let out = Task.detached { for await l in process.stdoutLines() { logs.append(key, l) } }
         let err = Task.detached { for await l in process.stderrLines() { logs.append(key, l) } }
         let exit = await process.wait()
+        let outOfMemory = memory?.stop() ?? false
         // Output a background child still holds open is not waited for long.
         let drained = Task {
             try? await Task.sleep(for: .seconds(1))
@@ -185,7 +189,7 @@ actor PodRun {
             message = (logs.lines(key, previous: false) ?? []).suffix(80).map(\.text).joined(separator: "\n")
             message = String(message.suffix(2048))
         }
-        let reason = code == 0 ? "Completed" : "Error"
+        let reason = outOfMemory ? "OOMKilled" : code == 0 ? "Completed" : "Error"
         state.state = .terminated(.init(exitCode: code, signal: signal, reason: reason, message: message.isEmpty ? nil : message,
                                         startedAt: started, finishedAt: Clock.rfc3339()))
         set(state)
