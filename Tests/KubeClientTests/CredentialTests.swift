@@ -65,6 +65,30 @@ struct ExecPlugin {
         #expect(plugin.runs == 2)
     }
 
+    /// `interactiveMode: Always` needs a terminal on standard input; `Never` never tells the
+    /// plugin it may prompt, even on one.
+    @Test func interactiveModeDecidesWhetherThePluginMayPrompt() async throws {
+        let plugin = try ExecPlugin(status: #"{"token":"t"}"#)
+        var never = plugin.config()
+        never.interactiveMode = "Never"
+        _ = try await ExecCredentialCache(config: never, cluster: cluster).credential()
+        #expect(plugin.info(1).contains(#""interactive":false"#))
+
+        var always = plugin.config()
+        always.interactiveMode = "Always"
+        if isatty(0) == 1 {
+            // Run from a terminal: the plugin is told it may prompt.
+            _ = try await ExecCredentialCache(config: always, cluster: cluster).credential()
+            #expect(plugin.info(2).contains(#""interactive":true"#))
+        } else {
+            let e = await #expect(throws: CredentialError.self) {
+                try await ExecCredentialCache(config: always, cluster: cluster).credential()
+            }
+            #expect(e?.message.hasPrefix("exec plugin \(plugin.script) needs a terminal (interactiveMode: Always)") == true, "\(e?.message ?? "")")
+            #expect(plugin.runs == 1, "the plugin must not run without the terminal it needs")
+        }
+    }
+
     @Test func anExpiredCredentialRunsThePluginAgain() async throws {
         let plugin = try ExecPlugin(status: #"{"token":"t","expirationTimestamp":"2000-01-01T00:00:00Z"}"#)
         let cache = ExecCredentialCache(config: plugin.config(), cluster: cluster)

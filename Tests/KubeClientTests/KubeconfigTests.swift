@@ -195,6 +195,13 @@ final class TempDir {
         }
         #expect(badExec?.field == "users[u].user.exec.apiVersion")
 
+        let badMode = #expect(throws: KubeconfigError.self) {
+            try Kubeconfig.parse("users: [{name: u, user: {exec: {command: x, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Sometimes}}}]",
+                                 file: "/x/k.yaml")
+        }
+        #expect(badMode?.field == "users[u].user.exec.interactiveMode")
+        #expect(badMode?.description.contains("'Sometimes' is not one of Never, IfAvailable, Always") == true)
+
         let noContext = #expect(throws: KubeconfigError.self) {
             try Kubeconfig.parse("clusters: []", file: "/x/k.yaml").configuration()
         }

@@ -83,9 +83,16 @@ public struct ExecConfig: Sendable, Hashable {
     public var env: [EnvVar]
     public var installHint: String?
     public var provideClusterInfo: Bool
+    /// `Never`, `IfAvailable` (the default: the plugin may prompt when standard input is a
+    /// terminal) or `Always` (it must have a terminal).
+    public var interactiveMode: String
+
+    public static let interactiveModes = ["Never", "IfAvailable", "Always"]
 
     public init(apiVersion: String = "client.authentication.k8s.io/v1", command: String, args: [String] = [],
-                env: [EnvVar] = [], installHint: String? = nil, provideClusterInfo: Bool = false) {
+                env: [EnvVar] = [], installHint: String? = nil, provideClusterInfo: Bool = false,
+                interactiveMode: String = "IfAvailable") {
+        self.interactiveMode = interactiveMode
         self.apiVersion = apiVersion
         self.command = command
         self.args = args

@@ -112,12 +112,18 @@ final class ExecCredentialCache: Sendable {
     /// Linux now and then crashes reading /proc/self/fd, swift-corelibs-foundation PR 5472)
     /// and collects its stdout; its stderr (prompts, errors) goes to ours.
     private static func runPlugin(_ config: ExecConfig, cluster: ClusterInfo) async throws -> (status: Int32, stdout: Data) {
+        let interactive = isInteractive(config)
+        if config.interactiveMode == "Always" && !interactive {
+            throw CredentialError("exec plugin \(config.command) needs a terminal (interactiveMode: Always), but standard input is not one"
+                                  + hint(config))
+        }
         var env = ProcessInfo.processInfo.environment
         for e in config.env { env[e.name] = e.value }
-        env["KUBERNETES_EXEC_INFO"] = execInfo(config, cluster: cluster).compactJSON
+        env["KUBERNETES_EXEC_INFO"] = execInfo(config, cluster: cluster, interactive: interactive).compactJSON
         // A bare name is looked up on PATH.
         let spec = SandboxSpec(executable: config.command, arguments: config.args, environment: env, workingDirectory: nil,
-                               privateTmp: nil, binds: [], stdout: .pipe, stderr: .inherit, isolate: false, stdin: "/dev/null")
+                               privateTmp: nil, binds: [], stdout: .pipe, stderr: .inherit, isolate: false,
+                               stdin: interactive ? "/dev/stdin" : "/dev/null")
         let process: SandboxProcess
         do {
             process = try Sandbox.spawn(spec)
@@ -137,9 +143,15 @@ final class ExecCredentialCache: Sendable {
         return (status, Data(lines.joined(separator: "\n").utf8))
     }
 
+    /// Whether the plugin may talk to the user: standard input is a terminal and the
+    /// kubeconfig allows it (the controller in a pod never is).
+    static func isInteractive(_ config: ExecConfig) -> Bool {
+        config.interactiveMode != "Never" && isatty(0) == 1
+    }
+
     /// The `KUBERNETES_EXEC_INFO` the plugin reads.
-    static func execInfo(_ config: ExecConfig, cluster: ClusterInfo) -> JSONValue {
-        var spec: [String: JSONValue] = ["interactive": false]
+    static func execInfo(_ config: ExecConfig, cluster: ClusterInfo, interactive: Bool = false) -> JSONValue {
+        var spec: [String: JSONValue] = ["interactive": .bool(interactive)]
         if config.provideClusterInfo {
             var c: [String: JSONValue] = ["server": .string(cluster.server)]
             if let n = cluster.tls.serverName { c["tls-server-name"] = .string(n) }

@@ -276,8 +276,14 @@ private struct FieldReader {
                                   api.isEmpty ? "missing: use client.authentication.k8s.io/v1"
                                               : "\(api) is not supported; use client.authentication.k8s.io/v1 or v1beta1")
         }
+        let mode = try string(e, "interactiveMode", at: at) ?? ""
+        guard mode.isEmpty || ExecConfig.interactiveModes.contains(mode) else {
+            throw KubeconfigError(file: file, field: "\(at).interactiveMode",
+                                  "'\(mode)' is not one of \(ExecConfig.interactiveModes.joined(separator: ", "))")
+        }
         return ExecConfig(apiVersion: api, command: command, args: args, env: env,
                           installHint: try string(e, "installHint", at: at),
-                          provideClusterInfo: try bool(e, "provideClusterInfo", at: at) ?? false)
+                          provideClusterInfo: try bool(e, "provideClusterInfo", at: at) ?? false,
+                          interactiveMode: mode.isEmpty ? "IfAvailable" : mode)
     }
 }
