@@ -41,7 +41,10 @@ final class WorkflowReconciler: Sendable {
                                              executorImagePullPolicy: settings.executorImagePullPolicy,
                                              group: settings.group, artifactVolume: settings.artifactVolume))
         statusWriter = StatusWriter(client: client, resource: settings.workflows)
+        events = WorkflowEvents(client: client, policy: settings.events, group: settings.group, logger: logger)
     }
+
+    let events: WorkflowEvents
 
     /// Workflows the controller holds state for (live or finished).
     var trackedCount: Int { states.withLock { $0.count } }
@@ -120,6 +123,7 @@ final class WorkflowReconciler: Sendable {
             case .ready(let execution):
                 state.execution = execution
                 state.lastStatus = object["status"]
+                if settings.events != .none { state.eventSnapshot = WorkflowEvents.Snapshot(execution.status) }
             }
         }
         guard let execution = state.execution else { return }
@@ -285,6 +289,11 @@ final class WorkflowReconciler: Sendable {
         if status != state.lastStatus && state.unstarted.isEmpty {
             try await statusWriter.write(status, onto: object)
             state.lastStatus = status
+            if settings.events != .none {
+                let stored = execution.status
+                events.record(events.events(from: state.eventSnapshot, to: stored, workflow: object))
+                state.eventSnapshot = WorkflowEvents.Snapshot(stored)
+            }
         }
         if finishedNow {
             // Only once the final status is stored (a failed write comes back here); then the
@@ -358,6 +367,8 @@ final class WorkflowState: @unchecked Sendable {
     var awaitingRetriedPodsGone = false
     /// The `skein resume` annotation last acted on.
     var resumeSeen: String?
+    /// Phases as of the last status write, for Events.
+    var eventSnapshot = WorkflowEvents.Snapshot()
 
     init(uid: String) { self.uid = uid }
 }

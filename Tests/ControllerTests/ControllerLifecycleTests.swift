@@ -134,6 +134,56 @@ import Testing
         #expect(try await h.eventually { try await h.isGone(h.settings.workflows, name) })
     }
 
+    /// Events about a workflow: with `all`, its start, each step and the end; with the
+    /// default `failures`, only the failures (type Warning). `kubectl describe wf` shows them.
+    @Test func eventsRecordWhatHappened() async throws {
+        for policy in [EventPolicy.all, .failures] {
+            let h = try await ControllerHarness.start { $0.events = policy }
+            defer { Task { await h.stop() } }
+            let name = try await h.submit(yaml: """
+                apiVersion: skein.dev/v1alpha1
+                kind: Workflow
+                metadata: {generateName: events-}
+                spec:
+                  entrypoint: main
+                  templates:
+                    - name: main
+                      steps:
+                        - - {name: fine, template: ok}
+                        - - {name: broken, template: fail}
+                    - name: ok
+                      container: {image: alpine, command: ["true"]}
+                    - name: fail
+                      container: {image: alpine, command: [sh, -c, "exit 3"]}
+                """)
+            #expect(phase(try await h.waitForCompletion(name)) == "Failed")
+            func events() async throws -> [JSONValue] {
+                try await h.client.list(.events, namespace: "default", options: ListOptions(fieldSelector: "involvedObject.name=\(name)")).items
+            }
+            #expect(try await h.eventually { try await events().contains { $0["reason"] == "WorkflowFailed" } })
+            let all = try await events()
+            let reasons = Set(all.compactMap { $0["reason"]?.stringValue })
+            let failed = try #require(all.first { $0["reason"] == "WorkflowNodeFailed" && ($0["message"]?.stringValue ?? "").contains(".broken") })
+            #expect(failed["type"] == "Warning")
+            #expect(failed["message"]?.stringValue == "Failed node \(name)[1].broken: Error (exit code 3)", "\(failed)")
+            #expect(failed["involvedObject"]?["uid"] != nil && failed["involvedObject"]?["kind"] == "Workflow")
+            #expect(failed["metadata"]?["annotations"]?["workflows.skein.dev/node-type"] == "Pod")
+            if policy == .all {
+                #expect(reasons.isSuperset(of: ["WorkflowRunning", "WorkflowNodeRunning", "WorkflowNodeSucceeded", "WorkflowNodeFailed", "WorkflowFailed"]),
+                        "\(reasons)")
+                #expect(all.contains { $0["reason"] == "WorkflowNodeSucceeded" && $0["message"] == .string("Succeeded node \(name)[0].fine") })
+            } else {
+                #expect(all.allSatisfy { $0["type"] == "Warning" }, "\(reasons)")
+                #expect(!reasons.contains("WorkflowRunning"))
+                if SimCluster.kubectlPath != nil {
+                    let described = try await h.cluster.kubectl(["describe", "wf", name])
+                    #expect(described.stdout.contains("WorkflowNodeFailed"), "\(described.stdout)\n\(described.stderr)")
+                }
+            }
+            await h.stop()
+        }
+    }
+
     /// `--parallelism 1`: a second workflow waits, Pending with a message, until the first ends.
     @Test func theControllerRunsAtMostParallelismWorkflowsAtOnce() async throws {
         let h = try await ControllerHarness.start { $0.parallelism = 1 }

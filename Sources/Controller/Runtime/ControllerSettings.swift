@@ -27,6 +27,8 @@ public struct ControllerSettings: Sendable {
     public var infoNamespace: String?
     /// The version it records.
     public var version = "unknown"
+    /// Which Kubernetes Events to record about workflows.
+    public var events = EventPolicy.failures
 
     public init(namespace: String? = nil, workers: Int = 8, group: String = "skein.dev",
                 executorImage: String = "ghcr.io/skein-dev/skein:latest", executorImagePullPolicy: String? = nil,

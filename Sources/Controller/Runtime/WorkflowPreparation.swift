@@ -81,6 +81,7 @@ extension WorkflowReconciler {
         status.startedAt = now
         status.finishedAt = now
         try await statusWriter.write(StatusWriter.encode(status), onto: object)
+        events.record(events.events(from: WorkflowEvents.Snapshot(), to: status, workflow: object))
     }
 }
 

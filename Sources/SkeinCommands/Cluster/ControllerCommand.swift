@@ -68,6 +68,9 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Most workflows running at once in one namespace (0, the default: no limit).")
     var namespaceParallelism: Int?
 
+    @Option(help: "Kubernetes Events to record about workflows: none, failures (the default: failed workflows and steps) or all (also running and succeeded).")
+    var events: String?
+
     @Flag(help: "Work only while holding a Lease (hot standby for several replicas).")
     var leaderElect = false
 
@@ -85,6 +88,7 @@ struct ControllerCommand: AsyncParsableCommand {
         if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
         if let p = parallelism, p < 0 { throw ValidationError("--parallelism must be 0 (no limit) or more") }
         if let p = namespaceParallelism, p < 0 { throw ValidationError("--namespace-parallelism must be 0 (no limit) or more") }
+        if let e = events, EventPolicy(rawValue: e) == nil { throw ValidationError("--events must be none, failures or all, not '\(e)'") }
         if let p = executorImagePullPolicy, !["Always", "IfNotPresent", "Never"].contains(p) {
             throw ValidationError("--executor-image-pull-policy must be Always, IfNotPresent or Never, not '\(p)'")
         }
@@ -132,6 +136,7 @@ struct ControllerCommand: AsyncParsableCommand {
                                           parallelism: parallelism ?? file.parallelism ?? 0,
                                           namespaceParallelism: namespaceParallelism ?? file.namespaceParallelism ?? 0)
         settings.version = SkeinVersion.current
+        settings.events = events.flatMap(EventPolicy.init(rawValue:)) ?? file.events ?? .failures
         // `skein version` reads it there: the pod's namespace (deploy/ puts it in skein).
         settings.infoNamespace = podNamespace ?? leaderElectionNamespace ?? "skein"
         let controller = WorkflowController(client: client, settings: settings, metrics: metrics)

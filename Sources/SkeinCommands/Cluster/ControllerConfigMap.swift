@@ -1,3 +1,4 @@
+import Controller
 import Foundation
 import KubeAPI
 import KubeClient
@@ -18,9 +19,10 @@ struct ControllerConfigMap: Sendable {
     var artifactHostPath: String?
     var instanceID: String?
     var namespace: String?
+    var events: EventPolicy?
 
     static let keys = ["workers", "qps", "burst", "parallelism", "namespaceParallelism", "executorImage", "executorImagePullPolicy",
-                       "artifactPVC", "artifactHostPath", "instanceID", "namespace"]
+                       "artifactPVC", "artifactHostPath", "instanceID", "namespace", "events"]
 
     /// `NAME` (in `defaultNamespace`) or `NAMESPACE/NAME`, read from the API.
     static func load(_ reference: String, client: KubeClient, defaultNamespace: String) async throws -> ControllerConfigMap {
@@ -65,6 +67,11 @@ struct ControllerConfigMap: Sendable {
             case "artifactHostPath": c.artifactHostPath = text
             case "instanceID": c.instanceID = text
             case "namespace": c.namespace = text
+            case "events":
+                guard let e = EventPolicy(rawValue: text) else {
+                    throw CLIFailure("\(source): data.events: '\(text)' is not none, failures or all", code: 2)
+                }
+                c.events = e
             default:
                 throw CLIFailure("\(source): unknown key data.\(key)", fix: "the keys are \(keys.joined(separator: ", "))", code: 2)
             }
