@@ -19,13 +19,16 @@ import Synchronization
 // - No RBAC: every authenticated client may do everything.
 // - A continued list shows the objects as they are now after the last key (no snapshot);
 //   its token still expires (410) once the history is compacted past it.
-// - Server-side apply merges the applied configuration; no managedFields, no conflicts, and
-//   fields dropped from a later configuration stay (see `ServerSideApply`).
+// - Server-side apply keeps `metadata.managedFields` (FieldsV1): apply conflicts (409, or
+//   taken over with `force`), fields dropped from a manager's configuration removed, and
+//   updates moving the fields they change to their manager. Writes of the status
+//   subresource and the kubelet's pod status are not tracked; `null` in an applied
+//   configuration is ignored.
 // - Namespace deletion and garbage collection run synchronously within the delete request.
 // - Discovery: legacy documents only (aggregated discovery requests get plain JSON, as from
 //   an older server); OpenAPI v3 only tells kubectl that PATCH takes fieldValidation; v2 is 404.
 // - Kubelet: images are never pulled (see `ImageMap`); containers are Ready while running (no
-//   probes); no resource limits, so no OOMKilled; volumes: emptyDir, hostPath, configMap,
+//   probes); only memory limits are enforced (OOMKilled); volumes: emptyDir, hostPath, configMap,
 //   secret, persistentVolumeClaim (a shared directory per claim), downwardAPI fieldRefs; other
 //   kinds are empty directories. Mount paths need private mount namespaces (root or user
 //   namespaces); without them containers run in the pod's directory without their mounts.

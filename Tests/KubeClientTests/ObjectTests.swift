@@ -107,11 +107,66 @@ import Testing
             #expect(first["data"]?["a"] == "1")
             let again = try await k.apply(.configMaps, configMap("applied", data: ["a": "1", "b": "2"]), fieldManager: "one")
             #expect(again["data"]?["b"] == "2")
-            // Another manager taking over a field (KubeSim's apply does not track field
-            // ownership, so no conflict is checked here; `force=true` must be accepted).
+            let owners = again["metadata"]?["managedFields"]?.arrayValue ?? []
+            #expect(owners.count == 1 && owners.first?["manager"] == "one" && owners.first?["operation"] == "Apply")
+            #expect(owners.first?["fieldsV1"]?.compactJSON == #"{"f:data":{"f:a":{},"f:b":{}}}"#)
+
+            // Another manager setting a field of "one" to another value: a conflict...
+            let conflict = await #expect(throws: KubeError.self) {
+                try await k.apply(.configMaps, configMap("applied", data: ["a": "9"]), fieldManager: "two")
+            }
+            guard case .conflict(let status)? = conflict else {
+                Issue.record("expected a conflict, got \(String(describing: conflict))")
+                return
+            }
+            #expect(status.message == #"Apply failed with 1 conflict: conflict with "one": .data.a"#)
+            // ...but the same value is shared ownership, and force takes the field over.
+            _ = try await k.apply(.configMaps, configMap("applied", data: ["a": "1"]), fieldManager: "two")
             let forced = try await k.apply(.configMaps, configMap("applied", data: ["a": "9"]), fieldManager: "two", force: true)
             #expect(forced["data"]?["a"] == "9")
+
+            // "one" no longer applies b: it goes (nobody else has it). It no longer owns a,
+            // so a stays.
+            let dropped = try await k.apply(.configMaps, configMap("applied", data: ["c": "3"]), fieldManager: "one")
+            #expect(dropped["data"]?.compactJSON == #"{"a":"9","c":"3"}"#)
+
+            // An update (a merge patch) takes the fields it changes, without conflicts; a later
+            // apply of one of them conflicts with it.
+            _ = try await k.patch(.configMaps, "applied", type: .merge, ["data": ["c": "edited"]], fieldManager: "editor")
+            let edited = await #expect(throws: KubeError.self) {
+                try await k.apply(.configMaps, configMap("applied", data: ["c": "3"]), fieldManager: "one")
+            }
+            guard case .conflict(let s2)? = edited else {
+                Issue.record("expected a conflict, got \(String(describing: edited))")
+                return
+            }
+            #expect(s2.message.contains(#"conflict with "editor": .data.c"#), "\(s2.message)")
         }
+    }
+
+    @Test func fieldOwnershipPathsOfKeyedListsAndFieldsV1() throws {
+        let pod: JSONValue = [
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": ["name": "p", "labels": ["app": "x"], "finalizers": ["f1"], "resourceVersion": "5"],
+            "spec": ["containers": [["name": "c", "image": "busybox", "ports": [["containerPort": 80]]]], "restartPolicy": "Never"],
+            "status": ["phase": "Running"],
+        ]
+        let paths = FieldOwnership.paths(of: pod, keyedLists: true)
+        #expect(paths.contains(["f:metadata", "f:labels", "f:app"]))
+        #expect(paths.contains(["f:metadata", "f:finalizers", #"v:"f1""#]))
+        #expect(paths.contains(["f:spec", "f:containers", #"k:{"name":"c"}"#, "f:image"]))
+        #expect(paths.contains(["f:spec", "f:containers", #"k:{"name":"c"}"#, "f:ports", #"k:{"containerPort":80}"#]))
+        #expect(!paths.contains { $0.first == "f:status" || $0.contains("f:resourceVersion") || $0.contains("f:name") && $0.count == 2 })
+        // Round trip through fieldsV1.
+        #expect(FieldOwnership.paths(fromFieldsV1: FieldOwnership.fieldsV1(paths)) == paths)
+        let image = ["f:spec", "f:containers", #"k:{"name":"c"}"#, "f:image"]
+        #expect(FieldOwnership.value(at: image, in: pod) == "busybox")
+        #expect(FieldOwnership.describe(image) == #".spec.containers[name="c"].image"#)
+        #expect(FieldOwnership.value(at: image, in: FieldOwnership.removing(image, from: pod)) == nil)
+        // Changes: only what differs, keyed list items matched by key.
+        var changed = pod
+        changed.set(path: ["spec", "containers"], to: [["name": "c", "image": "alpine", "ports": [["containerPort": 80]]]])
+        #expect(FieldOwnership.changed(from: pod, to: changed, keyedLists: true) == [image])
     }
 
     @Test func deletePreconditionsAndCollections() async throws {

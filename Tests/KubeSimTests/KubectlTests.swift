@@ -194,8 +194,18 @@ import Testing
             let second = try await c.kubectl(["apply", "--server-side", "-f", "-"],
                                              stdin: manifest.replacingOccurrences(of: "first: \"1\"", with: "first: \"2\", second: \"3\""))
             #expect(second.status == 0, "\(second.stderr)")
-            let cm = try json(try await c.kubectl(["get", "cm", "ssa", "-o", "json"]).stdout)
+            let cm = try json(try await c.kubectl(["get", "cm", "ssa", "-o", "json", "--show-managed-fields"]).stdout)
             #expect(cm["data"]?.compactJSON == #"{"first":"2","second":"3"}"#)
+            #expect(cm["metadata"]?["managedFields"]?[0]?["manager"] == "kubectl", "\(cm)")
+            // A second field manager with another value for the same field: kubectl reports the conflict.
+            let other = manifest.replacingOccurrences(of: "first: \"1\"", with: "first: \"other\"")
+            let conflict = try await c.kubectl(["apply", "--server-side", "--field-manager", "other", "-f", "-"], stdin: other)
+            #expect(conflict.status != 0)
+            #expect(conflict.stderr.contains("conflict") && conflict.stderr.contains(".data.first"), "\(conflict.stderr)")
+            let forced = try await c.kubectl(["apply", "--server-side", "--field-manager", "other", "--force-conflicts", "-f", "-"], stdin: other)
+            #expect(forced.status == 0, "\(forced.stderr)")
+            let after = try json(try await c.kubectl(["get", "cm", "ssa", "-o", "json"]).stdout)
+            #expect(after["data"]?["first"] == "other")
             let lease = try await c.kubectl(["apply", "-f", "-"], stdin: """
                 {"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"l1"},"spec":{"holderIdentity":"me"}}
                 """)

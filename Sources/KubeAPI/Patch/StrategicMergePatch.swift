@@ -140,10 +140,10 @@ public enum StrategicMergePatch {
 
 /// Server-side apply, simplified: the applied configuration is merged into the live
 /// object (maps key by key, keyed lists element by element with the merge keys of
-/// strategic merge patch when `keyedLists`, other lists replaced). What is simplified:
-/// no field ownership is tracked, so fields dropped from a later applied configuration
-/// stay on the object and there are no apply conflicts (`force` changes nothing);
-/// `null` in the applied configuration is ignored; `metadata.managedFields` is not written.
+/// strategic merge patch when `keyedLists`, other lists replaced). Only the merge: field
+/// ownership (conflicts, removal of fields a manager no longer applies) is
+/// `FieldOwnership`'s, which KubeSim uses around it. `null` in the applied configuration is
+/// ignored.
 public enum ServerSideApply {
     public static func apply(_ applied: JSONValue, to live: JSONValue, keyedLists: Bool) -> JSONValue {
         merge(applied, into: live, keyedLists: keyedLists)

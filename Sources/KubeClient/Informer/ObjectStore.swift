@@ -68,8 +68,18 @@ public final class ObjectStore: Sendable {
         }
     }
 
+    /// Objects are kept without `metadata.managedFields`: nothing here reads them, and they
+    /// can be as big as the rest of the object.
+    static func trimmed(_ object: JSONValue) -> JSONValue {
+        guard object["metadata"]?["managedFields"] != nil else { return object }
+        var o = object
+        o.setMetadata("managedFields", nil)
+        return o
+    }
+
     @discardableResult
-    public func upsert(_ object: JSONValue) -> StoreChange {
+    public func upsert(_ received: JSONValue) -> StoreChange {
+        let object = Self.trimmed(received)
         let key = object.objectKey
         return state.withLock { s in
             let old = s.objects.updateValue(object, forKey: key)
@@ -97,7 +107,7 @@ public final class ObjectStore: Sendable {
             var changes: [StoreChange] = []
             var fresh: [String: JSONValue] = [:]
             fresh.reserveCapacity(objects.count)
-            for o in objects { fresh[o.objectKey] = o }
+            for o in objects { fresh[o.objectKey] = Self.trimmed(o) }
             for (key, old) in s.objects where fresh[key] == nil {
                 changes.append(.deleted(old))
             }

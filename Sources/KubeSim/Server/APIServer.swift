@@ -68,10 +68,10 @@ final class APIServer: Sendable {
             return .json(200, o)
         case ("POST", nil, _):
             let o = try bodyObject(req)
-            return .json(201, present(try create(p, o, dryRun: dryRun), p))
+            return .json(201, present(try create(p, o, dryRun: dryRun, manager: req.manager), p))
         case ("PUT", let name?, let sub):
             let o = try bodyObject(req)
-            return .json(200, present(try update(p, name: name, o, subresource: sub, dryRun: dryRun), p))
+            return .json(200, present(try update(p, name: name, o, subresource: sub, dryRun: dryRun, manager: req.manager), p))
         case ("PATCH", let name?, let sub):
             let (o, created) = try patch(p, name: name, req, subresource: sub, dryRun: dryRun)
             return .json(created ? 201 : 200, present(o, p))

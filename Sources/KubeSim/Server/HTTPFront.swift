@@ -39,7 +39,7 @@ struct SimResponder: HTTPResponder {
         let body = try await request.collectBody(upTo: 64 << 20)
         let req = SimRequest(method: request.method.rawValue, path: path, query: query,
                              accept: request.headers[.accept] ?? "", contentType: request.headers[.contentType] ?? "",
-                             body: Array(buffer: body))
+                             body: Array(buffer: body), userAgent: request.headers[.userAgent] ?? "")
         let (verb, resource) = classify(req)
         if let resource {
             let (delay, failure) = api.faults.check(verb: verb, resource: resource)

@@ -9,6 +9,15 @@ struct SimRequest: Sendable {
     var accept: String
     var contentType: String
     var body: [UInt8]
+    var userAgent = ""
+
+    /// Who makes a change, for field ownership: `fieldManager`, else the user agent's
+    /// program name (as the API server derives it).
+    var manager: String {
+        if let m = query["fieldManager"], !m.isEmpty { return m }
+        let program = userAgent.split(separator: "/").first.map(String.init) ?? ""
+        return program.isEmpty ? "unknown" : program
+    }
 
     func bool(_ name: String) -> Bool { query[name] == "true" || query[name] == "1" }
     func int(_ name: String) -> Int? { query[name].flatMap { Int($0) } }

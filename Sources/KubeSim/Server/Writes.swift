@@ -6,7 +6,8 @@ import WorkflowModel
 extension APIServer {
     // MARK: create
 
-    func create(_ p: ResourcePath, _ body: JSONValue, dryRun: Bool) throws(Status) -> JSONValue {
+    func create(_ p: ResourcePath, _ body: JSONValue, dryRun: Bool, manager: String? = nil,
+                operation: String = "Update") throws(Status) -> JSONValue {
         let r = p.resource
         var o = body
         if let k = o.kind, k != r.kind {
@@ -43,6 +44,10 @@ extension APIServer {
         o.setMetadata("creationTimestamp", .string(Clock.rfc3339()))
         if r.isCustom || r.groupResource == .crds { o.setMetadata("generation", 1) }
         if r.isCustom && r.hasStatusSubresource { o.set(path: ["status"], to: nil) }
+        if let manager {
+            let owned = FieldOwnership.paths(of: o, keyedLists: !r.isCustom)
+            o.setMetadata("managedFields", .array([Self.managedEntry(manager, operation, owned, apiVersion: p.apiVersion)]))
+        }
         try Defaults.onCreate(r, &o)
         if r.groupResource == .crds {
             let served = try ServedResource.fromCRD(o).get()
@@ -66,7 +71,8 @@ extension APIServer {
 
     // MARK: update
 
-    func update(_ p: ResourcePath, name: String, _ body: JSONValue, subresource: String?, dryRun: Bool) throws(Status) -> JSONValue {
+    func update(_ p: ResourcePath, name: String, _ body: JSONValue, subresource: String?, dryRun: Bool,
+                manager: String = "unknown") throws(Status) -> JSONValue {
         let r = p.resource
         if let n = body.name, n != name {
             throw Status.badRequest("the name of the object (\(n)) does not match the name on the URL (\(name))")
@@ -83,7 +89,9 @@ extension APIServer {
             } else if requested != current.resourceVersion {
                 throw Status.conflict(r.type(), name, "the object has been modified; please apply your changes to the latest version and try again")
             }
-            return try self.merged(r, current: current, proposed: body, subresource: subresource)
+            var next = try self.merged(r, current: current, proposed: body, subresource: subresource)
+            Self.recordUpdate(r, current: current, next: &next, manager: manager, subresource: subresource, apiVersion: p.apiVersion)
+            return next
         }
         afterWrite(r, result)
         return result
@@ -177,21 +185,26 @@ extension APIServer {
             if (try? store.get(r, namespace: p.namespace, name: name)) == nil {
                 var o = patchValue
                 o.setMetadata("name", .string(name))
-                return (try create(p, o, dryRun: dryRun), true)
+                return (try create(p, o, dryRun: dryRun, manager: req.manager, operation: "Apply"), true)
             }
         }
+        let force = req.bool("force")
         let result = try store.modify(r, namespace: p.namespace, name: name, dryRun: dryRun) { current throws(Status) in
             let shown = self.present(current, p)
             var patched: JSONValue
-            do throws(PatchError) {
-                switch type {
-                case .merge: patched = MergePatch.apply(patchValue, to: shown)
-                case .json: patched = try JSONPatch.apply(patchValue, to: shown)
-                case .strategicMerge: patched = try StrategicMergePatch.apply(patchValue, to: shown)
-                case .apply: patched = ServerSideApply.apply(patchValue, to: shown, keyedLists: !r.isCustom)
+            if type == .apply {
+                patched = try Self.serverSideApply(patchValue, to: shown, resource: r, manager: req.manager, force: force,
+                                                   subresource: subresource, apiVersion: p.apiVersion)
+            } else {
+                do throws(PatchError) {
+                    switch type {
+                    case .merge: patched = MergePatch.apply(patchValue, to: shown)
+                    case .json: patched = try JSONPatch.apply(patchValue, to: shown)
+                    case .strategicMerge, .apply: patched = try StrategicMergePatch.apply(patchValue, to: shown)
+                    }
+                } catch {
+                    throw Status(code: 422, reason: "Invalid", message: "the patch cannot be applied: \(error.message)")
                 }
-            } catch {
-                throw Status(code: 422, reason: "Invalid", message: "the patch cannot be applied: \(error.message)")
             }
             guard case .object = patched else { throw Status.badRequest("the patch leaves something that is not an object") }
             if let rv = patched.resourceVersion, rv != current.resourceVersion {
@@ -200,9 +213,119 @@ extension APIServer {
             if let n = patched.name, n != name {
                 throw Status.invalid("\(r.kind) \"\(name)\" is invalid: metadata.name: Invalid value: \"\(n)\": field is immutable")
             }
-            return try self.merged(r, current: current, proposed: patched, subresource: subresource)
+            var next = try self.merged(r, current: current, proposed: patched, subresource: subresource)
+            if type == .apply {
+                next.setMetadata("managedFields", patched.metadata["managedFields"])
+            } else {
+                Self.recordUpdate(r, current: current, next: &next, manager: req.manager, subresource: subresource, apiVersion: p.apiVersion)
+            }
+            return next
         }
         afterWrite(r, result)
         return (result, false)
+    }
+
+    // MARK: field ownership
+
+    static func managedEntry(_ manager: String, _ operation: String, _ paths: Set<FieldOwnership.Path>, apiVersion: String,
+                             subresource: String? = nil) -> JSONValue {
+        var e: [String: JSONValue] = [
+            "manager": .string(manager), "operation": .string(operation), "apiVersion": .string(apiVersion),
+            "time": .string(Clock.rfc3339()), "fieldsType": "FieldsV1", "fieldsV1": FieldOwnership.fieldsV1(paths),
+        ]
+        if let subresource { e["subresource"] = .string(subresource) }
+        return .object(e)
+    }
+
+    struct Manager {
+        var entry: JSONValue
+        var paths: Set<FieldOwnership.Path>
+        var name: String { entry["manager"]?.stringValue ?? "" }
+        var operation: String { entry["operation"]?.stringValue ?? "" }
+        var subresource: String? { entry["subresource"]?.stringValue }
+    }
+
+    static func managers(of o: JSONValue) -> [Manager] {
+        (o.metadata["managedFields"]?.arrayValue ?? []).map { e in
+            Manager(entry: e, paths: FieldOwnership.paths(fromFieldsV1: e["fieldsV1"] ?? [:]))
+        }
+    }
+
+    static func store(_ managers: [Manager], in o: inout JSONValue) {
+        let kept = managers.filter { !$0.paths.isEmpty }.map { m -> JSONValue in
+            var e = m.entry
+            e.set(path: ["fieldsV1"], to: FieldOwnership.fieldsV1(m.paths))
+            return e
+        }
+        o.setMetadata("managedFields", kept.isEmpty ? nil : .array(kept))
+    }
+
+    /// An update (PUT, or a patch other than apply): the manager takes the fields it
+    /// changed, from whoever had them; no conflicts.
+    /// Writes of the status subresource are not tracked (see KubeSim.swift).
+    static func recordUpdate(_ r: ServedResource, current: JSONValue, next: inout JSONValue, manager: String, subresource: String?,
+                             apiVersion: String) {
+        guard subresource != "status" else {
+            next.setMetadata("managedFields", current.metadata["managedFields"])
+            return
+        }
+        let changed = FieldOwnership.changed(from: current, to: next, keyedLists: !r.isCustom)
+        var managers = managers(of: current)
+        if !changed.isEmpty {
+            for i in managers.indices { managers[i].paths.subtract(changed) }
+            let present = changed.filter { FieldOwnership.value(at: $0, in: next) != nil }
+            if let i = managers.firstIndex(where: { $0.name == manager && $0.operation == "Update" && $0.subresource == subresource }) {
+                managers[i].paths.formUnion(present)
+                managers[i].entry.set(path: ["time"], to: .string(Clock.rfc3339()))
+            } else if !present.isEmpty {
+                managers.append(Manager(entry: managedEntry(manager, "Update", [], apiVersion: apiVersion, subresource: subresource),
+                                        paths: present))
+            }
+        }
+        store(managers, in: &next)
+    }
+
+    /// Server-side apply with field ownership: a field the configuration sets to another value
+    /// than a different manager gave it is a conflict (409) unless `force`, which takes it
+    /// over; fields this manager applied before and no longer does are removed unless
+    /// someone else owns them too.
+    static func serverSideApply(_ applied: JSONValue, to live: JSONValue, resource r: ServedResource, manager: String, force: Bool,
+                                subresource: String?, apiVersion: String) throws(Status) -> JSONValue {
+        let status = subresource == "status"
+        let keyed = !r.isCustom
+        let wanted = FieldOwnership.paths(of: applied, keyedLists: keyed, status: status)
+        var managers = managers(of: live)
+        let mine = managers.firstIndex { $0.name == manager && $0.operation == "Apply" && $0.subresource == subresource }
+        var conflicts: [(String, FieldOwnership.Path)] = []
+        for (i, m) in managers.enumerated() where i != mine && m.subresource == subresource {
+            for p in wanted.intersection(m.paths)
+            where !FieldOwnership.same(at: p, in: live, and: applied) {
+                conflicts.append((m.name, p))
+            }
+        }
+        if !conflicts.isEmpty {
+            guard force else {
+                let list = conflicts.sorted { ($0.0, $0.1.joined()) < ($1.0, $1.1.joined()) }
+                    .map { "conflict with \"\($0.0)\": \(FieldOwnership.describe($0.1))" }
+                throw Status(code: 409, reason: "Conflict",
+                             message: "Apply failed with \(conflicts.count) conflict\(conflicts.count == 1 ? "" : "s"): " + list.joined(separator: "\n"))
+            }
+            let taken = Set(conflicts.map(\.1))
+            for i in managers.indices where i != mine { managers[i].paths.subtract(taken) }
+        }
+        var object = live
+        if let mine {
+            let others = managers.enumerated().filter { $0.offset != mine }.reduce(into: Set<FieldOwnership.Path>()) { $0.formUnion($1.element.paths) }
+            for p in managers[mine].paths.subtracting(wanted).subtracting(others).sorted(by: { $0.count > $1.count }) {
+                object = FieldOwnership.removing(p, from: object)
+            }
+            managers[mine].paths = wanted
+            managers[mine].entry.set(path: ["time"], to: .string(Clock.rfc3339()))
+        } else {
+            managers.append(Manager(entry: managedEntry(manager, "Apply", [], apiVersion: apiVersion, subresource: subresource), paths: wanted))
+        }
+        var merged = ServerSideApply.apply(applied, to: object, keyedLists: keyed)
+        store(managers, in: &merged)
+        return merged
     }
 }

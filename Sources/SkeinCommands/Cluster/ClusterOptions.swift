@@ -174,7 +174,14 @@ enum ObjectOutput: String, ExpressibleByArgument, CaseIterable {
     case json, yaml, wide, name
 
     /// json and yaml print whole objects; wide and name are tables.
-    func render(_ objects: [JSONValue], list: Bool) -> String? {
+    /// Objects as JSON or YAML; `metadata.managedFields` left out, as kubectl does.
+    func render(_ shown: [JSONValue], list: Bool) -> String? {
+        let objects = shown.map { o -> JSONValue in
+            guard o["metadata"]?["managedFields"] != nil else { return o }
+            var t = o
+            t.setMetadata("managedFields", nil)
+            return t
+        }
         switch self {
         case .json:
             return PrettyJSON.render(list ? ["apiVersion": "v1", "kind": "List", "items": .array(objects)] : objects.first ?? .null)
