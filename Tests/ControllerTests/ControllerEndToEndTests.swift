@@ -25,9 +25,24 @@ import WorkflowModel
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }
         var names: [String: String] = [:]
+        var crons: [String: String] = [:]
         for file in Self.exampleFiles {
             let text = try String(contentsOfFile: "\(Self.examplesDirectory)/\(file)", encoding: .utf8)
+            let docs = try DocumentLoader.load(text: text, file: file)
+            if let cron = docs.first(where: { $0.kind == .cronWorkflow }) {
+                // Its first scheduled workflow stands for it.
+                crons[file] = try await h.client.create(h.settings.cronWorkflows, cron.raw, namespace: "default").name
+                continue
+            }
             names[file] = try await h.submit(yaml: text, file: file)
+        }
+        for (file, cron) in crons {
+            let label = "\(h.settings.cronWorkflowLabel)=\(cron)"
+            #expect(try await h.eventually(timeout: 40) {
+                !(try await h.client.list(h.settings.workflows, namespace: "default", options: ListOptions(labelSelector: label)).items.isEmpty)
+            }, "\(file): no workflow was scheduled")
+            names[file] = try await h.client.list(h.settings.workflows, namespace: "default", options: ListOptions(labelSelector: label))
+                .items.compactMap(\.name).sorted().first
         }
         for file in Self.exampleFiles {
             let path = "\(Self.examplesDirectory)/\(file)"

@@ -24,6 +24,7 @@ import SkeinTestSupport
         "python-script.yaml": ["show: the 10th Fibonacci number is 34"],
         "suspend.yaml": ["after: after the pause"],
         "workflow-template.yaml": ["greetings, template user"],
+        "cron.yaml": [": heartbeat\n"],
     ]
 
     @Test func everyExampleHasExpectations() {
