@@ -164,6 +164,15 @@ import Testing
             _ = try await c.curl("PATCH", "/api/v1/namespaces/default/secrets/dep3", body: #"{"metadata":{"finalizers":null}}"#,
                            contentType: "application/merge-patch+json")
             #expect(await c.sim.wait(for: .configMaps, namespace: "default", name: "owner3", timeout: 10) { $0 == nil }.met)
+
+            // Created for an owner already gone (its maker had not seen the delete yet): collected.
+            let created = try await c.curl("POST", "/api/v1/namespaces/default/secrets", body: owned("late", by: o1))
+            #expect(created.code == 201)
+            #expect(await c.sim.wait(for: .secrets, namespace: "default", name: "late", timeout: 10) { $0 == nil }.met)
+            // An owner that exists keeps it.
+            let o4 = try json(try await c.curl("POST", cms, body: #"{"metadata":{"name":"owner4"}}"#).body)
+            _ = try await c.curl("POST", "/api/v1/namespaces/default/secrets", body: owned("kept", by: o4))
+            #expect(c.sim.get(.secrets, namespace: "default", name: "kept") != nil)
         }
     }
 

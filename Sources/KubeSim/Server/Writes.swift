@@ -66,7 +66,25 @@ extension APIServer {
             if !dryRun { store.serve(served) }
             return stored
         }
-        return try store.insert(r, o, dryRun: dryRun)
+        let stored = try store.insert(r, o, dryRun: dryRun)
+        // Made for owners that are gone (deleted while its maker did not know yet): the
+        // garbage collector removes it, as it would on a real cluster.
+        if !dryRun, ownersAreGone(stored) { collectGarbage() }
+        return stored
+    }
+
+    /// Whether an object has owner references and none of them names an existing object.
+    func ownersAreGone(_ o: JSONValue) -> Bool {
+        let refs = o.metadata["ownerReferences"]?.arrayValue ?? []
+        guard !refs.isEmpty else { return false }
+        return refs.allSatisfy { ref in
+            let parts = (ref["apiVersion"]?.stringValue ?? "").split(separator: "/").map(String.init)
+            let group = parts.count == 2 ? parts[0] : ""
+            guard let kind = ref["kind"]?.stringValue, let name = ref["name"]?.stringValue,
+                  let owner = store.servedResources.first(where: { $0.kind == kind && $0.group == group }) else { return true }
+            let live = try? store.get(owner, namespace: owner.namespaced ? o.namespace : nil, name: name)
+            return live?.uid != ref["uid"]?.stringValue || live?.metadata["deletionTimestamp"] != nil
+        }
     }
 
     // MARK: update
