@@ -2,6 +2,7 @@ import Controller
 import Foundation
 import KubeAPI
 import KubeClient
+import KubeSim
 import SkeinJSON
 import SkeinTestSupport
 import Testing
@@ -160,5 +161,29 @@ import WorkflowModel
             }
         })
         #expect(try await children(h, "broken").isEmpty)
+
+        // Runs the API server refuses: the refusal stays reported, not only for the moment it happened.
+        h.cluster.sim.faults.failNext(1000, RequestMatch(verb: "create", resource: "workflows"), code: 422)
+        _ = try await create(h, Self.cron("refused", "schedule: \"@every 1s\""))
+        func submissionError() async throws -> String? {
+            let c = try await cronObject(h, "refused")
+            return (c["status"]?["conditions"]?.arrayValue ?? []).first { $0["type"] == "SubmissionError" }?["message"]?.stringValue
+        }
+        #expect(try await h.eventually { try await submissionError() != nil })
+        for _ in 0..<8 {
+            try await Task.sleep(for: .milliseconds(200))
+            let message = try await submissionError()
+            #expect(message?.hasPrefix("could not create workflow refused-") == true, "\(message ?? "none")")
+        }
+
+        // A name longer than 52 characters would make run names too long for the labels they go in.
+        let long = String(repeating: "a", count: 53)
+        _ = try await create(h, Self.cron(long, "schedule: \"@every 1s\""))
+        #expect(try await h.eventually {
+            let c = try await cronObject(h, long)
+            return (c["status"]?["conditions"]?.arrayValue ?? []).contains {
+                $0["type"] == "SpecError" && ($0["message"]?.stringValue ?? "").contains("at most 52 characters")
+            }
+        })
     }
 }

@@ -130,5 +130,8 @@ import WorkflowModel
         #expect(zone.count == 1 && zone.first?.message.contains("not a time zone") == true, "\(zone)")
         let policy = lint(cron("schedule: \"@daily\"\nconcurrencyPolicy: Sometimes"))
         #expect(policy.first?.fix == "use Allow, Forbid or Replace", "\(policy)")
+        let long = lint(cron("schedule: \"@daily\"").replacingOccurrences(of: "name: nightly", with: "name: " + String(repeating: "n", count: 53)))
+        #expect(long.count == 1 && long.first?.message.contains("at most 52 characters") == true, "\(long)")
+        #expect(long.first?.description.contains("wf.yaml:3") == true, "\(long)")
     }
 }

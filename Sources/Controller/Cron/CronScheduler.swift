@@ -126,6 +126,7 @@ final class CronScheduler: Sendable {
             }
         }
         if schedules.isEmpty && conditions["SpecError"] == nil { conditions["SpecError"] = "spec.schedule is missing" }
+        if let problem = CronSchedule.nameProblem(cron.name ?? "") { conditions["SpecError"] = "metadata.name: \(problem)" }
 
         if status["phase"]?.stringValue != "Stopped", let stop = Self.stopExpression(spec) {
             switch Self.evaluate(stop, cron: cron, succeeded: succeeded, failed: failed) {
@@ -137,6 +138,7 @@ final class CronScheduler: Sendable {
             }
         }
 
+        var startedNow = false
         if conditions["SpecError"] == nil, spec.suspend != true, status["phase"]?.stringValue != "Stopped",
            let due = dueTime(schedules, cron: cron, spec: spec, entry: entry, key: key, now: now)
         {
@@ -161,6 +163,7 @@ final class CronScheduler: Sendable {
                 }
                 switch await start(cron, spec: spec, at: due) {
                 case .started(let wf):
+                    startedNow = true
                     status["lastScheduledTime"] = .string(Timestamp(seconds: due).description)
                     if !active.contains(where: { $0.name == wf.name }) { active.append(wf) }
                 case .failed(let message, let retry):
@@ -169,6 +172,11 @@ final class CronScheduler: Sendable {
                 }
             }
             if handled { update(key) { $0.handledUpTo = max($0.handledUpTo, due) } }
+        }
+        // A failed submission stays reported until a run starts.
+        if conditions["SubmissionError"] == nil, !startedNow,
+           let old = (oldStatus["conditions"]?.arrayValue ?? []).first(where: { $0["type"] == "SubmissionError" }) {
+            conditions["SubmissionError"] = old["message"]?.stringValue ?? ""
         }
         if status["phase"] == nil { status["phase"] = "Active" }
         await write(key: key, cron: cron, status: Self.status(status, active: active, succeeded: succeeded, failed: failed,

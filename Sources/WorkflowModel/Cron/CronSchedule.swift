@@ -48,6 +48,17 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
         rule = try Self.parse(spec)
     }
 
+    /// Runs are named `NAME-UNIXTIME` (11 more characters) and a run's name goes into its
+    /// pods' labels (63 characters at most), so a CronWorkflow's name has at most 52, as in Argo.
+    public static let longestName = 52
+
+    /// What is wrong with a CronWorkflow's name, if anything.
+    public static func nameProblem(_ name: String) -> String? {
+        guard name.count > longestName else { return nil }
+        return "'\(name)' is \(name.count) characters; a CronWorkflow's name has at most \(longestName) characters "
+            + "(its runs are named NAME-UNIXTIME, and a run's name must fit in a 63-character label)"
+    }
+
     static let descriptors: [String: String] = [
         "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
         "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",

@@ -46,6 +46,9 @@ public enum Linter {
                     ctx.error(FieldPath([.key("spec")]), "a CronWorkflow needs a schedule", fix: "add `schedule: \"0 * * * *\"`")
                 }
                 Self.checkSchedules(spec, in: &ctx)
+                if let name = d.raw["metadata"]?["name"]?.stringValue, let problem = CronSchedule.nameProblem(name) {
+                    ctx.error(FieldPath([.key("metadata"), .key("name")]), problem, fix: "shorten the name")
+                }
                 ctx.checkSpec(spec.workflowSpec, raw: cron["workflowSpec"] ?? .null, at: specPath)
             } catch {
                 ctx.error(FieldPath([.key("spec")] + error.path.components), error.message)
