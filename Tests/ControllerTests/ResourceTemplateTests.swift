@@ -67,7 +67,10 @@ import Testing
                       metadata: {generateName: made-by-skein-}
                       data: {greeting: hello}
                   outputs:
-                    parameters: [{name: cm, valueFrom: {jsonPath: "{.metadata.name}"}}]
+                    parameters:
+                      - {name: cm, valueFrom: {jsonPath: "{.metadata.name}"}}
+                      - {name: data, valueFrom: {jqFilter: ".data"}}
+                      - {name: greeting, valueFrom: {jqFilter: ".data.greeting"}}
                 - name: pod
                   inputs: {parameters: [{name: cm}]}
                   resource:
@@ -96,6 +99,8 @@ import Testing
         let nodes = wf["status"]?["nodes"]?.objectValue.map { Array($0.values) } ?? []
         let make = try #require(nodes.first { $0["displayName"] == "make" })
         let cmName = try #require(make["outputs"]?["parameters"]?[0]?["value"]?.stringValue)
+        #expect(make["outputs"]?["parameters"]?[1]?["value"] == #"{"greeting":"hello"}"#)
+        #expect(make["outputs"]?["parameters"]?[2]?["value"] == "hello")
         #expect(cmName.hasPrefix("made-by-skein-"))
         let cm = try await h.client.get(.configMaps, cmName, namespace: "default")
         #expect(cm["data"]?["greeting"] == "hello")

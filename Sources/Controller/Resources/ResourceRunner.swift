@@ -39,7 +39,7 @@ struct ResourceRunner: Sendable {
                     guard let o = current else { break }
                     if let f = failure, f.holds(for: o) {
                         return finish(.failed, "\(what): failure condition '\(launch.failureCondition ?? "")' is met",
-                                      outputs: outputs(launch, o))
+                                      outputs: try? outputs(launch, o))
                     }
                     if let s = success, s.holds(for: o) { break }
                     if success == nil && failure != nil { break }   // only a failure condition, not met
@@ -48,7 +48,7 @@ struct ResourceRunner: Sendable {
                     current = try? await client.get(resource, name, namespace: ns)
                 }
             }
-            return finish(.succeeded, nil, outputs: outputs(launch, current ?? current0))
+            return finish(.succeeded, nil, outputs: try outputs(launch, current ?? current0))
         } catch let e as Failure {
             return finish(.error, e.description)
         } catch {
@@ -155,14 +155,23 @@ struct ResourceRunner: Sendable {
         return try await client.list(resource, namespace: namespace).items.first(where: ours)
     }
 
-    /// `outputs.parameters` with `valueFrom.jsonPath`, read from the object.
-    func outputs(_ launch: ResourceLaunch, _ object: JSONValue) -> Outputs? {
+    /// `outputs.parameters` with `valueFrom.jsonPath` or `valueFrom.jqFilter`, read from the object.
+    func outputs(_ launch: ResourceLaunch, _ object: JSONValue) throws(Failure) -> Outputs? {
         var params: [Parameter] = []
         for p in launch.outputParameters {
-            guard let path = p.valueFrom?.jsonPath else { continue }
             var q = Parameter(name: p.name)
             q.globalName = p.globalName
-            q.value = (ResourceCondition.jsonPath(path, in: object) ?? p.valueFrom?.default?.value).map { AnyString($0) }
+            if let path = p.valueFrom?.jsonPath {
+                q.value = (ResourceCondition.jsonPath(path, in: object) ?? p.valueFrom?.default?.value).map { AnyString($0) }
+            } else if let filter = p.valueFrom?.jqFilter {
+                do {
+                    q.value = AnyString(try JQPath(parsing: filter).evaluate(object))
+                } catch {
+                    throw Failure(description: "output parameter \(p.name): jqFilter \(error.description)")
+                }
+            } else {
+                continue
+            }
             params.append(q)
         }
         return params.isEmpty ? nil : Outputs(parameters: params)

@@ -19,6 +19,13 @@ extension LintContext {
             for (i, p) in (raw[key]?["parameters"]?.arrayValue ?? []).enumerated() {
                 checkFields(p, KnownFields.parameter, at: path / key / "parameters" / i)
                 checkFields(p["valueFrom"], KnownFields.valueFrom, at: path / key / "parameters" / i / "valueFrom")
+                if let filter = p["valueFrom"]?["jqFilter"]?.stringValue {
+                    do {
+                        _ = try JQPath(parsing: filter)
+                    } catch {
+                        self.error(path / key / "parameters" / i / "valueFrom" / "jqFilter", "jqFilter \(error.description)")
+                    }
+                }
             }
             for (i, a) in (raw[key]?["artifacts"]?.arrayValue ?? []).enumerated() {
                 checkFields(a, KnownFields.artifact, at: path / key / "artifacts" / i)
