@@ -30,6 +30,9 @@ final class CronScheduler: Sendable {
         /// The first scheduled time after the last look, valid while `dueKey` is unchanged.
         var nextDue: Double?
         var dueKey = ""
+        /// The spec read at `parsedVersion` (see `parse`).
+        var parsedVersion: String?
+        var parsed: Parsed?
     }
 
     let client: KubeClient
@@ -106,27 +109,15 @@ final class CronScheduler: Sendable {
         }
         var active = children.filter { !finished($0) }.sorted { ($0.name ?? "") < ($1.name ?? "") }
 
-        let spec: CronWorkflowSpec
-        do {
-            spec = try JSONValueDecoder().decode(CronWorkflowSpec.self, from: cron["spec"] ?? [:])
-        } catch {
-            conditions["SpecError"] = "spec.\(error.path): \(error.message)"
+        let parsed = parse(cron, key: key)
+        if let problem = parsed.problem { conditions["SpecError"] = problem }
+        guard let spec = parsed.spec else {
             await write(key: key, cron: cron, status: Self.status(status, active: active, succeeded: succeeded, failed: failed,
                                                                  conditions: conditions, group: settings.group, namespace: namespace))
             return
         }
+        let schedules = parsed.schedules
         await trimHistory(children.filter(finished), spec: spec, namespace: namespace)
-
-        var schedules: [CronSchedule] = []
-        for text in (spec.schedule.map { [$0] } ?? []) + (spec.schedules ?? []) {
-            do {
-                schedules.append(try CronSchedule(text, timeZone: spec.timezone))
-            } catch {
-                conditions["SpecError"] = "spec.schedule '\(text)': \(error.description)"
-            }
-        }
-        if schedules.isEmpty && conditions["SpecError"] == nil { conditions["SpecError"] = "spec.schedule is missing" }
-        if let problem = CronSchedule.nameProblem(cron.name ?? "") { conditions["SpecError"] = "metadata.name: \(problem)" }
 
         if status["phase"]?.stringValue != "Stopped", let stop = Self.stopExpression(spec) {
             switch Self.evaluate(stop, cron: cron, succeeded: succeeded, failed: failed) {
@@ -181,6 +172,40 @@ final class CronScheduler: Sendable {
         if status["phase"] == nil { status["phase"] = "Active" }
         await write(key: key, cron: cron, status: Self.status(status, active: active, succeeded: succeeded, failed: failed,
                                                              conditions: conditions, group: settings.group, namespace: namespace))
+    }
+
+    /// A CronWorkflow's spec as read, with its schedules and the first problem found.
+    struct Parsed {
+        var spec: CronWorkflowSpec?
+        var schedules: [CronSchedule] = []
+        var problem: String?
+    }
+
+    /// The spec read and checked, once per version of the CronWorkflow (not every tick).
+    func parse(_ cron: JSONValue, key: String) -> Parsed {
+        let version = cron.resourceVersion ?? ""
+        if let cached = state.withLock({ s in s[key].flatMap { $0.parsedVersion == version ? $0.parsed : nil } }) { return cached }
+        var parsed = Parsed()
+        do {
+            let spec = try JSONValueDecoder().decode(CronWorkflowSpec.self, from: cron["spec"] ?? [:])
+            parsed.spec = spec
+            for text in (spec.schedule.map { [$0] } ?? []) + (spec.schedules ?? []) {
+                do {
+                    parsed.schedules.append(try CronSchedule(text, timeZone: spec.timezone))
+                } catch {
+                    parsed.problem = "spec.schedule '\(text)': \(error.description)"
+                }
+            }
+            if parsed.schedules.isEmpty && parsed.problem == nil { parsed.problem = "spec.schedule is missing" }
+            if let problem = CronSchedule.nameProblem(cron.name ?? "") { parsed.problem = "metadata.name: \(problem)" }
+        } catch {
+            parsed.problem = "spec.\(error.path): \(error.message)"
+        }
+        update(key) {
+            $0.parsedVersion = version
+            $0.parsed = parsed
+        }
+        return parsed
     }
 
     /// The latest scheduled time that should run now, if any: after the last run (or the
