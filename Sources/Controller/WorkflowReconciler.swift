@@ -45,8 +45,6 @@ final class WorkflowReconciler: Sendable {
     }
 
     let events: WorkflowEvents
-    /// The shortest time between two status writes of a running workflow.
-    var statusInterval: Duration { settings.statusInterval }
 
     /// Workflows the controller holds state for (live or finished).
     var trackedCount: Int { states.withLock { $0.count } }
@@ -288,17 +286,8 @@ final class WorkflowReconciler: Sendable {
         // pass, for a restarted controller, for a pod deleted under it (an Error). Held back,
         // a restarted controller derives those steps again and creates their pods (their
         // names are deterministic, so one that was created is found, not made twice).
-        var written = status == state.lastStatus
-        // While it runs, at most one write per `statusInterval`: a chain of quick steps
-        // becomes one write for several (a restarted controller derives the steps since
-        // the last write again and finds their pods by name). The end is written at once.
-        let sinceWrite = state.lastWrite.map { ContinuousClock.now - $0 } ?? .seconds(3600)
-        if !written && state.unstarted.isEmpty && !finishedNow && !execution.phase.isCompleted && sinceWrite < statusInterval {
-            requeue(key, statusInterval - sinceWrite)
-        } else if !written && state.unstarted.isEmpty {
+        if status != state.lastStatus && state.unstarted.isEmpty {
             try await statusWriter.write(status, onto: object)
-            state.lastWrite = ContinuousClock.now
-            written = true
             state.lastStatus = status
             if settings.events != .none {
                 let stored = execution.status
@@ -319,10 +308,9 @@ final class WorkflowReconciler: Sendable {
             try await cleanUp(stored, key: key, state: state)
             return
         }
-        // podGC OnPodCompletion / OnPodSuccess: finished steps' pods go (after the delay),
-        // once the status that records how they ended is stored.
+        // podGC OnPodCompletion / OnPodSuccess: finished steps' pods go (after the delay).
         let policy = CleanupPolicy(spec: object["spec"])
-        if written, policy.podStrategy == .onPodCompletion || policy.podStrategy == .onPodSuccess {
+        if policy.podStrategy == .onPodCompletion || policy.podStrategy == .onPodSuccess {
             for (nid, pod) in podByNode where pod["metadata"]?["deletionTimestamp"] == nil {
                 guard let node = execution.node(id: nid), policy.deletesPod(afterStep: node.phase, labels: pod.labels),
                       let name = pod.name else { continue }
@@ -379,8 +367,6 @@ final class WorkflowState: @unchecked Sendable {
     var awaitingRetriedPodsGone = false
     /// The `skein resume` annotation last acted on.
     var resumeSeen: String?
-    /// When the status was last written by this controller.
-    var lastWrite: ContinuousClock.Instant?
     /// Phases as of the last status write, for Events.
     var eventSnapshot = WorkflowEvents.Snapshot()
 

@@ -29,9 +29,6 @@ public struct ControllerSettings: Sendable {
     public var version = "unknown"
     /// Which Kubernetes Events to record about workflows.
     public var events = EventPolicy.failures
-    /// The shortest time between two status writes of a running workflow (its end is
-    /// written at once).
-    public var statusInterval: Duration = .milliseconds(100)
 
     public init(namespace: String? = nil, workers: Int = 8, group: String = "skein.dev",
                 executorImage: String = "ghcr.io/skein-dev/skein:latest", executorImagePullPolicy: String? = nil,
