@@ -185,9 +185,12 @@ import Testing
     @Test func onlyTheLeaderWorksAndTheStandbyTakesOver() async throws {
         let h = try await ControllerHarness.start(startController: false)
         defer { Task { await h.stop() } }
+        // A renew deadline a loaded test machine keeps: with 1.5 s, a full run once let the
+        // leader's renewals slip past it and the standby take over mid-test. The takeover
+        // below does not wait for it (a stopped leader releases the lease).
         func election(_ id: String) -> LeaderElector.Configuration {
-            .init(leaseName: "skein-controller", namespace: "default", identity: id, leaseDuration: .seconds(2),
-                  renewDeadline: .milliseconds(1500), retryPeriod: .milliseconds(200))
+            .init(leaseName: "skein-controller", namespace: "default", identity: id, leaseDuration: .seconds(8),
+                  renewDeadline: .seconds(6), retryPeriod: .milliseconds(200))
         }
         var logger = Logger(label: "skein.controller.test")
         logger.logLevel = .error
