@@ -301,7 +301,14 @@ final class ObjectStore: Sendable {
             return .success(id)
         }
         let id = try result.get()
-        continuation.onTermination = { [weak self] _ in self?.endWatch(id) }
+        // Not inline: a watch ends when its task is cancelled, and the runtime calls this
+        // holding that task's status lock, while a write holding the store's lock may be
+        // yielding to the same stream, which needs that task lock: a lock-order deadlock
+        // (seen as a hung test run). Events yielded to an ended stream are dropped.
+        continuation.onTermination = { [weak self] _ in
+            guard let store = self else { return }
+            DispatchQueue.global().async { store.endWatch(id) }
+        }
         return (stream, id)
     }
 
