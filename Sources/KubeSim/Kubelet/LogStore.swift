@@ -71,8 +71,11 @@ final class LogStore: Sendable {
             return (result.0, nil)
         }
         let id = result.2
+        // Dispatched, not inline: `append` yields to followers holding the lock, and the
+        // runtime runs this holding the following task's lock (see ObjectStore.watch).
         c.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.logs[key]?.followers.removeValue(forKey: id) }
+            guard let store = self else { return }
+            DispatchQueue.global().async { _ = store.state.withLock { $0.logs[key]?.followers.removeValue(forKey: id) } }
         }
         return (result.0, stream)
     }
