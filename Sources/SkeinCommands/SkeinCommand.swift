@@ -30,7 +30,13 @@ public enum SkeinVersion {
 
 /// The `skein` executable's entry point. Usage errors exit with 2 like other invalid input
 /// (argument-parser's own convention would be 64).
-public func skeinMain() async {
+///
+/// It ends with `_exit`, after flushing the output: a normal `exit` runs the libraries'
+/// static destructors while the Kubernetes client's libcurl thread may still be running,
+/// and that crashed `skein submit` once ("double free or corruption", with one thread in
+/// lib_FoundationICU's `_fini`).
+public func skeinMain() async -> Never {
+    var code: Int32 = 0
     do {
         var command = try SkeinCommand.parseAsRoot()
         if var asyncCommand = command as? any AsyncParsableCommand {
@@ -39,11 +45,14 @@ public func skeinMain() async {
             try command.run()
         }
     } catch {
-        if SkeinCommand.exitCode(for: error) == .validationFailure {
-            let message = SkeinCommand.fullMessage(for: error)
-            FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
-            SkeinCommand.exit(withError: ExitCode(2))
+        let exitCode = SkeinCommand.exitCode(for: error)
+        code = exitCode == .validationFailure ? 2 : exitCode.rawValue
+        let message = SkeinCommand.fullMessage(for: error)
+        if !message.isEmpty {
+            let text = Data((message.hasSuffix("\n") ? message : message + "\n").utf8)
+            if exitCode == .success { FileHandle.standardOutput.write(text) } else { FileHandle.standardError.write(text) }
         }
-        SkeinCommand.exit(withError: error)
     }
+    fflush(nil)
+    _exit(code)
 }

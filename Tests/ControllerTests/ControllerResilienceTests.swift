@@ -198,7 +198,12 @@ import Testing
         let a = WorkflowController(client: client, settings: h.settings, logger: logger)
         let b = WorkflowController(client: client, settings: h.settings, logger: logger)
         let runA = Task { await a.run(leaderElection: election("a")) }
-        try await Task.sleep(for: .milliseconds(500))
+        // b starts once a holds the lease (on a loaded machine a's first try can take longer
+        // than any fixed wait, and then b may take it first).
+        #expect(try await h.eventually {
+            let lease = try? await h.client.get(.leases, "skein-controller", namespace: "default")
+            return lease?["spec"]?["holderIdentity"] == "a"
+        })
         let runB = Task { await b.run(leaderElection: election("b")) }
         let hello = """
             apiVersion: skein.dev/v1alpha1
