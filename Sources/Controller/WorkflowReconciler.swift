@@ -228,7 +228,7 @@ final class WorkflowReconciler: Sendable {
             case .stopStep(let nodeID, _), .deleteStepPod(let nodeID):
                 if let name = state.podNames[nodeID] { await deletePod(name, namespace: namespace) }
             case .requeue(let after):
-                requeue(key, .milliseconds(Int64(max(0, after) * 1000) + 1))
+                requeue(key, Durations.delay(after) + .milliseconds(1))
             case .runResource(let launch):
                 startResource(launch, workflow: execution.workflow, namespace: namespace, key: key, uid: uid)
             case .workflowFinished:
@@ -318,7 +318,7 @@ final class WorkflowReconciler: Sendable {
                 if due <= now.seconds {
                     await deletePod(name, namespace: namespace)
                 } else {
-                    requeue(key, .milliseconds(Int64((due - now.seconds) * 1000) + 1))
+                    requeue(key, Durations.delay(due - now.seconds) + .milliseconds(1))
                 }
             }
         }

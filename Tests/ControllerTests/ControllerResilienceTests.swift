@@ -111,6 +111,31 @@ import Testing
         #expect(try await h.pods(of: name).count == 4)
     }
 
+    /// Workflows of every namespace that exist before the controller starts are run (the
+    /// informer once listed only the default namespace).
+    @Test func aControllerStartedLaterRunsWorkflowsOfEveryNamespace() async throws {
+        let h = try await ControllerHarness.start(startController: false)
+        defer { Task { await h.stop() } }
+        var names: [(String, String)] = []
+        for ns in ["default", "team-a"] {
+            if ns != "default" {
+                _ = try await h.client.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])
+            }
+            names.append((ns, try await h.submit(yaml: """
+                apiVersion: skein.dev/v1alpha1
+                kind: Workflow
+                metadata: {generateName: early-}
+                spec:
+                  entrypoint: main
+                  templates: [{name: main, container: {image: alpine, command: ["true"]}}]
+                """, namespace: ns)))
+        }
+        h.startController()
+        for (ns, name) in names {
+            #expect(phase(try await h.waitForCompletion(name, namespace: ns, timeout: 30)) == "Succeeded", "\(ns)")
+        }
+    }
+
     @Test func aDeletedPodIsAnErrorThatRetryStrategyRetries() async throws {
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }
@@ -169,6 +194,67 @@ import Testing
             let attempts = (wf["status"]?["nodes"]?.objectValue?.values.map { $0 } ?? []).filter { $0["type"] == "Pod" }
             #expect(attempts.count == tries, "\(policy)")
             #expect(attempts.allSatisfy { $0["phase"] == "Failed" && $0["message"] == "OOMKilled (exit code 137)" }, "\(attempts)")
+        }
+    }
+}
+
+/// Workflows a user can write that no timer can hold (issue 18: one of them crash-looped the
+/// controller, so no workflow anywhere made progress). Each ends on its own; the others run.
+@Suite(.serialized) struct ControllerHugeDurationTests {
+    static func workflow(_ name: String, _ template: String, spec: String = "") -> String {
+        """
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {generateName: \(name)-}
+        spec:
+          entrypoint: main
+          arguments: {parameters: [{name: d, value: 99999999999999h}]}
+        \(spec)
+          templates:
+            - name: main
+        \(template.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n"))
+        """
+    }
+
+    @Test func hugeDurationsEndTheirWorkflowAndTheControllerKeepsServing() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let bad: [(String, String, String, String)] = [
+            ("timeout", "timeout: 99999999999999h\ncontainer: {image: alpine, command: [\"true\"]}", "", "Error"),
+            ("suspend", "suspend: {duration: 99999999999999h}", "", "Error"),
+            ("backoff", "retryStrategy: {limit: 3, backoff: {duration: 1s, maxDuration: \"1e300\"}}\ncontainer: {image: alpine, command: [\"false\"]}",
+             "", "Error"),
+            ("param-timeout", "timeout: \"{{workflow.parameters.d}}\"\ncontainer: {image: alpine, command: [\"true\"]}", "", "Error"),
+            ("param-suspend", "suspend: {duration: \"{{workflow.parameters.d}}\"}", "", "Error"),
+            // Valid, but compounding past any timer: capped, and the workflow's deadline ends it.
+            ("compounding", "retryStrategy: {limit: 5, backoff: {duration: 2562047h, factor: 1000}}\ncontainer: {image: alpine, command: [\"false\"]}",
+             "  activeDeadlineSeconds: 3", "Failed"),
+            ("longest-deadline", "activeDeadlineSeconds: 9223372036854775807\ncontainer: {image: alpine, command: [\"true\"]}",
+             "  activeDeadlineSeconds: 9223372036854775807", "Succeeded"),
+        ]
+        let good = Self.workflow("good", "container: {image: alpine, command: [echo, ok]}")
+        var names: [(String, String, String)] = []
+        for (what, template, spec, expected) in bad {
+            names.append((what, try await h.submit(yaml: Self.workflow(what, template, spec: spec)), expected))
+        }
+        let before = try await h.submit(yaml: good)
+        for (what, name, expected) in names {
+            let wf = try await h.waitForCompletion(name, timeout: 60)
+            #expect(phase(wf) == expected, "\(what): \(wf["status"]?["message"] ?? .null)")
+            if expected == "Error" {
+                let messages = [wf["status"]?["message"]?.stringValue ?? ""]
+                    + (wf["status"]?["nodes"]?.objectValue?.values.compactMap { $0["message"]?.stringValue } ?? [])
+                #expect(messages.contains { $0.contains("is out of range") }, "\(what): \(messages)")
+            }
+        }
+        #expect(phase(try await h.waitForCompletion(before)) == "Succeeded")
+        // A controller started again meets them all, and still serves the next workflow.
+        await h.stopController()
+        h.startController()
+        let after = try await h.submit(yaml: good)
+        #expect(phase(try await h.waitForCompletion(after)) == "Succeeded")
+        for (what, name, expected) in names {
+            #expect(phase(try await h.workflow(name)) == expected, "\(what) after the restart")
         }
     }
 }

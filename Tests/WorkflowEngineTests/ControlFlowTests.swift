@@ -321,3 +321,48 @@ func command(_ l: StepLaunch) -> String? { l.template.container?["command"]?[1]?
         #expect(h.execution.status.nodes?.values.contains { ($0.message ?? "").contains(message) } == true)
     }
 }
+
+/// Durations too long for any timer (issue 18: one such workflow crash-looped the controller).
+/// Known only at run time (from a parameter), they error the node; lint refuses literal ones.
+@Suite struct HugeDurationTests {
+    static let huge = "99999999999999h"
+
+    @Test(arguments: [
+        ("timeout: \"{{workflow.parameters.d}}\"\n  container: {image: alpine, command: [echo]}", "timeout"),
+        ("suspend: {duration: \"{{workflow.parameters.d}}\"}", "suspend.duration"),
+        ("retryStrategy: {limit: 2, backoff: {duration: \"{{workflow.parameters.d}}\"}}\n  container: {image: alpine, command: [\"false\"]}",
+         "retryStrategy.backoff.duration"),
+    ])
+    func aHugeDurationFromAParameterErrorsTheNode(_ template: String, _ field: String) throws {
+        let h = try EngineHarness(yaml: workflow("- name: main\n  \(template)",
+                                                 arguments: "  arguments: {parameters: [{name: d, value: \"\(Self.huge)\"}]}"))
+        let phase = h.run { _ in .fail() }
+        #expect(phase == .error || phase == .failed)
+        let messages = (h.execution.status.nodes ?? [:]).values.compactMap(\.message)
+        #expect(messages.contains { $0.contains("\(field) '\(Self.huge)' is out of range") }, "\(messages)")
+    }
+
+    /// A factor compounds past any timer; the wait is capped at the longest duration, and a
+    /// workflow deadline still ends it.
+    @Test func aCompoundingBackoffIsCappedAndTheDeadlineStillHolds() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          retryStrategy: {limit: 50, backoff: {duration: "2562047h", factor: 1000}}
+          container: {image: alpine, command: ["false"]}
+        """, spec: "activeDeadlineSeconds: 30"))
+        #expect(h.run { _ in .fail() } == .failed)
+        #expect(h.launches.count == 1)
+        #expect(h.message?.contains("deadline") == true)
+    }
+
+    @Test func theLongestActiveDeadlineSecondsRunsNormally() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          activeDeadlineSeconds: 9223372036854775807
+          container: {image: alpine, command: [echo]}
+        """, spec: "activeDeadlineSeconds: 9223372036854775807"))
+        #expect(h.run() == .succeeded)
+        #expect(h.execution.status.finishedAt != nil)
+        _ = h.launches.first?.launch.deadline?.description
+    }
+}

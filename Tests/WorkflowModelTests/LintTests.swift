@@ -61,6 +61,17 @@ let leaf = "- name: t\n  container: {image: alpine, command: [echo]}"
          "spec.templates[0].container", nil),
         (wf("- name: main\n  steps:\n  - - {name: a, template: t}\n  dag: {tasks: []}\n\(leaf)"), "steps", "spec.templates[0]", nil),
         (wf("- name: main\n  parallelism: 0\n  container: {image: alpine}"), "at least 1", "spec.templates[0].parallelism", 10),
+        // Durations no timer can hold (issue 18), and ones that are no durations.
+        (wf("- name: main\n  timeout: 99999999999999h\n  container: {image: alpine}"), "timeout '99999999999999h' is out of range",
+         "spec.templates[0].timeout", 10),
+        (wf("- name: main\n  suspend: {duration: 1e300}"), "is out of range",
+         "spec.templates[0].suspend.duration", 10),
+        (wf("- name: main\n  retryStrategy: {limit: 2, backoff: {duration: 1s, maxDuration: 99999999999999h}}\n  container: {image: alpine}"),
+         "backoff.maxDuration '99999999999999h' is out of range", "spec.templates[0].retryStrategy.backoff.maxDuration", 10),
+        (wf("- name: main\n  retryStrategy: {limit: 2, backoff: {duration: soon}}\n  container: {image: alpine}"),
+         "backoff.duration 'soon' is not a duration", "spec.templates[0].retryStrategy.backoff.duration", 10),
+        (wf("- name: main\n  container: {image: alpine}", spec: "  podGC: {strategy: OnPodCompletion, deleteDelayDuration: 99999999999999h}"),
+         "podGC.deleteDelayDuration", "spec.podGC.deleteDelayDuration", 7),
     ] as [(String, String, String?, Int?)])
     func badInputGivesALocatedError(_ yaml: String, _ message: String, _ path: String?, _ line: Int?) {
         let problems = lint(yaml)

@@ -25,7 +25,7 @@ extension WorkflowReconciler {
                 } catch KubeError.notFound {}
                 return
             }
-            requeue(key, .milliseconds(Int64((due - now) * 1000) + 1))
+            requeue(key, Durations.delay(due - now) + .milliseconds(1))
         }
         if policy.podStrategy != nil, !state.podsCollected {
             let due = finished.seconds + policy.podDelay
@@ -37,7 +37,7 @@ extension WorkflowReconciler {
                 }
                 state.podsCollected = true
             } else {
-                requeue(key, .milliseconds(Int64((due - now) * 1000) + 1))
+                requeue(key, Durations.delay(due - now) + .milliseconds(1))
             }
         }
     }

@@ -121,7 +121,7 @@ public actor LocalRun {
         timerDue = due
         let c = continuation
         Task {
-            try? await Task.sleep(nanoseconds: UInt64(max(0, after) * 1_000_000_000) + 1_000_000)
+            try? await Task.sleep(nanoseconds: Durations.delayNanoseconds(after) + 1_000_000)
             c.yield(.tick)
         }
     }

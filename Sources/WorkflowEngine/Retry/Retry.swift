@@ -141,6 +141,8 @@ extension WorkflowExecution {
         let factor = try seconds(b.factor, scope: scope, field: "retryStrategy.backoff.factor") ?? 1
         var wait = base * pow(factor, Double(attempts - 1))
         if let cap = try seconds(b.cap, scope: scope, field: "retryStrategy.backoff.cap") { wait = min(wait, cap) }
+        // A factor compounds: many attempts would overflow any timer.
+        if !(wait <= Durations.longest) { wait = Durations.longest }
         let finished = last.finishedAt ?? now
         if let maxDuration = try seconds(b.maxDuration, scope: scope, field: "retryStrategy.backoff.maxDuration"),
            let firstStart = first?.startedAt
@@ -159,7 +161,7 @@ extension WorkflowExecution {
         case .string(let s):
             let text = try substitute(s, scope: scope, field: field)
             guard let d = WorkflowExecution.parseDuration(text) else {
-                throw EngineFailure("\(field) '\(text)' is not a duration like 10s or 2m")
+                throw EngineFailure(Durations.problem(text, field: field, example: "10s or 2m") ?? "\(field) '\(text)' is not a duration")
             }
             return d
         }

@@ -110,7 +110,8 @@ extension WorkflowExecution {
             }
             let path = try substitute(rawPath, scope: scope, field: "outputs.artifacts.\(a.name).path")
             let archive = a.archive?.none == nil
-            let key = "\(name)/\(podName)/\(a.name)" + (archive ? ".tgz" : "")
+            // The namespace first: same-named workflows of two namespaces keep apart.
+            let key = "\(workflow.metadata.namespace ?? "default")/\(name)/\(podName)/\(a.name)" + (archive ? ".tgz" : "")
             outputArtifacts.append(OutputArtifact(artifact: a, path: path, key: key, archive: archive, optional: a.optional ?? false))
         }
 
@@ -127,7 +128,7 @@ extension WorkflowExecution {
         if let ts = t.timeout {
             let text = try substitute(ts, scope: scope, field: "timeout")
             guard let secs = WorkflowExecution.parseDuration(text) else {
-                throw EngineFailure("timeout '\(text)' is not a duration like 30s, 5m or 1h")
+                throw EngineFailure(Durations.problem(text, field: "timeout") ?? "timeout '\(text)' is not a duration")
             }
             deadline = min(deadline ?? now.adding(secs), now.adding(secs))
         }

@@ -24,7 +24,8 @@ extension WorkflowExecution {
                 return nodes[nid]
             }
             guard let secs = WorkflowExecution.parseDuration(text) else {
-                setPhase(nid, .error, message: "suspend.duration '\(text)' is not a duration like 20s, 5m or 1h")
+                setPhase(nid, .error, message: Durations.problem(text, field: "suspend.duration", example: "20s, 5m or 1h")
+                    ?? "suspend.duration '\(text)' is not a duration")
                 return nodes[nid]
             }
             let until = (node.startedAt ?? now).adding(secs)

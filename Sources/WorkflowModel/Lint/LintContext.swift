@@ -70,3 +70,18 @@ enum Names {
         return s.utf8.allSatisfy { alnum($0) || $0 == 45 }
     }
 }
+
+extension LintContext {
+    /// A duration field (`timeout`, `suspend.duration`, a backoff): a Go duration or a number
+    /// of seconds, in range. Values with `{{...}}` are checked when they are known, at run time.
+    mutating func checkDuration(_ value: JSONValue?, at path: FieldPath, name: String, example: String = "30s, 5m or 1h") {
+        guard let value, let text = value.scalarText, !text.contains("{{") else { return }
+        if case .int(let i) = value {
+            if i < 0 { error(path, "\(name) is \(i); a duration is at least 0") }
+            return
+        }
+        if let problem = Durations.problem(text, field: name, example: example) {
+            error(path, problem, fix: "write a duration such as \(example)")
+        }
+    }
+}

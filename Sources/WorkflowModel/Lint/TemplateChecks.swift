@@ -38,8 +38,14 @@ extension LintContext {
                 error(path / "retryStrategy" / "retryPolicy", "retryPolicy '\(p)' is not one of Always, OnFailure, OnError, OnTransientError")
             }
             if let e = r.expression { checkExpression(e, at: path / "retryStrategy" / "expression") }
+            for key in ["duration", "maxDuration", "cap"] {
+                checkDuration(raw["retryStrategy"]?["backoff"]?[key], at: path / "retryStrategy" / "backoff" / key,
+                              name: "backoff.\(key)", example: "10s or 2m")
+            }
         }
         checkFields(raw["suspend"], KnownFields.suspend, at: path / "suspend")
+        checkDuration(raw["suspend"]?["duration"], at: path / "suspend" / "duration", name: "suspend.duration", example: "20s, 5m or 1h")
+        checkDuration(raw["timeout"], at: path / "timeout", name: "timeout")
         let inputs = Set((t.inputs?.parameters ?? []).map(\.name))
         let artifacts = Set((t.inputs?.artifacts ?? []).map(\.name))
         if t.isLeaf {

@@ -30,7 +30,9 @@ public struct Timestamp: Codable, Sendable, Hashable, Comparable, CustomStringCo
 
     /// RFC 3339 in UTC with whole seconds.
     public var description: String {
-        let total = Int(seconds.rounded(.down))
+        // Years 0001 to 9999 (RFC 3339's range); a time outside it is written at its edge.
+        let clamped = seconds.isNaN ? 0 : min(max(seconds, -62_135_596_800), 253_402_300_799)
+        let total = Int(clamped.rounded(.down))
         var days = total / 86400
         var rem = total % 86400
         if rem < 0 {
