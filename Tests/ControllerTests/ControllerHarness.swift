@@ -46,7 +46,8 @@ final class ControllerHarness: Sendable {
     /// Starts a controller (a new one, with empty informers and no memory of earlier ones).
     func startController() {
         var logger = Logger(label: "skein.controller.test")
-        logger.logLevel = .error
+        // SKEIN_TEST_LOG=debug shows what the controller does while a test runs.
+        logger.logLevel = ProcessInfo.processInfo.environment["SKEIN_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
         let controller = WorkflowController(client: client, settings: settings, logger: logger)
         controllerTask.withLock { $0 = Task { await controller.run() } }
     }
@@ -64,31 +65,31 @@ final class ControllerHarness: Sendable {
     }
 
     /// Creates a workflow from YAML text (and the WorkflowTemplates beside it); returns its name.
-    func submit(yaml text: String, file: String = "test.yaml") async throws -> String {
+    func submit(yaml text: String, file: String = "test.yaml", namespace: String = "default") async throws -> String {
         let docs = try DocumentLoader.load(text: text, file: file)
         for t in docs where t.kind == .workflowTemplate {
             var object = t.raw
             object.set(path: ["apiVersion"], to: "skein.dev/v1alpha1")
             do {
-                _ = try await client.create(settings.workflowTemplates, object, namespace: "default")
+                _ = try await client.create(settings.workflowTemplates, object, namespace: namespace)
             } catch KubeError.alreadyExists {}
         }
         guard let doc = docs.first(where: { $0.kind == .workflow }) else { throw HarnessError("\(file) has no Workflow") }
         var object = doc.raw
         object.set(path: ["apiVersion"], to: "skein.dev/v1alpha1")
-        let created = try await client.create(settings.workflows, object, namespace: "default")
+        let created = try await client.create(settings.workflows, object, namespace: namespace)
         return created.name ?? ""
     }
 
-    func workflow(_ name: String) async throws -> JSONValue {
-        try await client.get(settings.workflows, name, namespace: "default")
+    func workflow(_ name: String, namespace: String = "default") async throws -> JSONValue {
+        try await client.get(settings.workflows, name, namespace: namespace)
     }
 
     /// Waits until the workflow has finished (or `timeout` passes) and returns it.
-    func waitForCompletion(_ name: String, timeout: Double = 60) async throws -> JSONValue {
+    func waitForCompletion(_ name: String, namespace: String = "default", timeout: Double = 60) async throws -> JSONValue {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            let wf = try await workflow(name)
+            let wf = try await workflow(name, namespace: namespace)
             if let phase = wf["status"]?["phase"]?.stringValue, ["Succeeded", "Failed", "Error"].contains(phase) { return wf }
             if Date() > deadline { return wf }
             try await Task.sleep(for: .milliseconds(50))

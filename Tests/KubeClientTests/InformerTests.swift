@@ -90,6 +90,34 @@ final class Lines: Sendable {
         }
     }
 
+    /// An informer on every namespace lists every namespace, at its start and after an
+    /// expired version (it once listed only the default namespace while it watched them all:
+    /// a restarted controller did not see workflows elsewhere, and a re-list dropped them).
+    @Test func anAllNamespacesInformerListsEveryNamespace() async throws {
+        try await TestCluster.with { c in
+            let k = c.client
+            for ns in ["team-a", "team-b"] {
+                _ = try await k.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])
+                _ = try await k.create(.configMaps, configMap("in-\(ns)"), namespace: ns)
+            }
+            _ = try await k.create(.configMaps, configMap("in-default"))
+            let informer = Informer(client: k, resource: .configMaps, namespace: "",
+                                    options: ListWatchOptions(initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50)))
+            let task = Task { await informer.run() }
+            defer { task.cancel() }
+            try await withTimeout { await informer.waitForSync() }
+            let names = { Set(informer.store.list().compactMap(\.name)).filter { $0.hasPrefix("in-") } }
+            #expect(names() == ["in-team-a", "in-team-b", "in-default"])
+            c.sim.faults.failNext(1_000, RequestMatch(verb: "watch", resource: "configmaps"), code: 503)
+            c.sim.dropWatches()
+            _ = try await k.create(.configMaps, configMap("later"), namespace: "team-b")
+            c.sim.expireResourceVersions()
+            c.sim.faults.clear()
+            try await eventually("the re-list") { informer.listCount >= 2 && informer.store.get(namespace: "team-b", name: "later") != nil }
+            #expect(names() == ["in-team-a", "in-team-b", "in-default"])
+        }
+    }
+
     @Test func resyncReplaysEveryObject() async throws {
         try await TestCluster.with { c in
             _ = try await c.client.create(.configMaps, configMap("x"))

@@ -35,7 +35,8 @@ public final class Informer: Sendable {
         self.backoff = backoff
     }
 
-    /// An informer on one resource (in one namespace, or all with nil), optionally selected.
+    /// An informer on one resource, optionally selected: in `namespace`, every namespace with
+    /// "", the client's default namespace with nil (as `KubeClient.list`).
     public convenience init(client: KubeClient, resource: ResourceType, namespace: String?,
                             options: ListWatchOptions = ListWatchOptions(),
                             indexers: [String: ObjectStore.IndexFunction] = [:], resyncPeriod: Duration? = nil) {

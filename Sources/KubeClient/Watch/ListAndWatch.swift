@@ -71,7 +71,9 @@ final class ListWatcher: @unchecked Sendable {
             try Task.checkCancellation()
             if needList {
                 do {
-                    let l = try await client.listAll(resource, namespace: namespace,
+                    // `namespace` is resolved already (nil: every namespace); `listAll` resolves
+                    // again, where nil is the default namespace and "" every one.
+                    let l = try await client.listAll(resource, namespace: namespace ?? "",
                                                      options: ListOptions(labelSelector: options.labelSelector,
                                                                           fieldSelector: options.fieldSelector),
                                                      pageSize: options.pageSize)
