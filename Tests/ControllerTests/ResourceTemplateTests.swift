@@ -194,3 +194,163 @@ import Testing
         #expect(unknown["message"]?.stringValue?.contains("Gadget") == true, "\(unknown["message"] ?? .null)")
     }
 }
+
+/// A workflow's resource steps act in its own namespace only (issue 18: a workflow read
+/// another namespace's ConfigMap and created a pod there).
+@Suite(.serialized) struct ResourceNamespaceTests {
+    static let reachingOut = #"""
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {generateName: reach-}
+        spec:
+          entrypoint: main
+          templates:
+            - name: main
+              steps:
+                - - {name: read-other, template: read-other, continueOn: {error: true}}
+                  - {name: create-other, template: create-other, continueOn: {error: true}}
+                  - {name: make-namespace, template: make-namespace, continueOn: {error: true}}
+                  - {name: own, template: own}
+            - name: read-other
+              resource:
+                action: get
+                manifest: |
+                  apiVersion: v1
+                  kind: ConfigMap
+                  metadata: {name: private, namespace: team-b}
+              outputs:
+                parameters: [{name: secret, valueFrom: {jsonPath: "{.data.password}"}}]
+            - name: create-other
+              resource:
+                action: create
+                manifest: |
+                  apiVersion: v1
+                  kind: ConfigMap
+                  metadata: {name: planted, namespace: team-b}
+                  data: {a: b}
+            - name: make-namespace
+              resource:
+                action: create
+                manifest: |
+                  apiVersion: v1
+                  kind: Namespace
+                  metadata: {name: made-by-a-workflow}
+            - name: own
+              resource:
+                action: create
+                manifest: |
+                  apiVersion: v1
+                  kind: ConfigMap
+                  metadata: {name: "own-{{workflow.name}}", namespace: team-a}
+                  data: {a: b}
+        """#
+
+    @Test func otherNamespacesAndClusterScopedObjectsAreRefused() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        for ns in ["team-a", "team-b"] {
+            _ = try await h.client.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])
+        }
+        _ = try await h.client.create(.configMaps, ["apiVersion": "v1", "kind": "ConfigMap",
+                                                    "metadata": ["name": "private"], "data": ["password": "hunter2"]],
+                                      namespace: "team-b")
+        let name = try await h.submit(yaml: Self.reachingOut, namespace: "team-a")
+        let wf = try await h.waitForCompletion(name, namespace: "team-a")
+        #expect(phase(wf) == "Succeeded", "\(wf["status"]?["message"] ?? .null)")
+        let nodes = wf["status"]?["nodes"]?.objectValue.map { Array($0.values) } ?? []
+        func node(_ n: String) -> JSONValue? { nodes.first { $0["displayName"]?.stringValue == n } }
+        for step in ["read-other", "create-other"] {
+            #expect(node(step)?["phase"] == "Error")
+            let message = node(step)?["message"]?.stringValue ?? ""
+            #expect(message.contains("names namespace 'team-b'") && message.contains("'team-a'"), "\(step): \(message)")
+        }
+        #expect(node("read-other")?["outputs"] == nil, "nothing was read from team-b")
+        #expect(!(wf.compactJSON.contains("hunter2")))
+        #expect(node("make-namespace")?["phase"] == "Error")
+        #expect(node("make-namespace")?["message"]?.stringValue?.contains("cluster-scoped") == true)
+        #expect(node("own")?["phase"] == "Succeeded", "its own namespace, named explicitly, is fine")
+        _ = try await h.client.get(.configMaps, "own-\(name)", namespace: "team-a")
+        await #expect(throws: KubeError.self) { _ = try await h.client.get(.configMaps, "planted", namespace: "team-b") }
+        await #expect(throws: KubeError.self) { _ = try await h.client.get(.namespaces, "made-by-a-workflow") }
+    }
+
+    @Test func clusterScopedObjectsWhenTheControllerAllowsThem() async throws {
+        let h = try await ControllerHarness.start { $0.clusterScopedResources = true }
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: #"""
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: ns-maker-}
+            spec:
+              entrypoint: make
+              templates:
+                - name: make
+                  resource:
+                    action: create
+                    manifest: |
+                      apiVersion: v1
+                      kind: Namespace
+                      metadata: {name: "ns-{{workflow.name}}"}
+            """#)
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Succeeded", "\(wf["status"]?["message"] ?? .null)")
+        _ = try await h.client.get(.namespaces, "ns-\(name)")
+    }
+}
+
+/// Artifact keys begin with the namespace (issue 18: same-named workflows of two namespaces
+/// overwrote each other's artifacts).
+@Suite(.serialized) struct ArtifactNamespaceTests {
+    static func workflow(pause: String) -> String {
+        """
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {name: same}
+        spec:
+          entrypoint: main
+          templates:
+            - name: main
+              steps:
+                - - {name: produce, template: produce}
+                - - {name: pause, template: pause}
+                - - name: consume
+                    template: consume
+                    arguments: {artifacts: [{name: data, from: "{{steps.produce.outputs.artifacts.data}}"}]}
+            - name: produce
+              container: {image: alpine, command: [sh, -c, "echo {{workflow.namespace}} > /tmp/data.txt"]}
+              outputs: {artifacts: [{name: data, path: /tmp/data.txt}]}
+            - name: pause
+              suspend: {duration: "\(pause)"}
+            - name: consume
+              inputs: {artifacts: [{name: data, path: /tmp/in.txt}]}
+              container: {image: alpine, command: [cat, /tmp/in.txt]}
+        """
+    }
+
+    @Test func sameNamedWorkflowsInTwoNamespacesKeepTheirOwnArtifacts() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        for ns in ["team-a", "team-b"] {
+            _ = try await h.client.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])
+        }
+        // team-a's consumer reads its artifact only after team-b's producer has written its own.
+        _ = try await h.submit(yaml: Self.workflow(pause: "4s"), namespace: "team-a")
+        #expect(try await h.eventually {
+            let wf = try await h.workflow("same", namespace: "team-a")
+            return wf["status"]?["nodes"]?.objectValue?.values.contains { $0["displayName"] == "pause" } == true
+        })
+        _ = try await h.submit(yaml: Self.workflow(pause: "0s"), namespace: "team-b")
+        for ns in ["team-a", "team-b"] {
+            let wf = try await h.waitForCompletion("same", namespace: ns)
+            #expect(phase(wf) == "Succeeded", "\(ns): \(wf["status"]?["message"] ?? .null)")
+            let consume = wf["status"]?["nodes"]?.objectValue?.values.first { $0["displayName"] == "consume" }
+            let pod = try #require(try await h.client.list(.pods, namespace: ns).items.first {
+                $0.annotations[h.settings.nodeIDAnnotation] == consume?["id"]?.stringValue
+            })
+            let log = try await h.client.logs(pod: pod.name ?? "", namespace: ns, options: LogOptions(container: "main"))
+            #expect(log.trimmingCharacters(in: .whitespacesAndNewlines) == ns, "\(ns) read '\(log)'")
+            let stored = try FileManager.default.subpathsOfDirectory(atPath: h.artifactDirectory + "/" + ns)
+            #expect(stored.contains { $0.hasPrefix("same/") && $0.hasSuffix("data.tgz") }, "\(stored)")
+        }
+    }
+}

@@ -11,6 +11,9 @@ import WorkflowModel
 struct ResourceRunner: Sendable {
     let client: KubeClient
     let group: String
+    /// Whether resource steps may act on cluster-scoped objects (off unless the
+    /// controller's configuration allows them).
+    var clusterScoped = false
     var pollInterval: Duration = .seconds(1)
 
     struct Failure: Error, CustomStringConvertible {
@@ -87,7 +90,18 @@ struct ResourceRunner: Sendable {
         guard let resource = served else {
             throw Failure(description: "the cluster serves no \(kind) in \(apiVersion) (is its CRD installed?)")
         }
-        if resource.namespaced, object.namespace == nil { object.setMetadata("namespace", .string(namespace)) }
+        // A step acts in its workflow's namespace only: the controller's identity reaches
+        // every namespace, the workflow's author should not.
+        if resource.namespaced {
+            if let other = object.namespace, other != namespace {
+                throw Failure(description: "resource.manifest names namespace '\(other)', but a resource step acts only in its "
+                              + "workflow's namespace, '\(namespace)': remove metadata.namespace, or run the workflow in '\(other)'")
+            }
+            object.setMetadata("namespace", .string(namespace))
+        } else if !clusterScoped {
+            throw Failure(description: "\(kind) is cluster-scoped, and resource steps act only on namespaced objects unless the "
+                          + "controller allows cluster-scoped ones (--allow-cluster-scoped-resources, or clusterScopedResources: \"true\" in its ConfigMap)")
+        }
         if launch.action == "create" {
             // So that a restarted controller finds the object this step made (see `act`).
             var notes = object["metadata"]?["annotations"]?.objectValue ?? [:]
@@ -181,7 +195,7 @@ struct ResourceRunner: Sendable {
 extension WorkflowReconciler {
     /// Runs a resource step in the background; its observation comes back through the inbox.
     func startResource(_ launch: ResourceLaunch, workflow: Workflow, namespace: String, key: String, uid: String) {
-        let runner = ResourceRunner(client: client, group: settings.group)
+        let runner = ResourceRunner(client: client, group: settings.group, clusterScoped: settings.clusterScopedResources)
         let workflows = informers.workflows.store
         Task {
             let o = await runner.run(launch, workflow: workflow, namespace: namespace,

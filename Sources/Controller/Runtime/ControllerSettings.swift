@@ -29,6 +29,9 @@ public struct ControllerSettings: Sendable {
     public var version = "unknown"
     /// Which Kubernetes Events to record about workflows.
     public var events = EventPolicy.failures
+    /// Whether resource steps may act on cluster-scoped objects (Namespaces, CRDs,
+    /// ClusterRoles...). Off by default: such an object is shared by every namespace.
+    public var clusterScopedResources = false
 
     public init(namespace: String? = nil, workers: Int = 8, group: String = "skein.dev",
                 executorImage: String = "ghcr.io/skein-dev/skein:latest", executorImagePullPolicy: String? = nil,

@@ -71,6 +71,9 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Kubernetes Events to record about workflows: none, failures (the default: failed workflows and steps) or all (also running and succeeded).")
     var events: String?
 
+    @Flag(help: "Let resource steps act on cluster-scoped objects (Namespaces, CRDs, ClusterRoles...); by default they act only on namespaced objects of their workflow's namespace.")
+    var allowClusterScopedResources = false
+
     @Flag(help: "Work only while holding a Lease (hot standby for several replicas).")
     var leaderElect = false
 
@@ -137,6 +140,7 @@ struct ControllerCommand: AsyncParsableCommand {
                                           namespaceParallelism: namespaceParallelism ?? file.namespaceParallelism ?? 0)
         settings.version = SkeinVersion.current
         settings.events = events.flatMap(EventPolicy.init(rawValue:)) ?? file.events ?? .failures
+        settings.clusterScopedResources = allowClusterScopedResources || (file.clusterScopedResources ?? false)
         // `skein version` reads it there: the pod's namespace (deploy/ puts it in skein).
         settings.infoNamespace = podNamespace ?? leaderElectionNamespace ?? "skein"
         let controller = WorkflowController(client: client, settings: settings, metrics: metrics)

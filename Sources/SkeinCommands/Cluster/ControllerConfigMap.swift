@@ -20,9 +20,10 @@ struct ControllerConfigMap: Sendable {
     var instanceID: String?
     var namespace: String?
     var events: EventPolicy?
+    var clusterScopedResources: Bool?
 
     static let keys = ["workers", "qps", "burst", "parallelism", "namespaceParallelism", "executorImage", "executorImagePullPolicy",
-                       "artifactPVC", "artifactHostPath", "instanceID", "namespace", "events"]
+                       "artifactPVC", "artifactHostPath", "instanceID", "namespace", "events", "clusterScopedResources"]
 
     /// `NAME` (in `defaultNamespace`) or `NAMESPACE/NAME`, read from the API.
     static func load(_ reference: String, client: KubeClient, defaultNamespace: String) async throws -> ControllerConfigMap {
@@ -72,6 +73,11 @@ struct ControllerConfigMap: Sendable {
                     throw CLIFailure("\(source): data.events: '\(text)' is not none, failures or all", code: 2)
                 }
                 c.events = e
+            case "clusterScopedResources":
+                guard text == "true" || text == "false" else {
+                    throw CLIFailure("\(source): data.clusterScopedResources: '\(text)' is not true or false", code: 2)
+                }
+                c.clusterScopedResources = text == "true"
             default:
                 throw CLIFailure("\(source): unknown key data.\(key)", fix: "the keys are \(keys.joined(separator: ", "))", code: 2)
             }
