@@ -71,7 +71,7 @@ let package = Package(
 
         // L5
         .target(name: "SkeinCommands",
-                dependencies: ["LocalRunner", "Controller", "Executor", "KubeClient", "WorkflowEngine", "WorkflowModel", "Artifacts",
+                dependencies: ["LocalRunner", "Controller", "Executor", "KubeClient", "WorkflowEngine", "WorkflowModel", "Artifacts", "Sandbox",
                                "SkeinJSON", .product(name: "Logging", package: "swift-log"),
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),

@@ -79,6 +79,7 @@ public final class SandboxProcess: Sendable {
         self.isolated = isolated
         self.out = out
         self.err = err
+        SandboxProcess.running.withLock { _ = $0.insert(pid) }
         let thread = Thread { [self] in reap() }
         thread.name = "skein-wait-\(pid)"
         thread.start()
@@ -99,7 +100,17 @@ public final class SandboxProcess: Sendable {
             defer { s.waiters = [] }
             return s.waiters
         }
+        SandboxProcess.running.withLock { _ = $0.remove(pid) }
         for w in waiters { w.resume(returning: exit) }
+    }
+
+    /// Every process started here and not yet reaped (each leads its own process group).
+    private static let running = Mutex<Set<Int32>>([])
+
+    /// SIGKILL to the process group of every process still running: for a command that must
+    /// end at once (a second Ctrl-C) without leaving its steps behind. Safe from any thread.
+    public static func killAllRunning() {
+        for pid in running.withLock({ $0 }) { _ = kill(-pid, SIGKILL) }
     }
 
     /// Waits for the process to end; may be called any number of times.

@@ -1,13 +1,23 @@
 import Foundation
 import Dispatch
 import LocalRunner
+import Sandbox
+import Synchronization
 
-/// Ctrl-C / SIGTERM stop the run cleanly; SIGUSR1 resumes suspended steps.
+/// Ctrl-C / SIGTERM stop the run cleanly; SIGUSR1 resumes suspended steps. Whatever the run
+/// is doing, it ends promptly: a second Ctrl-C or SIGTERM, or `graceSeconds` after the first
+/// without the run having ended, exits at once (128 + the signal), as a signal would.
 final class SignalHandlers {
     let sources: [any DispatchSourceSignal]
+    /// Set once the run has ended: the watchdog then leaves the exit to the command.
+    let ended = SharedFlag()
+    /// Steps get SIGTERM, then SIGKILL 5 s later; the run has ended well before this.
+    static let graceSeconds = 10
 
     init(run: LocalRun, display: any RunObserver) {
         var s: [any DispatchSourceSignal] = []
+        let stopping = SharedFlag()
+        let ended = self.ended
         for sig in [SIGINT, SIGTERM, SIGUSR1] {
             signal(sig, SIG_IGN)
             let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
@@ -15,9 +25,21 @@ final class SignalHandlers {
                 if sig == SIGUSR1 {
                     display.notice("resuming suspended steps")
                     run.resumeSuspended()
-                } else {
-                    display.notice("stopping: \(sig == SIGINT ? "interrupted" : "terminated")")
-                    run.interrupt(sig == SIGINT ? "Stopped by user (interrupt)" : "Stopped (SIGTERM)")
+                    return
+                }
+                let again = stopping.flag.withLock { was in defer { was = true }; return was }
+                if again {
+                    display.notice("stopping now")
+                    SandboxProcess.killAllRunning()
+                    _exit(128 + sig)
+                }
+                display.notice("stopping: \(sig == SIGINT ? "interrupted" : "terminated") (again to stop at once)")
+                run.interrupt(sig == SIGINT ? "Stopped by user (interrupt)" : "Stopped (SIGTERM)")
+                DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(SignalHandlers.graceSeconds)) {
+                    guard !ended.flag.withLock({ $0 }) else { return }
+                    display.notice("the run did not end within \(SignalHandlers.graceSeconds) s of the signal: stopping now")
+                    SandboxProcess.killAllRunning()
+                    _exit(128 + sig)
                 }
             }
             src.resume()
@@ -27,7 +49,13 @@ final class SignalHandlers {
     }
 
     func cancel() {
+        ended.flag.withLock { $0 = true }
         for s in sources { s.cancel() }
         for sig in [SIGINT, SIGTERM, SIGUSR1] { signal(sig, SIG_DFL) }
     }
+}
+
+/// A flag shared between signal handlers.
+final class SharedFlag: Sendable {
+    let flag = Mutex(false)
 }

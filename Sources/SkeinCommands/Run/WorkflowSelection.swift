@@ -79,8 +79,7 @@ struct WorkflowSelection {
     static func parameterFile(_ path: String) throws(Diagnostics) -> [(String, String)] {
         let docs: [YAMLDocument]
         do {
-            let text = try String(contentsOfFile: path, encoding: .utf8)
-            docs = try YAMLLoader.load(text, file: path)
+            docs = try YAMLLoader.load(try DocumentLoader.readText(path), file: path)
         } catch let d as Diagnostic {
             throw Diagnostics([d])
         } catch {

@@ -42,14 +42,41 @@ public struct SourceDocument: Sendable {
 /// in `skein.dev/v1alpha1` or Argo's `argoproj.io/v1alpha1`.
 public enum DocumentLoader {
     public static func load(file: String) throws(Diagnostics) -> [SourceDocument] {
-        let text: String
         do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
+            return try load(text: try readText(file), file: file)
+        } catch let d as Diagnostic {
+            throw Diagnostics([d])
+        } catch let d as Diagnostics {
+            throw d
         } catch {
-            throw Diagnostics([Diagnostic(SourceLocation(file: file), "cannot read the file: \(DocumentLoader.reason(error))",
-                                          fix: "check the path and that the file is readable UTF-8 text")])
+            throw Diagnostics([Diagnostic(SourceLocation(file: file), "cannot read the file: \(error)")])
         }
-        return try load(text: text, file: file)
+    }
+
+    /// A file's text: at most `YAMLLoader.sizeLimit` bytes of UTF-8. What is wrong names the
+    /// file and, for bytes that are not UTF-8, the byte offset, line and column.
+    public static func readText(_ file: String) throws(Diagnostic) -> String {
+        let data: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: YAMLLoader.sizeLimit + 1) ?? Data()
+        } catch {
+            throw Diagnostic(SourceLocation(file: file), "cannot read the file: \(DocumentLoader.reason(error))",
+                             fix: "check the path and that the file is readable")
+        }
+        guard data.count <= YAMLLoader.sizeLimit else {
+            throw Diagnostic(SourceLocation(file: file), "the file is larger than \(YAMLLoader.sizeLimit >> 20) MiB",
+                             fix: "split it into several files")
+        }
+        let bytes = [UInt8](data)
+        if let bad = UTF8Check.firstInvalidByte(bytes) {
+            let (line, column) = UTF8Check.lineAndColumn(of: bad, in: bytes)
+            throw Diagnostic(SourceLocation(file: file, position: SourcePosition(line: line, column: column)),
+                             "byte \(bad) (0x\(String(bytes[bad], radix: 16, uppercase: true))) is not UTF-8 text",
+                             fix: "save the file as UTF-8 (iconv -f LATIN1 -t UTF-8 converts Latin-1)")
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func reason(_ error: any Error) -> String {

@@ -6,6 +6,15 @@ internal import CYAML
 public enum YAMLLoader {
     /// Aliases expanded per file before loading stops: guards against "billion laughs" inputs.
     static let aliasLimit = 100_000
+    /// Nodes that aliases may stand for, per file, counted as if each alias were written out
+    /// (a few kilobytes of nested aliases can stand for billions of nodes, which every later
+    /// walk over the value would visit).
+    public static let expansionLimit = 1_000_000
+    /// Mappings and sequences nested deeper than this are refused: every later walk over the
+    /// value recurses, and the JSON parsers stop at the same depth.
+    public static let depthLimit = 512
+    /// The largest file read, in bytes.
+    public static let sizeLimit = 64 << 20
 
     public static func load(_ text: String, file: String) throws(Diagnostic) -> [YAMLDocument] {
         try load(bytes: Array(text.utf8), file: file)
@@ -45,9 +54,11 @@ private struct Builder {
     var documents: [YAMLDocument] = []
     var documentIndex = 0
     var root: JSONValue?
-    /// Each anchor's value and its node in `entries`.
-    var anchors: [String: (JSONValue, Int)] = [:]
+    /// Each anchor's value, its node in `entries` and how many nodes it holds.
+    var anchors: [String: (JSONValue, Int, Int)] = [:]
     var aliasCount = 0
+    /// Nodes the aliases so far stand for.
+    var expandedNodes = 0
 
     /// The current document's position entries (see `PositionTable`).
     var entries: [PositionTable.Entry] = []
@@ -77,6 +88,8 @@ private struct Builder {
         /// Its own entry in `entries`.
         let entry: Int
         let anchor: String?
+        /// Nodes in this collection so far, itself included (aliases count what they stand for).
+        var nodes = 1
         var pendingKey: PendingKey?
         /// Built once a mapping grows past a few keys, for the duplicate check.
         var keySet: Set<String>?
@@ -125,6 +138,10 @@ private struct Builder {
 
     mutating func handle(_ event: yaml_event_t) throws(Diagnostic) {
         let pos = Builder.position(event.start_mark)
+        if event.type == YAML_MAPPING_START_EVENT || event.type == YAML_SEQUENCE_START_EVENT, open.count >= YAMLLoader.depthLimit {
+            throw Diagnostic(location(pos), "mappings and sequences are nested more than \(YAMLLoader.depthLimit) levels deep here",
+                             fix: "flatten the structure; no workflow needs this depth")
+        }
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
             root = nil
@@ -167,16 +184,16 @@ private struct Builder {
             }
             entries[frame.entry].end = Int32(truncatingIfNeeded: entries.count)
             let value = JSONValue.object(object)
-            if let a = frame.anchor { anchors[a] = (value, frame.entry) }
-            try complete(value, node: frame.entry, at: pos)
+            if let a = frame.anchor { anchors[a] = (value, frame.entry, frame.nodes) }
+            try complete(value, node: frame.entry, at: pos, size: frame.nodes)
         case YAML_SEQUENCE_END_EVENT:
             guard let last = open.indices.last, !open[last].isMap else { return }
             let frame = open.removeLast()
             let value = JSONValue.array(Array(seqItems[frame.start...]))
             while seqItems.count > frame.start { seqItems.removeLast() }
             entries[frame.entry].end = Int32(truncatingIfNeeded: entries.count)
-            if let a = frame.anchor { anchors[a] = (value, frame.entry) }
-            try complete(value, node: frame.entry, at: pos)
+            if let a = frame.anchor { anchors[a] = (value, frame.entry, frame.nodes) }
+            try complete(value, node: frame.entry, at: pos, size: frame.nodes)
         case YAML_SCALAR_EVENT:
             let s = event.data.scalar
             let utf8 = UnsafeBufferPointer(start: s.value, count: Int(s.length))
@@ -190,7 +207,7 @@ private struct Builder {
                     // The key has no entry of its own; an alias to it needs one, kept out of lookups.
                     let entry = appendEntry(.scalar, at: pos)
                     entries[entry].hidden = true
-                    anchors[a] = (.string(raw), entry)
+                    anchors[a] = (.string(raw), entry, 1)
                 }
                 open[open.count - 1].pendingKey = PendingKey(text: raw, position: pos, isMerge: isMerge)
                 return
@@ -216,11 +233,11 @@ private struct Builder {
                 }
             }
             let entry = appendEntry(.scalar, at: pos)
-            if let a = Builder.text(s.anchor) { anchors[a] = (value, entry) }
-            try complete(value, node: entry, at: pos)
+            if let a = Builder.text(s.anchor) { anchors[a] = (value, entry, 1) }
+            try complete(value, node: entry, at: pos, size: 1)
         case YAML_ALIAS_EVENT:
             let name = Builder.text(event.data.alias.anchor) ?? ""
-            guard let (value, node) = anchors[name] else {
+            guard let (value, node, size) = anchors[name] else {
                 throw Diagnostic(location(pos), "alias '*\(name)' refers to no anchor defined before it",
                                  fix: "define '&\(name)' earlier in the same document")
             }
@@ -228,6 +245,11 @@ private struct Builder {
             if aliasCount > YAMLLoader.aliasLimit {
                 throw Diagnostic(location(pos), "more than \(YAMLLoader.aliasLimit) aliases in one file",
                                  fix: "expand the repeated content instead of nesting aliases")
+            }
+            expandedNodes += size
+            if expandedNodes > YAMLLoader.expansionLimit {
+                throw Diagnostic(location(pos), "the aliases up to here stand for more than \(YAMLLoader.expansionLimit) nodes (aliases of aliases multiply)",
+                                 fix: "write the repeated content out, or alias smaller pieces")
             }
             if mappingWantsKey {
                 guard let key = value.scalarText else {
@@ -238,19 +260,20 @@ private struct Builder {
                 return
             }
             let entry = appendEntry(.reference, at: pos, target: node)
-            try complete(value, node: entry, at: pos)
+            try complete(value, node: entry, at: pos, size: size)
         default:
             break
         }
     }
 
     /// Attaches a finished value (whose entry is `node`) to its parent, or makes it the document root.
-    mutating func complete(_ value: JSONValue, node: Int, at pos: SourcePosition) throws(Diagnostic) {
+    mutating func complete(_ value: JSONValue, node: Int, at pos: SourcePosition, size: Int) throws(Diagnostic) {
         let i = open.count - 1
         guard i >= 0 else {
             root = value
             return
         }
+        open[i].nodes += size
         if !open[i].isMap {
             seqItems.append(value)
             return
