@@ -37,9 +37,11 @@ final class WorkflowReconciler: Sendable {
         self.informers = informers
         self.logger = logger
         self.requeue = requeue
-        builder = PodBuilder(settings: .init(executorImage: settings.executorImage,
-                                             executorImagePullPolicy: settings.executorImagePullPolicy,
-                                             group: settings.group, artifactVolume: settings.artifactVolume))
+        var podSettings = PodBuilder.Settings(executorImage: settings.executorImage,
+                                              executorImagePullPolicy: settings.executorImagePullPolicy,
+                                              group: settings.group, artifactVolume: settings.artifactVolume)
+        podSettings.reportTimeout = settings.reportTimeout
+        builder = PodBuilder(settings: podSettings)
         statusWriter = StatusWriter(client: client, resource: settings.workflows)
         events = WorkflowEvents(client: client, policy: settings.events, group: settings.group, logger: logger)
     }
@@ -66,6 +68,19 @@ final class WorkflowReconciler: Sendable {
             fresh.awaitingRetriedPodsGone = s[key] != nil && s[key]?.uid == uid
             s[key] = fresh
             return fresh
+        }
+        // The object is the truth: a version this controller never saw is newer than what it
+        // wrote, and a status there other than the one stored means someone else wrote it.
+        if let version = object.resourceVersion, !state.knownVersions.contains(version) {
+            state.remember(version)
+            if state.execution != nil || state.finished, let stored = state.storedStatus, object["status"] != stored {
+                logger.warning("the workflow's status changed under the controller; carrying on from what it shows",
+                               metadata: ["workflow": "\(key)", "resourceVersion": "\(version)"])
+                states.withLock { _ = $0.removeValue(forKey: key) }
+                requeue(key, .zero)
+                return
+            }
+            state.expectedVersion = version
         }
         if state.finished {
             try await cleanUp(object, key: key, state: state)
@@ -123,6 +138,7 @@ final class WorkflowReconciler: Sendable {
             case .ready(let execution):
                 state.execution = execution
                 state.lastStatus = object["status"]
+                state.storedStatus = object["status"]
                 if settings.events != .none { state.eventSnapshot = WorkflowEvents.Snapshot(execution.status) }
             }
         }
@@ -168,7 +184,10 @@ final class WorkflowReconciler: Sendable {
         for (nid, pod) in podByNode {
             guard let node = execution.node(id: nid), !node.phase.isFulfilled else { continue }
             let result = informers.taskResults.store.get(namespace: namespace, name: nid)
-            let o = StepObservation.observe(nodeID: nid, pod: pod, taskResult: result)
+            let o = StepObservation.observe(nodeID: nid, pod: pod, taskResult: result, now: WorkflowReconciler.clock(),
+                                            grace: settings.resultGrace)
+            // Its task result may still be on its way: look again shortly.
+            if StepObservation.awaitsResult(pod: pod, taskResult: result) { requeue(key, .seconds(1)) }
             if case .step(let phase, _, _, let message, _, _) = o.kind, phase == node.phase, !phase.isFulfilled,
                message == nil || message == node.message {
                 continue
@@ -287,7 +306,7 @@ final class WorkflowReconciler: Sendable {
         // a restarted controller derives those steps again and creates their pods (their
         // names are deterministic, so one that was created is found, not made twice).
         if status != state.lastStatus && state.unstarted.isEmpty {
-            try await statusWriter.write(status, onto: object)
+            guard try await writeFenced(status, onto: object, key: key, state: state) else { return }
             state.lastStatus = status
             if settings.events != .none {
                 let stored = execution.status
@@ -345,6 +364,21 @@ final class WorkflowState: @unchecked Sendable {
     var firstReconcile = true
     /// The status last written (or read): no write when the new one equals it.
     var lastStatus: JSONValue?
+    /// The status as the server stored it at the last write (or as read when the execution
+    /// was built): an object showing another, at a version this controller does not know,
+    /// was written by someone else.
+    var storedStatus: JSONValue?
+    /// The `resourceVersion` the next status write expects (see `StatusWriter.write`).
+    var expectedVersion: String?
+    /// The latest versions this controller read or wrote. The informer showing one of them
+    /// lags behind; any other version is newer than all of them (writes are fenced).
+    var knownVersions: [String] = []
+
+    func remember(_ version: String) {
+        guard !knownVersions.contains(version) else { return }
+        knownVersions.append(version)
+        if knownVersions.count > 16 { knownVersions.removeFirst() }
+    }
     /// Observations the controller made itself (a pod that could not be built).
     var pending: [Observation] = []
     /// Steps whose pod create failed for a reason that may pass.
@@ -374,6 +408,37 @@ final class WorkflowState: @unchecked Sendable {
 }
 
 extension WorkflowReconciler {
+    /// Writes the status with the version it expects. On a conflict, the object is read
+    /// again: if its status is still the one stored last (only the spec or metadata moved
+    /// on), the write is made again on the new version; otherwise someone else wrote the
+    /// status, the workflow's state is dropped and rebuilt from the object, and this returns
+    /// false (the reconcile stops; the rebuild is queued).
+    func writeFenced(_ status: JSONValue, onto object: JSONValue, key: String, state: WorkflowState) async throws -> Bool {
+        var expected = state.expectedVersion ?? object.resourceVersion
+        for attempt in 0..<2 {
+            do {
+                let written = try await statusWriter.write(status, onto: object, resourceVersion: expected)
+                if let v = written.resourceVersion {
+                    state.expectedVersion = v
+                    state.remember(v)
+                }
+                state.storedStatus = written.status ?? status
+                return true
+            } catch KubeError.conflict {
+                if attempt == 1 { break }
+                let fresh = try await client.get(settings.workflows, object.name ?? "", namespace: object.namespace ?? "default")
+                guard fresh.uid == object.uid, fresh["status"] == state.storedStatus, let v = fresh.resourceVersion else { break }
+                state.remember(v)
+                expected = v
+            }
+        }
+        logger.warning("the workflow's status changed under the controller; carrying on from what it shows",
+                       metadata: ["workflow": "\(key)"])
+        states.withLock { _ = $0.removeValue(forKey: key) }
+        requeue(key, .zero)
+        return false
+    }
+
     /// The resume observations a `skein resume` annotation asks for: suspend nodes still
     /// waiting that started before it ran (and match its node selector, if any). Acting on
     /// the same annotation again (after a restart) resumes nothing that was not already due.

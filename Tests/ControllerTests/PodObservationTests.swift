@@ -1,4 +1,5 @@
 import Controller
+import KubeAPI
 import SkeinJSON
 import Testing
 import WorkflowEngine
@@ -113,5 +114,26 @@ import WorkflowModel
         let done = parts(PodObservation.observe(nodeID: "n", pod: pod(phase: "Failed", main: terminated(3), deleting: true)))
         #expect(done.0 == .failed)
         #expect(done.1 == 3)
+    }
+
+    /// A pod with the executor: its step is done only with its task result. Without one, it is
+    /// Running for a grace period after the wait container ended (the result may be on its
+    /// way through the other watch), then an Error naming the loss and the wait's reason.
+    @Test(arguments: [(2.0, NodePhase.running), (29.0, .running), (31.0, .error)])
+    func aFinishedPodWaitsForItsTaskResultThenItsOutputsAreLost(_ after: Double, _ expected: NodePhase) {
+        var p = pod(phase: "Succeeded", main: terminated(0))
+        p.set(path: ["spec"], to: ["containers": [["name": "main"], ["name": "wait"]]])
+        p.set(path: ["status", "containerStatuses"], to: [terminated(0),
+                                                        terminated(1, message: "wait: could not report the step's outputs", name: "wait")])
+        let ended = Timestamp(rfc3339: "2026-11-25T10:00:05Z")!
+        let o = parts(StepObservation.observe(nodeID: "n", pod: p, taskResult: nil, now: ended.adding(after)))
+        #expect(o.0 == expected)
+        if expected == .error {
+            #expect(o.2 == "the step's outputs are lost: the wait container ended without reporting them: wait: could not report the step's outputs")
+        }
+        #expect(StepObservation.awaitsResult(pod: p, taskResult: nil))
+        let result: JSONValue = ["outputs": ["parameters": [["name": "x", "value": "1"]]]]
+        #expect(!StepObservation.awaitsResult(pod: p, taskResult: result))
+        #expect(parts(StepObservation.observe(nodeID: "n", pod: p, taskResult: result, now: ended.adding(after))).0 == .succeeded)
     }
 }

@@ -27,6 +27,8 @@ public struct PodBuilder: Sendable {
         /// `{"persistentVolumeClaim": {"claimName": "skein-artifacts"}}` or a `hostPath`),
         /// mounted into the executor containers of steps that read or write artifacts.
         public var artifactVolume: JSONValue?
+        /// `SKEIN_REPORT_TIMEOUT` of the wait container (see `ControllerSettings.reportTimeout`).
+        public var reportTimeout: Double?
 
         public init(executorImage: String, executorImagePullPolicy: String? = nil, group: String = "skein.dev",
                     artifactVolume: JSONValue? = nil) {
@@ -171,6 +173,9 @@ public struct PodBuilder: Sendable {
             ]
             var executorMounts = [varMount]
             var executorEnv = env
+            if let t = settings.reportTimeout {
+                executorEnv.append(["name": "SKEIN_REPORT_TIMEOUT", "value": .string(JSONValue.double(t).scalarText ?? "300")])
+            }
             let usesRepository = !launch.outputArtifacts.isEmpty
                 || launch.inputArtifacts.contains { if case .stored = $0.source { true } else { false } }
             if usesRepository, let source = settings.artifactVolume?.objectValue {

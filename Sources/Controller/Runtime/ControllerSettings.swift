@@ -32,6 +32,12 @@ public struct ControllerSettings: Sendable {
     /// Whether resource steps may act on cluster-scoped objects (Namespaces, CRDs,
     /// ClusterRoles...). Off by default: such an object is shared by every namespace.
     public var clusterScopedResources = false
+    /// How long a step's wait container retries writing its task result through errors
+    /// that may pass, in seconds (nil: the executor's default, 300).
+    public var reportTimeout: Double?
+    /// How long after a step's wait container ended its task result may still arrive
+    /// (seconds) before its outputs count as lost.
+    public var resultGrace = StepObservation.resultGrace
 
     public init(namespace: String? = nil, workers: Int = 8, group: String = "skein.dev",
                 executorImage: String = "ghcr.io/skein-dev/skein:latest", executorImagePullPolicy: String? = nil,

@@ -5,11 +5,10 @@ public import SkeinJSON
 public import WorkflowModel
 
 /// Writes a workflow's status through the status subresource: one write for however many
-/// node changes a reconcile made (the reconciler skips it when nothing changed). The
-/// controller (one leader) is the status's only writer, so a write replaces the whole
-/// status without a `resourceVersion` precondition and cannot meet a stale-version
-/// conflict; an error (a 409 or 500 a server sends anyway) leaves the status to be written
-/// again by the next reconcile.
+/// node changes a reconcile made (the reconciler skips it when nothing changed). A write is
+/// fenced: it names the `resourceVersion` it expects, so one that was held up (by a slow
+/// API server, from a controller since killed or no longer leader) fails with a conflict
+/// instead of overwriting newer state; the reconciler then re-reads and decides again.
 public struct StatusWriter: Sendable {
     let client: KubeClient
     let resource: ResourceType
@@ -67,16 +66,28 @@ public struct StatusWriter: Sendable {
         return "\(s / 86400)d\((s % 86400) / 3600)h"
     }
 
+    /// What a write left on the server: the object's new `resourceVersion` and the status
+    /// as stored.
+    public struct Written: Sendable {
+        public var resourceVersion: String?
+        public var status: JSONValue?
+    }
+
     /// Replaces the status of `object` with `status` (a JSON patch on the status
-    /// subresource: only the status travels, and the answer is not decoded). The patch
-    /// first tests the object's uid, so a status never lands on a new workflow of the same
-    /// name. A write that fails throws; the caller writes again on its next reconcile.
-    public func write(_ status: JSONValue, onto object: JSONValue) async throws {
-        let patch: JSONValue = [
-            ["op": "test", "path": "/metadata/uid", "value": .string(object.uid ?? "")],
-            ["op": "add", "path": "/status", "value": status],
-        ]
-        _ = try await client.send(.patch(resource, namespace: object.namespace ?? "default", name: object.name ?? "",
-                                         type: .json, body: Array(patch.compactJSON.utf8), subresource: "status"))
+    /// subresource: only the status travels). The patch tests the object's uid, so a status
+    /// never lands on a new workflow of the same name; with `resourceVersion`, it also sets
+    /// it, which the API server takes as a precondition (409 Conflict when the object has
+    /// moved on). A write that fails throws; the caller decides again.
+    @discardableResult
+    public func write(_ status: JSONValue, onto object: JSONValue, resourceVersion: String? = nil) async throws -> Written {
+        var ops: [JSONValue] = [["op": "test", "path": "/metadata/uid", "value": .string(object.uid ?? "")]]
+        if let rv = resourceVersion {
+            ops.append(["op": "replace", "path": "/metadata/resourceVersion", "value": .string(rv)])
+        }
+        ops.append(["op": "add", "path": "/status", "value": status])
+        let answer = try await client.sendJSON(.patch(resource, namespace: object.namespace ?? "default", name: object.name ?? "",
+                                                      type: .json, body: Array(JSONValue.array(ops).compactJSON.utf8),
+                                                      subresource: "status"))
+        return Written(resourceVersion: answer.resourceVersion, status: answer["status"])
     }
 }

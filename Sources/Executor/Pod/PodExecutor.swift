@@ -25,6 +25,9 @@ public struct PodExecutor: Sendable {
     public let namespace: String
     /// API group of Skein's kinds.
     public let group: String
+    /// How long the wait container keeps trying to write the task result through errors
+    /// that may pass (5xx, 429, 409, no connection): `SKEIN_REPORT_TIMEOUT` seconds, 300 by default.
+    public let reportTimeout: Duration
 
     /// Reads `SKEIN_STEP` and the other variables the controller sets.
     public init(environment env: [String: String], varDirectory: String = "/var/run/skein") throws(Failure) {
@@ -41,6 +44,8 @@ public struct PodExecutor: Sendable {
         podName = env["SKEIN_POD_NAME"] ?? ""
         namespace = env["SKEIN_NAMESPACE"] ?? "default"
         group = env["SKEIN_API_GROUP"].flatMap { $0.isEmpty ? nil : $0 } ?? "skein.dev"
+        let seconds = env["SKEIN_REPORT_TIMEOUT"].flatMap(Double.init).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } ?? 300
+        reportTimeout = Durations.delay(seconds)
     }
 
     var controlDirectory: String { varDirectory + "/control" }
@@ -153,10 +158,46 @@ public struct PodExecutor: Sendable {
         let resource = ResourceType(group: group, version: "v1alpha1", resource: "workflowtaskresults",
                                     kind: "WorkflowTaskResult", namespaced: true)
         let object = try taskResult(outputs: outputs, error: error)
-        do {
-            _ = try await client.create(resource, object, namespace: namespace)
-        } catch KubeError.alreadyExists {
-            // Already reported (a wait container run twice): keep the first report.
+        // Errors that may pass are retried, with backoff, for `reportTimeout`: outputs are
+        // never given up on a passing fault. The create is atomic, so a task result that
+        // exists is whole.
+        let deadline = ContinuousClock.now + reportTimeout
+        var pause: Duration = .milliseconds(200)
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
+                _ = try await client.create(resource, object, namespace: namespace)
+                return
+            } catch KubeError.alreadyExists {
+                // Already reported (a wait container run twice, or an answer lost): keep the first report.
+                return
+            } catch let e as KubeError where PodExecutor.mayPass(e) && ContinuousClock.now + pause < deadline {
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(10))
+            } catch {
+                throw Failure("could not report the step's outputs (\(PodExecutor.describe(outputs))) in WorkflowTaskResult "
+                              + "\(step.nodeID) after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(error)")
+            }
         }
+    }
+
+    /// Errors worth another try: the server's (5xx), throttling, conflicts, no connection.
+    static func mayPass(_ e: KubeError) -> Bool {
+        if e.isRetryable { return true }
+        if case .conflict = e { return true }
+        return false
+    }
+
+    /// What a task result carries, for messages: `parameters: a, b; artifacts: c`.
+    static func describe(_ outputs: Outputs) -> String {
+        var parts: [String] = []
+        let params = (outputs.parameters ?? []).map(\.name)
+        if !params.isEmpty { parts.append("parameters: " + params.joined(separator: ", ")) }
+        if outputs.result != nil { parts.append("result") }
+        let artifacts = (outputs.artifacts ?? []).map(\.name)
+        if !artifacts.isEmpty { parts.append("artifacts: " + artifacts.joined(separator: ", ")) }
+        if outputs.exitCode != nil && parts.isEmpty { parts.append("exit code") }
+        return parts.isEmpty ? "no outputs" : parts.joined(separator: "; ")
     }
 }

@@ -35,6 +35,23 @@ public final class FaultInjector: Sendable {
     }
 
     private let state = Mutex<(failures: [Failure], delays: [Delay], served: Int)>(([], [], 0))
+    private let holds = Mutex<[(RequestMatch, HeldRequest)]>([])
+
+    /// The next request matching waits, before it is handled, until `release()`: a write that
+    /// an API server took and applies much later (after its sender died, say).
+    public func holdNext(_ match: RequestMatch) -> HeldRequest {
+        let held = HeldRequest()
+        holds.withLock { $0.append((match, held)) }
+        return held
+    }
+
+    /// The hold waiting for this request, if any (taken: it holds one request).
+    func takeHold(verb: String, resource: String) -> HeldRequest? {
+        holds.withLock { h in
+            guard let i = h.firstIndex(where: { $0.0.matches(verb: verb, resource: resource) }) else { return nil }
+            return h.remove(at: i).1
+        }
+    }
 
     init() {}
 
@@ -76,4 +93,39 @@ public final class FaultInjector: Sendable {
             return (delay, (f.code, f.retryAfterSeconds, f.message))
         }
     }
+}
+
+/// One request held by `FaultInjector.holdNext`.
+public final class HeldRequest: Sendable {
+    private let state = Mutex<(arrived: Bool, released: Bool, answered: Int?, waiters: [CheckedContinuation<Void, Never>])>(
+        (false, false, nil, []))
+
+    /// Whether the request has come and waits.
+    public var arrived: Bool { state.withLock { $0.arrived } }
+    /// The HTTP status it was answered with, once released and handled.
+    public var answered: Int? { state.withLock { $0.answered } }
+
+    /// Lets the request go on (it is handled against the store as it is then).
+    public func release() {
+        let waiters = state.withLock { s in
+            s.released = true
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for w in waiters { w.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let go = state.withLock { s in
+                s.arrived = true
+                if s.released { return true }
+                s.waiters.append(c)
+                return false
+            }
+            if go { c.resume() }
+        }
+    }
+
+    func answer(_ code: Int) { state.withLock { $0.answered = code } }
 }

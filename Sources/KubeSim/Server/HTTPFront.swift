@@ -41,6 +41,12 @@ struct SimResponder: HTTPResponder {
                              accept: request.headers[.accept] ?? "", contentType: request.headers[.contentType] ?? "",
                              body: Array(buffer: body), userAgent: request.headers[.userAgent] ?? "")
         let (verb, resource) = classify(req)
+        if let resource, let held = api.faults.takeHold(verb: verb, resource: resource) {
+            await held.wait()
+            let response = await dispatch(req)
+            held.answer(response.code)
+            return SimResponder.encode(response, bookmarkInterval: api.bookmarkInterval)
+        }
         if let resource {
             let (delay, failure) = api.faults.check(verb: verb, resource: resource)
             if delay > 0 { try? await Task.sleep(for: .seconds(delay)) }

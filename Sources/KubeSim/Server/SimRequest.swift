@@ -35,6 +35,14 @@ enum SimResponse: Sendable {
 
     static func status(_ s: Status) -> SimResponse { .json(s.code, s.json) }
 
+    /// The HTTP status code (200 for streams).
+    var code: Int {
+        switch self {
+        case .json(let c, _), .text(let c, _): return c
+        case .watch, .lines: return 200
+        }
+    }
+
     static func success(_ details: JSONValue? = nil) -> SimResponse {
         var o: [String: JSONValue] = ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success"]
         if let details { o["details"] = details }

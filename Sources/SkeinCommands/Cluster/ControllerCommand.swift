@@ -5,6 +5,7 @@ import Foundation
 import KubeClient
 import Logging
 import SkeinJSON
+import WorkflowModel
 
 /// `skein controller`: runs Workflows on the cluster of the kubeconfig (or the pod's own).
 struct ControllerCommand: AsyncParsableCommand {
@@ -71,6 +72,9 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Kubernetes Events to record about workflows: none, failures (the default: failed workflows and steps) or all (also running and succeeded).")
     var events: String?
 
+    @Option(help: "How long a step's wait container retries writing its outputs through passing API errors (default: 5m).")
+    var reportTimeout: String?
+
     @Flag(help: "Let resource steps act on cluster-scoped objects (Namespaces, CRDs, ClusterRoles...); by default they act only on namespaced objects of their workflow's namespace.")
     var allowClusterScopedResources = false
 
@@ -91,6 +95,7 @@ struct ControllerCommand: AsyncParsableCommand {
         if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
         if let p = parallelism, p < 0 { throw ValidationError("--parallelism must be 0 (no limit) or more") }
         if let p = namespaceParallelism, p < 0 { throw ValidationError("--namespace-parallelism must be 0 (no limit) or more") }
+        if let t = reportTimeout, Durations.seconds(t) == nil { throw ValidationError("--report-timeout '\(t)' is not a duration like 5m") }
         if let e = events, EventPolicy(rawValue: e) == nil { throw ValidationError("--events must be none, failures or all, not '\(e)'") }
         if let p = executorImagePullPolicy, !["Always", "IfNotPresent", "Never"].contains(p) {
             throw ValidationError("--executor-image-pull-policy must be Always, IfNotPresent or Never, not '\(p)'")
@@ -141,6 +146,7 @@ struct ControllerCommand: AsyncParsableCommand {
         settings.version = SkeinVersion.current
         settings.events = events.flatMap(EventPolicy.init(rawValue:)) ?? file.events ?? .failures
         settings.clusterScopedResources = allowClusterScopedResources || (file.clusterScopedResources ?? false)
+        settings.reportTimeout = reportTimeout.flatMap(Durations.seconds) ?? file.reportTimeout
         // `skein version` reads it there: the pod's namespace (deploy/ puts it in skein).
         settings.infoNamespace = podNamespace ?? leaderElectionNamespace ?? "skein"
         let controller = WorkflowController(client: client, settings: settings, metrics: metrics)

@@ -3,6 +3,7 @@ import Foundation
 import KubeAPI
 import KubeClient
 import SkeinJSON
+import WorkflowModel
 
 /// `skein controller --config NAME`: settings from a ConfigMap's `data`, one key per
 /// setting (the flags' names in camelCase). Flags given on the command line win. Read
@@ -21,9 +22,10 @@ struct ControllerConfigMap: Sendable {
     var namespace: String?
     var events: EventPolicy?
     var clusterScopedResources: Bool?
+    var reportTimeout: Double?
 
     static let keys = ["workers", "qps", "burst", "parallelism", "namespaceParallelism", "executorImage", "executorImagePullPolicy",
-                       "artifactPVC", "artifactHostPath", "instanceID", "namespace", "events", "clusterScopedResources"]
+                       "artifactPVC", "artifactHostPath", "instanceID", "namespace", "events", "clusterScopedResources", "reportTimeout"]
 
     /// `NAME` (in `defaultNamespace`) or `NAMESPACE/NAME`, read from the API.
     static func load(_ reference: String, client: KubeClient, defaultNamespace: String) async throws -> ControllerConfigMap {
@@ -73,6 +75,11 @@ struct ControllerConfigMap: Sendable {
                     throw CLIFailure("\(source): data.events: '\(text)' is not none, failures or all", code: 2)
                 }
                 c.events = e
+            case "reportTimeout":
+                guard let d = Durations.seconds(text) else {
+                    throw CLIFailure("\(source): data.reportTimeout: '\(text)' is not a duration like 5m", code: 2)
+                }
+                c.reportTimeout = d
             case "clusterScopedResources":
                 guard text == "true" || text == "false" else {
                     throw CLIFailure("\(source): data.clusterScopedResources: '\(text)' is not true or false", code: 2)
