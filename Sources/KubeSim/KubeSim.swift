@@ -12,8 +12,9 @@ public import SkeinJSON
 import Synchronization
 
 // What KubeSim simplifies, compared with a real API server and kubelet:
-// - Bodies are JSON (or YAML for apply patches); protobuf bodies get 415, so kubectl's
-//   typed generators (`kubectl create configmap ...`) fail while `apply -f`/`create -f` work.
+// - Bodies are JSON (or YAML for apply patches); protobuf bodies are read only for the kinds
+//   kubectl's imperative generators create most (v1 ConfigMap, Secret, Namespace,
+//   ServiceAccount: `ProtobufBody`), others get 415; answers are always JSON.
 // - No field validation (`fieldValidation` is accepted and ignored), no CRD schema checks or
 //   defaulting, no conversion between custom resource versions (only `apiVersion` changes).
 // - No RBAC: every authenticated client may do everything.
@@ -89,6 +90,8 @@ public final class KubeSim: Sendable {
     public let clientKeyPEM: String
     public let workDirectory: String
     public let faults: FaultInjector
+    /// Requests made as other users (see `Impersonations`).
+    public var impersonations: Impersonations { api.impersonations }
     let api: APIServer
     let kubelet: Kubelet
     let serverTask: Task<Void, any Error>

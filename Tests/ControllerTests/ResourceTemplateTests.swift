@@ -2,6 +2,7 @@ import Controller
 import Foundation
 import KubeAPI
 import KubeClient
+import KubeSim
 import SkeinJSON
 import SkeinTestSupport
 import Testing
@@ -352,5 +353,49 @@ import Testing
             let stored = try FileManager.default.subpathsOfDirectory(atPath: h.artifactDirectory + "/" + ns)
             #expect(stored.contains { $0.hasPrefix("same/") && $0.hasSuffix("data.tgz") }, "\(stored)")
         }
+    }
+}
+
+/// Resource steps act as the workflow's service account (impersonated), as Argo's resource
+/// pods do, so Kubernetes RBAC decides what a workflow may touch, not the controller's role.
+@Suite(.serialized) struct ResourceIdentityTests {
+    @Test func resourceStepsActAsTheWorkflowsServiceAccountAndItsRBACDecides() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let sim = h.cluster.sim
+        sim.impersonations.deny("system:serviceaccount:default:restricted", verb: "create", resource: "configmaps")
+        func workflow(_ sa: String?, template sa2: String? = nil) -> String {
+            """
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: as-sa-}
+            spec:
+              entrypoint: make
+              \(sa.map { "serviceAccountName: \($0)" } ?? "")
+              templates:
+                - name: make
+                  \(sa2.map { "serviceAccountName: \($0)" } ?? "")
+                  resource:
+                    action: create
+                    manifest: |
+                      apiVersion: v1
+                      kind: ConfigMap
+                      metadata: {generateName: made-as-}
+                      data: {a: b}
+            """
+        }
+        for (sa, templateSA, user) in [(nil, nil, "default"), ("builder", nil, "builder"), ("builder", "deployer", "deployer")] {
+            let before = sim.impersonations.entries.count
+            let wf = try await h.waitForCompletion(try await h.submit(yaml: workflow(sa, template: templateSA)))
+            #expect(phase(wf) == "Succeeded", "\(user): \(wf["status"]?["message"] ?? .null)")
+            let creates = sim.impersonations.entries.dropFirst(before).filter { $0.verb == "create" && $0.resource == "configmaps" }
+            #expect(creates.map(\.user) == ["system:serviceaccount:default:\(user)"], "\(creates)")
+            #expect(creates.first?.namespace == "default")
+        }
+        let denied = try await h.waitForCompletion(try await h.submit(yaml: workflow("restricted")))
+        #expect(phase(denied) == "Error")
+        let node = denied["status"]?["nodes"]?.objectValue?.values.first { $0["type"] == "Pod" }
+        let message = node?["message"]?.stringValue ?? ""
+        #expect(message.contains("forbidden") && message.contains("system:serviceaccount:default:restricted"), "\(message)")
     }
 }

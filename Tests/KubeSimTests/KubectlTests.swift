@@ -81,10 +81,31 @@ import Testing
         }
     }
 
+    /// kubectl's imperative generators send protobuf bodies (issue 18: KubeSim refused them).
+    @Test func imperativeCreatesSendProtobufAndWork() async throws {
+        guard kubectlAvailable() else { return }
+        try await withCluster(instant: true) { c in
+            for args in [["create", "namespace", "team-a"],
+                         ["create", "configmap", "settings", "-n", "team-a", "--from-literal=color=blue", "--from-literal=size=2"],
+                         ["create", "secret", "generic", "creds", "-n", "team-a", "--from-literal=password=hunter2"],
+                         ["create", "serviceaccount", "builder", "-n", "team-a"]] {
+                let r = try await c.kubectl(args)
+                #expect(r.status == 0, "kubectl \(args.joined(separator: " ")): \(r.stderr)")
+            }
+            let ns = try json(try await c.kubectl(["get", "namespace", "team-a", "-o", "json"]).stdout)
+            #expect(ns["status"]?["phase"] == "Active")
+            let cm = try json(try await c.kubectl(["get", "configmap", "settings", "-n", "team-a", "-o", "json"]).stdout)
+            #expect(cm["data"]?.compactJSON == #"{"color":"blue","size":"2"}"#)
+            let secret = try json(try await c.kubectl(["get", "secret", "creds", "-n", "team-a", "-o", "json"]).stdout)
+            #expect(secret["type"] == "Opaque")
+            #expect(secret["data"]?["password"] == .string(Data("hunter2".utf8).base64EncodedString()))
+            #expect(try await c.kubectl(["get", "serviceaccount", "builder", "-n", "team-a"]).status == 0)
+        }
+    }
+
     @Test func strategicMergePatchOnCoreKinds() async throws {
         guard kubectlAvailable() else { return }
         try await withCluster(instant: true) { c in
-            // (kubectl create configmap would send protobuf, which the simulator does not read.)
             _ = try await c.kubectl(["apply", "-f", "-"], stdin: "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm1\"},\"data\":{\"a\":\"1\"}}")
             // Finalizers merge as a set under a strategic merge patch; a merge patch would replace them.
             #expect(try await c.kubectl(["patch", "configmap", "cm1", "-p", #"{"metadata":{"finalizers":["x/a"]}}"#]).status == 0)

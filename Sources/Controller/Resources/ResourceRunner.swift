@@ -7,7 +7,9 @@ import WorkflowModel
 
 /// Carries out a `resource` template in the controller (no pod): the action on the object,
 /// then, with conditions, a check of the object every `pollInterval` until one of them holds;
-/// outputs come from the object by `jsonPath`.
+/// outputs come from the object by `jsonPath`. The object is read and written as the step's
+/// service account (impersonated), so Kubernetes RBAC decides what a workflow may touch, as
+/// it does for Argo's resource pods; only discovery uses the controller's own identity.
 struct ResourceRunner: Sendable {
     let client: KubeClient
     let group: String
@@ -29,9 +31,10 @@ struct ResourceRunner: Sendable {
         }
         do {
             let (resource, object) = try await prepare(launch, workflow: workflow, namespace: namespace)
+            let client = self.client.impersonating(.serviceAccount(launch.serviceAccountName, namespace: namespace))
             let ns = resource.namespaced ? (object.namespace ?? namespace) : nil
             let what = "\(object.kind ?? "") \(object.name ?? object["metadata"]?["generateName"]?.stringValue ?? "")"
-            var current = try await act(launch, resource: resource, object: object, namespace: ns)
+            var current = try await act(launch, resource: resource, object: object, namespace: ns, as: client)
             guard let current0 = current else { return finish(.succeeded, nil) }   // deleted
             current = current0
             let success = try launch.successCondition.map { c throws(Failure) in try condition(c) }
@@ -119,11 +122,13 @@ struct ResourceRunner: Sendable {
     }
 
     /// The action; the object as the server has it afterwards (nil once deleted).
-    func act(_ launch: ResourceLaunch, resource: ResourceType, object: JSONValue, namespace: String?) async throws -> JSONValue? {
+    func act(_ launch: ResourceLaunch, resource: ResourceType, object: JSONValue, namespace: String?,
+             as client: KubeClient) async throws -> JSONValue? {
         let name = object.name ?? ""
         switch launch.action {
         case "create":
-            if launch.resumed, let made = try await createdBefore(launch, resource: resource, object: object, namespace: namespace) {
+            if launch.resumed,
+               let made = try await createdBefore(launch, resource: resource, object: object, namespace: namespace, as: client) {
                 return made
             }
             return try await client.create(resource, object, namespace: namespace)
@@ -156,7 +161,8 @@ struct ResourceRunner: Sendable {
 
     /// The object a resumed create step made before the restart, if it did: by name, or
     /// (with `generateName`) the one annotated with the step's node.
-    func createdBefore(_ launch: ResourceLaunch, resource: ResourceType, object: JSONValue, namespace: String?) async throws -> JSONValue? {
+    func createdBefore(_ launch: ResourceLaunch, resource: ResourceType, object: JSONValue, namespace: String?,
+                       as client: KubeClient) async throws -> JSONValue? {
         let ours: (JSONValue) -> Bool = { $0.annotations[nodeAnnotation] == launch.nodeID }
         if let name = object.name {
             do {

@@ -20,7 +20,9 @@ public final class KubeClient: Sendable {
     let authenticator: Authenticator
     let logger: Logger
     let observer: RequestObserver?
-    private let http2Count = Mutex(0)
+    /// Whom the requests act as (nil: the client's own credentials' identity).
+    public let impersonation: Impersonation?
+    private let http2Count: Mutex<Int>
 
     /// How many complete answers came over HTTP/2 (multiplexed on shared connections);
     /// the others came over HTTP/1.1. For tests and benchmarks.
@@ -34,12 +36,25 @@ public final class KubeClient: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.observer = observer
+        impersonation = nil
+        http2Count = Mutex(0)
         rateLimiter = RateLimiter(qps: configuration.qps, burst: configuration.burst)
         transport = try HTTPTransport(server: configuration.server, tls: configuration.tls, proxy: configuration.proxyURL,
                                       streamBufferLimit: configuration.streamBufferBytes)
         authenticator = Authenticator(credentials: configuration.credentials,
                                       cluster: ClusterInfo(server: configuration.server, tls: configuration.tls,
                                                            proxyURL: configuration.proxyURL))
+    }
+
+    init(sharing other: KubeClient, impersonation: Impersonation) {
+        configuration = other.configuration
+        logger = other.logger
+        observer = other.observer
+        rateLimiter = other.rateLimiter
+        transport = other.transport
+        authenticator = other.authenticator
+        http2Count = Mutex(0)
+        self.impersonation = impersonation
     }
 
     /// A client from the kubeconfig kubectl would use (`ConfigLoader.load`).
@@ -152,6 +167,7 @@ public final class KubeClient: Sendable {
         var headers = ["Accept: application/json, */*"]
         if let a = auth.authorization { headers.append("Authorization: " + a) }
         if let c = r.contentType { headers.append("Content-Type: " + c) }
+        if let i = impersonation { headers += i.headers }
         return HTTPRequest(method: r.method.rawValue, url: configuration.server + r.target, headers: headers, body: r.body,
                            timeout: r.streaming ? nil : configuration.requestTimeout, idleTimeout: idleTimeout,
                            identity: auth.identity, streaming: r.streaming)

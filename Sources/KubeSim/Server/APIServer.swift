@@ -12,6 +12,7 @@ final class APIServer: Sendable {
     let gracefulPodDeletion: Bool
     let bookmarkInterval: Double
     let logs = LogStore()
+    let impersonations = Impersonations()
     /// Instant pods have no logs; asking for them gives an empty answer.
     let instant: Bool
 
@@ -97,8 +98,7 @@ final class APIServer: Sendable {
     func bodyObject(_ req: SimRequest) throws(Status) -> JSONValue {
         if req.contentType.contains("protobuf") {
             // Typed clients of the core kinds (kubectl create configmap/secret/namespace) send protobuf.
-            throw Status(code: 415, reason: "UnsupportedMediaType",
-                         message: "skein-sim accepts JSON and YAML bodies only, not \(req.contentType) (with kubectl, use apply -f or create -f)")
+            return try ProtobufBody.decode(req.body)
         }
         let text = String(decoding: req.body, as: UTF8.self)
         guard let v = try? JSONValue.parseJSON(text), case .object = v else {

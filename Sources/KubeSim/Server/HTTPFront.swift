@@ -41,6 +41,15 @@ struct SimResponder: HTTPResponder {
                              accept: request.headers[.accept] ?? "", contentType: request.headers[.contentType] ?? "",
                              body: Array(buffer: body), userAgent: request.headers[.userAgent] ?? "")
         let (verb, resource) = classify(req)
+        if let user = request.headers[HTTPField.Name("Impersonate-User")!], let resource {
+            let namespace: String? = if case .resource(let p) = api.route(req.path) { p.namespace } else { nil }
+            guard api.impersonations.check(.init(user: user, verb: verb, resource: resource, namespace: namespace)) else {
+                let group = if case .resource(let p) = api.route(req.path) { p.resource.group } else { "" }
+                let message = "\(resource) is forbidden: User \"\(user)\" cannot \(verb) resource \"\(resource)\" in API group \"\(group)\""
+                    + (namespace.map { " in the namespace \"\($0)\"" } ?? "")
+                return SimResponder.encode(.status(Status(code: 403, reason: "Forbidden", message: message)))
+            }
+        }
         if let resource, let held = api.faults.takeHold(verb: verb, resource: resource) {
             await held.wait()
             let response = await dispatch(req)

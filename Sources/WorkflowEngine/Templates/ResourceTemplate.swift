@@ -20,6 +20,9 @@ public struct ResourceLaunch: Sendable, Hashable {
     /// Launched again for a node that was already running (see
     /// `WorkflowExecution.relaunchResourceNodes`): the action may have been done before.
     public var resumed = false
+    /// The service account the action runs as, as Argo runs its resource pods: the
+    /// template's `serviceAccountName`, else the workflow's, else `default`.
+    public var serviceAccountName = "default"
 
     public static let actions: Set<String> = ["create", "apply", "patch", "replace", "delete", "get"]
 }
@@ -68,11 +71,13 @@ extension WorkflowExecution {
             guard let manifest = try text("manifest"), !manifest.isEmpty else {
                 return .failure(EngineFailure("resource.manifest is missing: give the object to \(action)"))
             }
-            return .success(ResourceLaunch(nodeID: nid, nodeName: req.nodeName, action: action, manifest: manifest,
-                                    mergeStrategy: r["mergeStrategy"]?.stringValue,
-                                    successCondition: try text("successCondition"), failureCondition: try text("failureCondition"),
-                                    setOwnerReference: r["setOwnerReference"] == .bool(true),
-                                    outputParameters: resolved.template.outputs?.parameters ?? []))
+            var launch = ResourceLaunch(nodeID: nid, nodeName: req.nodeName, action: action, manifest: manifest,
+                                        mergeStrategy: r["mergeStrategy"]?.stringValue,
+                                        successCondition: try text("successCondition"), failureCondition: try text("failureCondition"),
+                                        setOwnerReference: r["setOwnerReference"] == .bool(true),
+                                        outputParameters: resolved.template.outputs?.parameters ?? [])
+            launch.serviceAccountName = resolved.template.serviceAccountName ?? spec.serviceAccountName ?? "default"
+            return .success(launch)
         } catch {
             return .failure(error)
         }
