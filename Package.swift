@@ -84,6 +84,12 @@ let package = Package(
                           dependencies: ["WorkflowEngine", "WorkflowModel", "KubeClient", "KubeAPI", "KubeSim", "SkeinJSON", "Controller"],
                           swiftSettings: strict),
 
+        // Fuzzing (scripts/fuzz.sh): the parsers as functions of bytes, and their libFuzzer driver.
+        .target(name: "FuzzTargets", dependencies: ["WorkflowModel", "WorkflowExpressions", "KubeAPI", "KubeClient", "SkeinJSON"],
+                swiftSettings: strict),
+        .target(name: "CFuzz"),
+        .executableTarget(name: "skein-fuzz", dependencies: ["FuzzTargets", "CFuzz"], swiftSettings: strict),
+
         // Test-only: a simulated Kubernetes API server and kubelet (see ../shared/DESIGN.md, Testing).
         .target(name: "KubeSim",
                 dependencies: ["KubeAPI", "SkeinJSON", "Sandbox", "LocalRunner", "WorkflowModel",
@@ -121,6 +127,7 @@ let package = Package(
         .testTarget(name: "KubeSimTests",
                     dependencies: ["KubeSim", "KubeAPI", "SkeinJSON", "SkeinTestSupport", "Sandbox"], swiftSettings: strict),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], swiftSettings: strict),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "SkeinTestSupport"], swiftSettings: strict),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "SkeinTestSupport", "Sandbox"], swiftSettings: strict),
         .testTarget(name: "EmissaryTests", dependencies: ["SkeinTestSupport"], swiftSettings: strict),
         .testTarget(name: "LocalRunnerTests",

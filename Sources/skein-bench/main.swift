@@ -333,6 +333,12 @@ do {
     if all || chosen.contains("controller") { try await benchController() }
     for part in ["a", "c", "d", "e"] where chosen.contains("controller-\(part)") { try await benchController(parts: [part]) }
     if all || chosen.contains("cli") { try await benchCLIList() }
+    // Not in "all": minutes of real pods. SKEIN_CHAOS_KILLS (100) and SKEIN_CHAOS_WORKFLOWS (40).
+    if chosen.contains("chaos") {
+        let env = ProcessInfo.processInfo.environment
+        try await benchChaos(kills: env["SKEIN_CHAOS_KILLS"].flatMap(Int.init) ?? 100,
+                             workflows: env["SKEIN_CHAOS_WORKFLOWS"].flatMap(Int.init) ?? 40)
+    }
 } catch {
     FileHandle.standardError.write(Data("skein-bench: \(error)\n".utf8))
     exit(1)

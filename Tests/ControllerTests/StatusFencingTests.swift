@@ -5,6 +5,7 @@ import KubeClient
 import KubeSim
 import SkeinJSON
 import SkeinTestSupport
+import WorkflowModel
 import Testing
 
 /// A status write that lands late must not undo newer state, and a status someone else
@@ -74,5 +75,30 @@ import Testing
         #expect(Set(steps.compactMap { $0["displayName"]?.stringValue }) == ["a", "b"])
         #expect(steps.allSatisfy { $0["phase"] == "Succeeded" })
         #expect(try await h.pods(of: name).count == 2, "no step ran twice")
+    }
+}
+
+/// The same fence for CronWorkflows' status: a held write of a dead scheduler fails.
+@Suite(.serialized) struct CronStatusFencingTests {
+    @Test func aHeldCronStatusWriteDoesNotUndoNewerCounts() async throws {
+        let h = try await ControllerHarness.start(startController: false)
+        defer { Task { await h.stop() } }
+        let held = h.cluster.sim.faults.holdNext(RequestMatch(verb: "patch", resource: "cronworkflows/status"))
+        let doc = try #require(try DocumentLoader.load(text: CronWorkflowTests.cron("fenced", "schedule: \"@every 1s\""),
+                                                       file: "cron.yaml").first)
+        _ = try await h.client.create(h.settings.cronWorkflows, doc.raw, namespace: "default")
+        h.startController()
+        #expect(try await h.eventually(timeout: 30) { held.arrived })
+        await h.stopController()
+        h.startController()
+        #expect(try await h.eventually(timeout: 30) {
+            CronWorkflowTests.count(try await h.client.get(h.settings.cronWorkflows, "fenced", namespace: "default"), "succeeded") >= 2
+        })
+        let before = try await h.client.get(h.settings.cronWorkflows, "fenced", namespace: "default")
+        held.release()
+        #expect(try await h.eventually { held.answered != nil })
+        #expect(held.answered == 409, "the held cron status write should fail its precondition")
+        let after = try await h.client.get(h.settings.cronWorkflows, "fenced", namespace: "default")
+        #expect(CronWorkflowTests.count(after, "succeeded") >= CronWorkflowTests.count(before, "succeeded"))
     }
 }

@@ -375,17 +375,23 @@ final class CronScheduler: Sendable {
         return .object(s)
     }
 
-    /// Writes the status when it changed (a merge patch of the status subresource; the
-    /// scheduler is its only writer).
+    /// Writes the status when it changed (a merge patch of the status subresource), fenced
+    /// by the version it was computed from: a write held up somewhere (from a scheduler that
+    /// lost its lease, say) fails with a conflict instead of undoing a newer one, and the
+    /// next tick decides again from what the informer shows.
     func write(key: String, cron: JSONValue, status: JSONValue) async {
         let old = cron["status"] ?? [:]
         guard status != old, let name = cron.name else { return }
         var patch = status.objectValue ?? [:]
         for k in (old.objectValue ?? [:]).keys where patch[k] == nil { patch[k] = .null }
+        var body: [String: JSONValue] = ["status": .object(patch)]
+        if let rv = cron.resourceVersion { body["metadata"] = ["resourceVersion": .string(rv)] }
         do {
             let updated = try await client.patch(settings.cronWorkflows, name, namespace: cron.namespace, type: .merge,
-                                                 ["status": .object(patch)], subresource: "status")
+                                                 .object(body), subresource: "status")
             update(key) { $0.written = updated }
+        } catch KubeError.conflict {
+            logger.debug("the status of cron workflow \(key) moved on; deciding again on the next tick")
         } catch {
             logger.warning("cannot write the status of cron workflow \(key): \(error)")
         }
