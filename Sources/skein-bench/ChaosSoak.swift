@@ -17,14 +17,8 @@ func benchChaos(kills: Int, workflows: Int) async throws {
     let dir = FileManager.default.temporaryDirectory.path + "/skein-chaos-\(getpid())"
     try FileManager.default.createDirectory(atPath: dir + "/shared", withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let sim = try Spawned(["\(binDir)/skein-sim", "--kubeconfig", "\(dir)/kc", "--history", "1000000", "--work-dir", "\(dir)/sim"],
-                          log: "\(dir)/sim.log", waitFor: "ready ")
+    let (sim, client) = try await startSim(binDir: binDir, dir: dir, arguments: ["--work-dir", "\(dir)/sim"])
     defer { sim.stop() }
-    var config = try ConfigLoader.load(kubeconfig: "\(dir)/kc")
-    config.qps = 5000
-    config.burst = 5000
-    let client = try KubeClient(config)
-    for crd in CustomResourceDefinitions.all() { _ = try await client.create(.customResourceDefinitions, crd) }
     let settings = ControllerSettings()
     func startController() throws -> Spawned {
         try Spawned(["\(binDir)/skein", "controller", "--kubeconfig", "\(dir)/kc", "--qps", "2000", "--burst", "2000",
@@ -108,14 +102,16 @@ func benchChaos(kills: Int, workflows: Int) async throws {
         ("1 s delays on status writes", "delay", ["verb": "patch", "resource": "workflows/status", "seconds": 1.0, "count": 30]),
         ("dropped watches", "drop-watches", [:]),
         ("expired versions", "expire", [:]),
+        ("API server paused 3 s", "pause", [:]),
     ]
     for (title, what, arg) in matrix {
         try await run(title, count: max(5, workflows / 4)) { submit in
             try await submit(workflows)
             for _ in 0..<(what == "drop-watches" || what == "expire" ? 5 : 1) {
                 try await control(what, arg)
-                try await Task.sleep(for: .milliseconds(700))
+                try await Task.sleep(for: .milliseconds(what == "pause" ? 3000 : 700))
             }
+            if what == "pause" { try await control("resume", [:]) }
             try await Task.sleep(for: .seconds(2))
             try await control("clear-faults", [:])
         }

@@ -25,14 +25,8 @@ func withSimAndController(_ body: (KubeClient, ControllerSettings, Int, Spawned)
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
 
-    let sim = try Spawned(["\(binDir)/skein-sim", "--kubeconfig", "\(dir)/kc", "--instant", "--history", "1000000"],
-                          log: "\(dir)/sim.log", waitFor: "ready ")
+    let (sim, client) = try await startSim(binDir: binDir, dir: dir, arguments: ["--instant"])
     defer { sim.stop() }
-    var config = try ConfigLoader.load(kubeconfig: "\(dir)/kc")
-    config.qps = 5000
-    config.burst = 5000
-    let client = try KubeClient(config)
-    for crd in CustomResourceDefinitions.all() { _ = try await client.create(.customResourceDefinitions, crd) }
     let settings = ControllerSettings()
     let controller = try Spawned(["\(binDir)/skein", "controller", "--kubeconfig", "\(dir)/kc", "--qps", "2000", "--burst", "2000",
                                   "--workers", "16", "--metrics-port", "0"],
@@ -41,6 +35,24 @@ func withSimAndController(_ body: (KubeClient, ControllerSettings, Int, Spawned)
     let port = Int(controller.matchedLine.split(separator: " ").last ?? "") ?? 0
     try await Task.sleep(for: .milliseconds(500))
     try await body(client, settings, port, controller)
+}
+
+/// skein-sim of this build, writing its kubeconfig into `dir`, with Skein's CRDs installed;
+/// and a client for it without a rate limit worth the name.
+func startSim(binDir: String, dir: String, arguments: [String]) async throws -> (Spawned, KubeClient) {
+    let sim = try Spawned(["\(binDir)/skein-sim", "--kubeconfig", "\(dir)/kc", "--history", "1000000"] + arguments,
+                          log: "\(dir)/sim.log", waitFor: "ready ")
+    do {
+        var config = try ConfigLoader.load(kubeconfig: "\(dir)/kc")
+        config.qps = 5000
+        config.burst = 5000
+        let client = try KubeClient(config)
+        for crd in CustomResourceDefinitions.all() { _ = try await client.create(.customResourceDefinitions, crd) }
+        return (sim, client)
+    } catch {
+        sim.stop()
+        throw error
+    }
 }
 
 func benchControllerThroughput(workflows: Int, dagTasks: Int, parts: Set<String>) async throws {

@@ -64,6 +64,12 @@ let builder = PodBuilder(settings: .init(executorImage: "skein:test", executorIm
         #expect(owner["uid"] == "u-1")
         #expect(owner["controller"] == true)
         #expect(owner["apiVersion"] == "skein.dev/v1alpha1")
+        // The replica that made it, when the builder is told (the controller always is).
+        #expect(meta["annotations"]?["workflows.skein.dev/controller"] == nil)
+        var named = PodBuilder.Settings(executorImage: "skein:test")
+        named.identity = "skein-controller-7d9f-x2"
+        let made = try PodBuilder(settings: named).pod(for: launch, workflow: wf)
+        #expect(made["metadata"]?["annotations"]?["workflows.skein.dev/controller"] == "skein-controller-7d9f-x2")
     }
 
     @Test func outputsAndArtifactsGoThroughInitEmissaryAndWait() throws {

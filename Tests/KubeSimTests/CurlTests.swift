@@ -3,6 +3,7 @@ import KubeAPI
 import KubeSim
 import SkeinJSON
 import SkeinTestSupport
+import Synchronization
 import Testing
 
 /// The API semantics checked byte by byte over HTTPS with curl.
@@ -22,6 +23,25 @@ import Testing
             #expect(v["major"] == "1")
             let names = try json(try await c.curl("GET", "/api/v1/namespaces").body)["items"]?.arrayValue?.compactMap { $0.name }
             #expect(names?.contains("default") == true && names?.contains("kube-system") == true)
+        }
+    }
+
+    /// A paused API server answers nothing until it is resumed; then everything waiting.
+    @Test func aPausedServerAnswersOnceResumed() async throws {
+        guard curlAvailable() else { return }
+        try await withCluster(instant: true) { c in
+            #expect(try await c.curl("POST", "/skein-sim/pause", body: "{}").code == 200)
+            let resumed = Mutex(false)
+            let waiting = Task {
+                let answer = try await c.curl("GET", cms)
+                return (answer.code, resumed.withLock { $0 })
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            resumed.withLock { $0 = true }
+            c.sim.faults.resume()
+            let (code, afterResume) = try await waiting.value
+            #expect(code == 200)
+            #expect(afterResume, "the list was answered before the server was resumed")
         }
     }
 

@@ -29,6 +29,9 @@ public struct PodBuilder: Sendable {
         public var artifactVolume: JSONValue?
         /// `SKEIN_REPORT_TIMEOUT` of the wait container (see `ControllerSettings.reportTimeout`).
         public var reportTimeout: Double?
+        /// The controller replica that creates the pods (annotation `workflows.GROUP/controller`),
+        /// so that a pod made by a replica that had lost its lease can be told apart.
+        public var identity: String?
 
         public init(executorImage: String, executorImagePullPolicy: String? = nil, group: String = "skein.dev",
                     artifactVolume: JSONValue? = nil) {
@@ -203,6 +206,7 @@ public struct PodBuilder: Sendable {
         labels[completedLabel()] = "false"
         annotations[nodeIDAnnotation()] = .string(launch.nodeID)
         annotations[nodeNameAnnotation()] = .string(launch.nodeName)
+        if let id = settings.identity { annotations["workflows.\(settings.group)/controller"] = .string(id) }
 
         var podSpec: [String: JSONValue] = [
             "restartPolicy": "Never",

@@ -38,6 +38,8 @@ public struct ControllerSettings: Sendable {
     /// How long after a step's wait container ended its task result may still arrive
     /// (seconds) before its outputs count as lost.
     public var resultGrace = StepObservation.resultGrace
+    /// This replica's identity (its leader-election identity), put on the pods it creates.
+    public var identity: String?
 
     public init(namespace: String? = nil, workers: Int = 8, group: String = "skein.dev",
                 executorImage: String = "ghcr.io/skein-dev/skein:latest", executorImagePullPolicy: String? = nil,

@@ -36,6 +36,24 @@ public final class FaultInjector: Sendable {
 
     private let state = Mutex<(failures: [Failure], delays: [Delay], served: Int)>(([], [], 0))
     private let holds = Mutex<[(RequestMatch, HeldRequest)]>([])
+    private let paused = Mutex<HeldRequest?>(nil)
+
+    /// Every request from now on waits, before it is handled, until `resume()`: an API
+    /// server that stops answering (a long GC pause, a partition) and then carries on.
+    public func pause() {
+        paused.withLock { p in if p == nil { p = HeldRequest() } }
+    }
+
+    /// Lets every waiting request go on, and the next ones through.
+    public func resume() {
+        let gate = paused.withLock { p in defer { p = nil }; return p }
+        gate?.release()
+    }
+
+    /// Waits while the server is paused.
+    func waitWhilePaused() async {
+        if let gate = paused.withLock({ $0 }) { await gate.wait() }
+    }
 
     /// The next request matching waits, before it is handled, until `release()`: a write that
     /// an API server took and applies much later (after its sender died, say).

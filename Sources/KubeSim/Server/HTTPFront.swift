@@ -41,6 +41,7 @@ struct SimResponder: HTTPResponder {
                              accept: request.headers[.accept] ?? "", contentType: request.headers[.contentType] ?? "",
                              body: Array(buffer: body), userAgent: request.headers[.userAgent] ?? "")
         let (verb, resource) = classify(req)
+        if resource != nil { await api.faults.waitWhilePaused() }
         if let user = request.headers[HTTPField.Name("Impersonate-User")!], let resource {
             let namespace: String? = if case .resource(let p) = api.route(req.path) { p.namespace } else { nil }
             guard api.impersonations.check(.init(user: user, verb: verb, resource: resource, namespace: namespace)) else {

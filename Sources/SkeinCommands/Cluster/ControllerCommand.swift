@@ -149,11 +149,12 @@ struct ControllerCommand: AsyncParsableCommand {
         settings.reportTimeout = reportTimeout.flatMap(Durations.seconds) ?? file.reportTimeout
         // `skein version` reads it there: the pod's namespace (deploy/ puts it in skein).
         settings.infoNamespace = podNamespace ?? leaderElectionNamespace ?? "skein"
+        let identity = ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName + "-\(getpid())"
+        settings.identity = identity
         let controller = WorkflowController(client: client, settings: settings, metrics: metrics)
         let port: Int? = noMetrics ? nil : metricsPort
         var election: LeaderElector.Configuration?
         if leaderElect {
-            let identity = ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName + "-\(getpid())"
             election = LeaderElector.Configuration(leaseName: "skein-controller" + (instanceID.map { "-" + $0 } ?? ""),
                                                    namespace: leaderElectionNamespace ?? podNamespace ?? "skein", identity: identity)
         }

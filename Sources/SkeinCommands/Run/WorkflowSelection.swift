@@ -78,12 +78,10 @@ struct WorkflowSelection {
     /// `name=value` pairs from a YAML or JSON map file.
     static func parameterFile(_ path: String) throws(Diagnostics) -> [(String, String)] {
         let docs: [YAMLDocument]
-        do {
+        do throws(Diagnostic) {
             docs = try YAMLLoader.load(try DocumentLoader.readText(path), file: path)
-        } catch let d as Diagnostic {
-            throw Diagnostics([d])
         } catch {
-            throw Diagnostics([Diagnostic(SourceLocation(file: path), "cannot read the parameter file: \(error.localizedDescription)")])
+            throw Diagnostics([error])
         }
         guard let first = docs.first, case .object(let map) = first.value else {
             throw Diagnostics([Diagnostic(SourceLocation(file: path), "a parameter file is a map of parameter names to values",
