@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], swiftSettings: strict),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "SkeinTestSupport"], swiftSettings: strict),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "SkeinTestSupport", "Sandbox"], swiftSettings: strict),
-        .testTarget(name: "EmissaryTests", dependencies: ["SkeinTestSupport"], swiftSettings: strict),
+        .testTarget(name: "EmissaryTests", dependencies: ["SkeinTestSupport", "Executor", "WorkflowEngine", "SkeinJSON"], swiftSettings: strict),
         .testTarget(name: "LocalRunnerTests",
                     dependencies: ["LocalRunner", "WorkflowModel", "SkeinTestSupport"], swiftSettings: strict),
         .testTarget(name: "SkeinCommandsTests",

@@ -104,6 +104,11 @@ let builder = PodBuilder(settings: .init(executorImage: "skein:test", executorIm
         #expect(make["spec"]?["initContainers"]?[0]?["name"] == "init")
         #expect(make["spec"]?["initContainers"]?[0]?["image"] == "skein:test")
         #expect(make["spec"]?["initContainers"]?[0]?["imagePullPolicy"] == "IfNotPresent")
+        // Skein's own containers run non-root, without privileges; the user's container as written.
+        let locked: JSONValue = ["runAsNonRoot": true, "allowPrivilegeEscalation": false, "capabilities": ["drop": ["ALL"]]]
+        #expect(make["spec"]?["initContainers"]?[0]?["securityContext"] == locked)
+        #expect(containers.first { $0["name"] == "wait" }?["securityContext"] == locked)
+        #expect(containers.first { $0["name"] == "main" }?["securityContext"] == nil)
         #expect(containers[0]["command"] == [
             "/var/run/skein/bin/skein-emissary", "--control", "/var/run/skein/control",
             "--output", "/tmp/p", "--output", "/tmp/data", "--", "sh", "-c", "echo x > /tmp/data; echo v > /tmp/p",

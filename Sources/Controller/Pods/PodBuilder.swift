@@ -282,6 +282,8 @@ public struct PodBuilder: Sendable {
             "env": .array(env),
             "volumeMounts": .array(mounts),
             "resources": ["requests": ["cpu": "10m", "memory": "32Mi"]],
+            // Skein's image runs as a non-root user (see the Dockerfile); nothing it does needs more.
+            "securityContext": ["runAsNonRoot": true, "allowPrivilegeEscalation": false, "capabilities": ["drop": ["ALL"]]],
         ]
         if let p = settings.executorImagePullPolicy { c["imagePullPolicy"] = .string(p) }
         return .object(c)

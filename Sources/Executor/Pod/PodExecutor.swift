@@ -59,6 +59,9 @@ public struct PodExecutor: Sendable {
         let fm = FileManager.default
         try fm.createDirectory(atPath: varDirectory + "/bin", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: controlDirectory, withIntermediateDirectories: true)
+        // The main container may run as any user (the image's, or its securityContext's),
+        // and its emissary writes the exit code and outputs here: writable by all, as /tmp is.
+        try fm.setAttributes([.posixPermissions: 0o1777], ofItemAtPath: controlDirectory)
         let target = varDirectory + "/bin/skein-emissary"
         if fm.fileExists(atPath: target) { try fm.removeItem(atPath: target) }
         do {
