@@ -197,6 +197,13 @@ public final class KubeSim: Sendable {
     /// Forgets the change history: watches from, and continue tokens of, earlier resourceVersions get 410 Gone.
     public func expireResourceVersions() { api.store.compact() }
 
+    /// Restarts the API server with its store kept, as when an API server process restarts
+    /// over the same etcd: every watch ends, the watch cache starts empty (watching or
+    /// continuing from an earlier resourceVersion gets 410 Gone, so clients relist), and for
+    /// `seconds` every connection that sends an API request is closed unanswered. The kubelet
+    /// keeps running its pods. `/skein-sim/` control requests are still answered.
+    public func restart(downFor seconds: Double) { api.restart(downFor: seconds) }
+
     /// The current global resourceVersion.
     public var resourceVersion: Int { api.store.currentRV }
 

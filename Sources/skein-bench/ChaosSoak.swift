@@ -77,23 +77,85 @@ func benchChaos(kills: Int, workflows: Int) async throws {
                      (settled - calm) / .seconds(1), (settled - start) / .seconds(1)))
     }
 
-    // The kills.
-    // Workflows go in a few at a time between kills, so that every kill meets running ones.
+    @discardableResult
+    func control(_ what: String, _ arg: JSONValue = [:]) async throws -> JSONValue {
+        let r = try await client.send(APIRequest(method: .post, path: "/skein-sim/\(what)", body: Array(arg.compactJSON.utf8),
+                                                 contentType: "application/json"))
+        return (try? JSONValue.parseJSON(String(decoding: r, as: UTF8.self))) ?? .null
+    }
+
+    /// Suspends the CronWorkflow, waits for its runs to end, and reports them as the parts do.
+    func reportCron(_ name: String) async throws {
+        _ = try await client.patch(settings.cronWorkflows, name, namespace: "default", type: .merge,
+                                   ["spec": ["suspend": true]])
+        let label = "\(settings.cronWorkflowLabel)=\(name)"
+        var items: [JSONValue] = []
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            items = try await client.listAll(settings.workflows, namespace: "default", options: ListOptions(labelSelector: label)).items
+            if items.allSatisfy({ ["Succeeded", "Failed", "Error"].contains($0["status"]?["phase"]?.stringValue ?? "") }) { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        let right = items.filter { $0["status"]?["phase"] == "Succeeded" }.count
+        let stuck = items.filter { !["Succeeded", "Failed", "Error"].contains($0["status"]?["phase"]?.stringValue ?? "") }.count
+        let times = items.compactMap { $0.annotations[settings.scheduledTimeAnnotation] }
+        let log = ((try? String(contentsOfFile: dir + "/shared/log", encoding: .utf8)) ?? "").split(separator: "\n")
+        var ran: [String: Int] = [:]
+        for line in log where line.hasPrefix("cron ") { ran[String(line), default: 0] += 1 }
+        let twice = ran.values.filter { $0 > 1 }.count
+        let cron = try await client.get(settings.cronWorkflows, name, namespace: "default")
+        let active = cron["status"]?["active"]?.arrayValue?.count ?? 0
+        print("chaos cron (@every 3s through the kills): \(items.count) runs: \(right) right, \(items.count - right - stuck) wrong, \(stuck) stuck, "
+              + "\(times.count - Set(times).count) scheduled times run twice, \(twice) steps run twice; \(active) still listed active")
+    }
+
+    // The kills, with a CronWorkflow firing every 3 s throughout. Workflows go in a few at a
+    // time between kills, so that every kill meets running ones. Every fourth kill is timed
+    // to land while the controller's status write is in flight: the simulator holds the next
+    // one, the controller is killed once it has been sent, and the held write is applied
+    // 1.5 s later, after the new controller has taken over (a stale write it must not keep).
+    let cronName = "chaos-cron"
+    _ = try await client.create(settings.cronWorkflows, ChaosShape.cron(name: cronName, shared: dir + "/shared"), namespace: "default")
+    var heldKills = 0
+    var releases: [Task<Void, Never>] = []
     try await run("\(kills) controller kills", count: workflows) { submit in
         for k in 0..<kills {
             try await submit((workflows + kills - 1) / kills)
             try await Task.sleep(for: .milliseconds(Int.random(in: 300...1500)))
+            if k % 4 == 1 {
+                try await control("hold", ["verb": "patch", "resource": "workflows/status"])
+                var arrived = false
+                for _ in 0..<30 where !arrived {
+                    try await Task.sleep(for: .milliseconds(50))
+                    let holds = try await client.send(APIRequest(method: .get, path: "/skein-sim/holds"))
+                    arrived = (try? JSONValue.parseJSON(String(decoding: holds, as: UTF8.self)))?.arrayValue?.last?["arrived"] == true
+                }
+                kill(controller.pid, SIGKILL)
+                controller.process.waitUntilExit()
+                controller = try startController()
+                if arrived { heldKills += 1 }
+                releases.append(Task {
+                    try? await Task.sleep(for: .milliseconds(1500))
+                    _ = try? await control("release")
+                })
+                continue
+            }
             kill(controller.pid, k % 3 == 2 ? SIGTERM : SIGKILL)
             controller.process.waitUntilExit()
             controller = try startController()
         }
+        for r in releases { await r.value }
     }
+    let holds = (try? JSONValue.parseJSON(String(decoding: try await client.send(APIRequest(method: .get, path: "/skein-sim/holds")),
+                                                  as: UTF8.self)))?.arrayValue ?? []
+    let fenced = holds.filter { $0["answered"] == 409 }.count
+    let applied = holds.filter { $0["answered"] == 200 }.count
+    print("chaos kills: \(heldKills) kills landed while a status write was in flight (held); applied later, \(fenced) were refused "
+          + "as stale (409) and \(applied) went through (nothing newer had been written)")
+    try await control("clear-faults")
+    try await reportCron(cronName)
 
-    // The fault matrix, each while its own workflows run.
-    func control(_ what: String, _ arg: JSONValue) async throws {
-        _ = try await client.send(APIRequest(method: .post, path: "/skein-sim/\(what)", body: Array(arg.compactJSON.utf8),
-                                             contentType: "application/json"))
-    }
+
     let matrix: [(String, String, JSONValue)] = [
         ("500 on pod creates", "fail", ["verb": "create", "resource": "pods", "code": 500, "count": 40]),
         ("429 on status writes", "fail", ["verb": "patch", "resource": "workflows/status", "code": 429, "count": 40, "retryAfterSeconds": 1]),
@@ -103,13 +165,14 @@ func benchChaos(kills: Int, workflows: Int) async throws {
         ("dropped watches", "drop-watches", [:]),
         ("expired versions", "expire", [:]),
         ("API server paused 3 s", "pause", [:]),
+        ("API server restarted, store kept (2 s down)", "restart", ["seconds": 2.0]),
     ]
     for (title, what, arg) in matrix {
         try await run(title, count: max(5, workflows / 4)) { submit in
             try await submit(workflows)
             for _ in 0..<(what == "drop-watches" || what == "expire" ? 5 : 1) {
                 try await control(what, arg)
-                try await Task.sleep(for: .milliseconds(what == "pause" ? 3000 : 700))
+                try await Task.sleep(for: .milliseconds(what == "pause" ? 3000 : what == "restart" ? 2200 : 700))
             }
             if what == "pause" { try await control("resume", [:]) }
             try await Task.sleep(for: .seconds(2))
@@ -205,6 +268,29 @@ enum ChaosShape: CaseIterable {
             \(step.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
             """
         return (try? YAMLLoader.load(text, file: "chaos.yaml").first?.value) ?? .null
+    }
+
+    /// A CronWorkflow firing every 3 s, its one step logging `cron POD`.
+    static func cron(name: String, shared: String) -> JSONValue {
+        let text = """
+            apiVersion: skein.dev/v1alpha1
+            kind: CronWorkflow
+            metadata: {name: \(name)}
+            spec:
+              schedule: "@every 3s"
+              concurrencyPolicy: Allow
+              workflowSpec:
+                entrypoint: main
+                volumes: [{name: shared, hostPath: {path: \(shared), type: DirectoryOrCreate}}]
+                templates:
+                  - name: main
+                    container:
+                      image: alpine
+                      command: [sh, -c, 'echo "cron $POD" >> /shared/log; sleep 0.3']
+                      env: [{name: POD, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
+                      volumeMounts: [{name: shared, mountPath: /shared}]
+            """
+        return (try? YAMLLoader.load(text, file: "chaos-cron.yaml").first?.value) ?? .null
     }
 
     /// The last step's output, where the shape has one to check.

@@ -82,6 +82,27 @@ import Testing
         #expect(try await h.pods(of: name).count == 4)
     }
 
+    /// The API server restarts (store kept) while a DAG runs: its connections close, its
+    /// watches end and their resourceVersions expire for 2 s, while steps finish and report
+    /// into it. The controller, untouched, relists and ends the workflow right, each step once.
+    @Test func anAPIServerRestartInTheMiddleOfADAGLosesNothing() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let shared = h.cluster.directory + "/shared"
+        let name = try await h.submit(yaml: Self.diamond(shared, seconds: 0.6))
+        let midway = try await h.waitFor(name) { wf in
+            let nodes = wf["status"]?["nodes"]?.objectValue?.values.map { $0 } ?? []
+            return nodes.contains { $0["displayName"] == "b" && $0["phase"] == "Running" }
+        }
+        #expect(midway)
+        h.cluster.sim.restart(downFor: 2)
+        try await Task.sleep(for: .seconds(2.2))
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Succeeded")
+        #expect(Self.logLines(shared) == ["a", "b", "c", "d"])
+        #expect(try await h.pods(of: name).count == 4)
+    }
+
     /// Pods that cannot be created for a while (the API server fails every create), and a
     /// controller restarted meanwhile: no stored node is left without its pod (which a
     /// restarted controller would take for a deleted pod, an Error); once creates work

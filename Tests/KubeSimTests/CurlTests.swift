@@ -45,6 +45,51 @@ import Testing
         }
     }
 
+    /// `/skein-sim/hold` keeps the next matching request waiting, unapplied, until
+    /// `/skein-sim/release`; then it is applied and answered, and the next one is not held.
+    @Test func aHeldRequestIsAppliedOnlyOnceReleased() async throws {
+        guard curlAvailable() else { return }
+        try await withCluster(instant: true) { c in
+            #expect(try await c.curl("POST", "/skein-sim/hold", body: #"{"verb":"create","resource":"configmaps"}"#).code == 200)
+            let create = Task { try await c.curl("POST", cms, body: #"{"metadata":{"name":"held"}}"#) }
+            var holds: JSONValue = []
+            for _ in 0..<200 {
+                holds = try json(try await c.curl("GET", "/skein-sim/holds").body)
+                if holds[0]?["arrived"] == true { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(holds[0]?["arrived"] == true, "\(holds)")
+            #expect(holds[0]?["answered"] == .null)
+            #expect(c.sim.get(.configMaps, namespace: "default", name: "held") == nil, "applied before it was released")
+            #expect(try await c.curl("POST", "/skein-sim/release", body: "{}").code == 200)
+            #expect(try await create.value.code == 201)
+            #expect(c.sim.get(.configMaps, namespace: "default", name: "held") != nil)
+            holds = try json(try await c.curl("GET", "/skein-sim/holds").body)
+            #expect(holds[0]?["answered"] == 201)
+            #expect(try await c.curl("POST", cms, body: #"{"metadata":{"name":"free"}}"#, timeout: 5).code == 201)
+        }
+    }
+
+    /// A restarted API server keeps its objects. While it restarts, a request's connection
+    /// is closed unanswered; afterwards, a watch from before the restart gets 410 Gone.
+    @Test func aRestartedServerKeepsItsObjects() async throws {
+        guard curlAvailable() else { return }
+        try await withCluster(instant: true) { c in
+            let made = try json(try await c.curl("POST", cms, body: #"{"metadata":{"name":"kept"}}"#).body)
+            let rv = made["metadata"]?["resourceVersion"]?.stringValue ?? ""
+            #expect(try await c.curl("POST", cms, body: #"{"metadata":{"name":"later"}}"#).code == 201)
+            #expect(try await c.curl("POST", "/skein-sim/restart", body: #"{"seconds":1.5}"#).code == 200)
+            await #expect(throws: HarnessError.self) { try await c.curl("GET", "\(cms)/kept", timeout: 5) }
+            try await Task.sleep(for: .seconds(1.6))
+            let got = try await c.curl("GET", "\(cms)/kept")
+            #expect(got.code == 200)
+            #expect(try json(got.body)["metadata"]?["resourceVersion"]?.stringValue == rv)
+            let old = try await c.curl("GET", "\(cms)?watch=true&resourceVersion=\(rv)&timeoutSeconds=1")
+            let e = try WatchEvent(line: Array((old.body.split(separator: "\n").first ?? "").utf8))
+            #expect(e.status?.code == 410, "a watch from before the restart: \(old.body)")
+        }
+    }
+
     /// Protobuf bodies: the bytes real kubectl 1.32 sent for `kubectl create configmap cm1
     /// --from-literal=a=b` (empty ObjectMeta strings included), and a kind KubeSim does not
     /// read, refused with 415 and what to do instead.

@@ -37,6 +37,43 @@ public final class FaultInjector: Sendable {
     private let state = Mutex<(failures: [Failure], delays: [Delay], served: Int)>(([], [], 0))
     private let holds = Mutex<[(RequestMatch, HeldRequest)]>([])
     private let paused = Mutex<HeldRequest?>(nil)
+    private let down = Mutex<ContinuousClock.Instant?>(nil)
+    private let controlHolds = Mutex<[HeldRequest]>([])
+
+    /// Until `seconds` from now, every connection that sends a request is closed without an
+    /// answer, as by an API server that is restarting (see `KubeSim.restart`).
+    func goDown(for seconds: Double) {
+        down.withLock { $0 = .now + .milliseconds(Int((seconds * 1000).rounded())) }
+    }
+
+    /// Whether the server is restarting now.
+    var isDown: Bool {
+        down.withLock { d in
+            guard let until = d else { return false }
+            if ContinuousClock.now >= until { d = nil }
+            return d != nil
+        }
+    }
+
+    /// A hold made through `/skein-sim/hold`, kept so that `/skein-sim/release` finds it.
+    func holdFromControl(_ match: RequestMatch) -> HeldRequest {
+        let held = holdNext(match)
+        controlHolds.withLock { $0.append(held) }
+        return held
+    }
+
+    /// The holds made through `/skein-sim/hold`: whether each request came, and its answer.
+    var controlHoldStates: [(arrived: Bool, answered: Int?)] {
+        controlHolds.withLock { $0.map { ($0.arrived, $0.answered) } }
+    }
+
+    /// Releases every hold made through `/skein-sim/hold`; those whose request never came
+    /// stop waiting for one, so that they hold nothing later. `clear()` forgets them.
+    func releaseControlHolds() {
+        let all = controlHolds.withLock { $0 }
+        holds.withLock { h in h.removeAll { entry in all.contains { $0 === entry.1 } } }
+        for held in all { held.release() }
+    }
 
     /// Every request from now on waits, before it is handled, until `resume()`: an API
     /// server that stops answering (a long GC pause, a partition) and then carries on.
@@ -85,8 +122,13 @@ public final class FaultInjector: Sendable {
         state.withLock { $0.delays.append(Delay(match: match, seconds: seconds, remaining: count)) }
     }
 
-    /// Forgets every failure and delay still pending.
-    public func clear() { state.withLock { $0.failures = []; $0.delays = [] } }
+    /// Forgets every failure and delay still pending, and the list of `/skein-sim/hold`s
+    /// (after releasing them).
+    public func clear() {
+        state.withLock { $0.failures = []; $0.delays = [] }
+        releaseControlHolds()
+        controlHolds.withLock { $0 = [] }
+    }
 
     /// How many API requests the server has answered (faults included).
     public var requestCount: Int { state.withLock { $0.served } }

@@ -36,6 +36,13 @@ final class APIServer: Sendable {
         }
     }
 
+    /// See `KubeSim.restart`.
+    func restart(downFor seconds: Double) {
+        faults.goDown(for: seconds)
+        store.dropWatches()
+        store.compact()
+    }
+
     func handle(_ req: SimRequest) async -> SimResponse {
         switch route(req.path) {
         case .apiVersions: return .json(200, Discovery.apiVersions)

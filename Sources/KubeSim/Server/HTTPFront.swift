@@ -17,6 +17,9 @@ struct SimContext: RequestContext {
     }
 }
 
+/// Thrown after closing a connection while the server restarts (nothing can be answered).
+struct ServerDown: Error {}
+
 /// HTTP in front of `APIServer`: authentication, fault injection, the non-API paths
 /// (version, health, OpenAPI, the simulator's own control endpoints) and streaming.
 struct SimResponder: HTTPResponder {
@@ -28,6 +31,11 @@ struct SimResponder: HTTPResponder {
     func respond(to request: Request, context: SimContext) async throws -> Response {
         var request = request
         let path = request.uri.path
+        if api.faults.isDown && !path.hasPrefix("/skein-sim/") {
+            // Restarting: the connection ends without an answer, as a dying server's would.
+            try? await context.channel.close()
+            throw ServerDown()
+        }
         var query: [String: String] = [:]
         for pair in (request.uri.query ?? "").split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
