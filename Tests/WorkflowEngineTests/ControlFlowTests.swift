@@ -49,6 +49,38 @@ func command(_ l: StepLaunch) -> String? { l.template.container?["command"]?[1]?
         #expect(sum == #"["x!","y!","z!"]"#)
     }
 
+    /// A loop over an empty list, in steps and in a DAG, is one Skipped node with Argo's
+    /// message (not an error, not a TaskGroup), and what follows it runs.
+    @Test func aLoopOverAnEmptyListIsSkipped() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: gen, template: echo}
+          - - {name: none, template: echo, arguments: {parameters: [{name: msg, value: "{{item}}"}]}, withItems: []}
+            - {name: nothing, template: echo, arguments: {parameters: [{name: msg, value: "{{item}}"}]}, withParam: "{{steps.gen.outputs.result}}"}
+          - - {name: after, template: dag}
+        - name: dag
+          dag:
+            tasks:
+            - {name: t, template: echo, arguments: {parameters: [{name: msg, value: "{{item}}"}]}, withParam: "[]"}
+            - {name: u, template: echo, depends: t, arguments: {parameters: [{name: msg, value: u}]}}
+        \(echo)
+        """))
+        let phase = h.run { l in l.displayName == "gen" ? .succeed(result: "[]") : .success }
+        #expect(phase == .succeeded)
+        for name in ["none", "nothing", "t"] {
+            let n = h.node(name)
+            #expect(n?.type == .skipped, "\(name)")
+            #expect(n?.phase == .skipped, "\(name)")
+            #expect(n?.message == "Skipped, empty params", "\(name)")
+        }
+        #expect(h.started == ["gen", "u"])
+        // The Skipped nodes are children of their step group and of the DAG.
+        let group = (h.execution.status.nodes ?? [:]).values.first { $0.children?.contains(h.node("none")?.id ?? "-") == true }
+        #expect(group?.type == .stepGroup)
+        #expect(h.node("after")?.children?.contains(h.node("t")?.id ?? "-") == true)
+    }
+
     @Test func withSequenceCountStartEndFormat() throws {
         let h = try EngineHarness(yaml: workflow("""
         - name: main

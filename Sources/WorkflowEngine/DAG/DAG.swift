@@ -191,6 +191,11 @@ extension WorkflowExecution {
                                       boundaryID: ctx.dagID, parentID: ctx.dagID, phase: .error, message: error.message)
                 }
             }
+            // A loop over an empty list is one Skipped node, not a TaskGroup, as Argo makes it.
+            if let items = try? loopItems(task, scope: ctx.scope, field: field), items.isEmpty {
+                return createNode(name: name, displayName: task.name, type: .skipped, templateName: task.template,
+                                  boundaryID: ctx.dagID, parentID: ctx.dagID, phase: .skipped, message: Self.emptyLoopMessage)
+            }
             createNode(name: name, displayName: task.name, type: .taskGroup, templateName: task.template,
                        boundaryID: ctx.dagID, parentID: ctx.dagID)
         }

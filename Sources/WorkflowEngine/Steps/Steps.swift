@@ -60,6 +60,9 @@ extension WorkflowExecution {
         var members: [String: [String]]
     }
 
+    /// Argo's message on the Skipped node of a loop over an empty list.
+    static let emptyLoopMessage = "Skipped, empty params"
+
     func executeStepGroup(_ group: StepGroup, name sgName: String, groupID sgID: String, stepsID: String,
                           req: ExecRequest, resolved: ResolvedTemplate, scope: Scope, deadline: Timestamp?) -> StepGroupVisit
     {
@@ -87,6 +90,18 @@ extension WorkflowExecution {
                 setPhase(sgID, .error, message: "\(step.name): \(error.message)")
                 finishComposite(sgID)
                 return StepGroupVisit(node: nodes[sgID] ?? sgNode, members: members)
+            }
+            if let items, items.isEmpty {
+                // A loop over an empty list: one Skipped node for the step, as Argo makes.
+                let name = "\(sgName).\(step.name)"
+                let cid = id(of: name)
+                if nodes[cid] == nil {
+                    _ = createNode(name: name, displayName: step.name, type: .skipped, templateName: step.template,
+                                   boundaryID: stepsID, parentID: sgID, phase: .skipped, message: Self.emptyLoopMessage)
+                }
+                addChild(sgID, cid)
+                members[step.name] = [cid]
+                continue
             }
             let expansions: [(name: String, display: String, item: LoopItem?)] = items.map { list in
                 list.map { ("\(sgName).\(step.name)\($0.label)", "\(step.name)\($0.label)", $0) }
