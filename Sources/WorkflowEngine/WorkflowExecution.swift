@@ -64,6 +64,8 @@ public final class WorkflowExecution {
     var executeDepth = 0
     /// `workflow.status` and `workflow.failures`, once the exit handler runs.
     var exitGlobals: [String: String] = [:]
+    /// `workflow.creationTimestamp.*` (see `Strftime`), made once the creation time is known.
+    var creationTimeVariables: [String: String]?
     /// Whether any step's `outputs.result` could be read (decided once, see `resultMayBeRead`).
     var resultReadCache: Bool?
     /// Argo's limit on nested templates; deeper recursion fails the node instead of the process.

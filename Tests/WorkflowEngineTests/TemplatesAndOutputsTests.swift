@@ -128,6 +128,58 @@ import SkeinTestSupport
     }
 }
 
+/// `workflow.creationTimestamp.<LETTER>` (strftime, UTC), `.s`, `.RFC3339`, and the labels
+/// and annotations as JSON, as Argo's variables page lists them.
+@Suite struct CreationTimeVariableTests {
+    static func run(_ value: String, created: String = "2027-01-15T20:05:09Z") throws -> String? {
+        let h = try EngineHarness(yaml: """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata:
+          name: wf
+          creationTimestamp: "\(created)"
+          labels: {team: data}
+          annotations: {owner: ana}
+        spec:
+          entrypoint: main
+          templates:
+            - name: main
+              steps:
+              - - {name: s, template: echo, arguments: {parameters: [{name: msg, value: "\(value)"}]}}
+        \(echo.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+        """)
+        #expect(h.run() == .succeeded, "\(h.message ?? "")")
+        return h.launches.first.flatMap(command)
+    }
+
+    @Test(arguments: [
+        ("Y", "2027"), ("m", "01"), ("d", "15"), ("H", "20"), ("M", "05"), ("S", "09"), ("y", "27"), ("j", "015"),
+        ("a", "Fri"), ("A", "Friday"), ("b", "Jan"), ("B", "January"), ("I", "08"), ("p", "PM"), ("w", "5"),
+        ("U", "02"), ("W", "02"), ("x", "01/15/27"), ("X", "20:05:09"), ("Z", "UTC"), ("z", "+0000"),
+        ("c", "Fri Jan 15 20:05:09 2027"), ("s", "1800043509"), ("RFC3339", "2027-01-15T20:05:09Z"),
+    ])
+    func eachLetter(_ letter: String, _ expected: String) throws {
+        #expect(try Self.run("{{workflow.creationTimestamp.\(letter)}}") == expected)
+    }
+
+    /// Week numbers and the 12-hour clock where they turn over (a Sunday, just past midnight).
+    @Test func weeksAndMidnight() throws {
+        let text = try Self.run("{{workflow.creationTimestamp.U}} {{workflow.creationTimestamp.W}} {{workflow.creationTimestamp.j}} {{workflow.creationTimestamp.I}} {{workflow.creationTimestamp.p}} {{workflow.creationTimestamp.w}}",
+                                created: "2026-12-27T00:05:09Z")
+        #expect(text == "52 51 361 12 AM 0")
+    }
+
+    @Test func aKeyFromTheParts() throws {
+        let text = try Self.run("{{workflow.creationTimestamp.Y}}/{{workflow.creationTimestamp.m}}/{{workflow.creationTimestamp.d}}/{{workflow.labels.json}} {{workflow.annotations.json}}")
+        #expect(text == #"2027/01/15/{"team":"data"} {"owner":"ana"}"#)
+    }
+
+    /// In an expression, the same variables.
+    @Test func inAnExpression() throws {
+        #expect(try Self.run("{{=workflow.creationTimestamp.Y + '-' + workflow.creationTimestamp.m}}") == "2027-01")
+    }
+}
+
 @Suite struct PlaceholderTests {
     @Test func outputPathsAreVariablesOfTheirTemplate() throws {
         let h = try EngineHarness(yaml: workflow("""

@@ -27,6 +27,11 @@ struct Scope {
 }
 
 extension WorkflowExecution {
+    /// When the workflow was created (when it started, for one that has no creation time).
+    var creationTime: Timestamp? {
+        workflow.metadata.creationTimestamp.flatMap { Timestamp(rfc3339: $0) } ?? wfStatus.startedAt
+    }
+
     /// Global variables: `workflow.*` and workflow outputs.
     var globalVariables: [String: String] {
         var v = globalParameters
@@ -35,10 +40,16 @@ extension WorkflowExecution {
         v["workflow.uid"] = workflow.metadata.uid ?? ""
         v["workflow.serviceAccountName"] = spec.serviceAccountName ?? "default"
         v["workflow.mainEntrypoint"] = spec.entrypoint ?? ""
-        if let created = workflow.metadata.creationTimestamp {
-            v["workflow.creationTimestamp"] = created
-        } else if let started = wfStatus.startedAt {
-            v["workflow.creationTimestamp"] = started.description
+        if let created = creationTime {
+            v["workflow.creationTimestamp"] = workflow.metadata.creationTimestamp ?? created.description
+            if creationTimeVariables == nil {
+                var made: [String: String] = [:]
+                for letter in Strftime.letters.map(String.init) + ["s", "RFC3339"] {
+                    made["workflow.creationTimestamp.\(letter)"] = Strftime.format(Substring(letter), created)
+                }
+                creationTimeVariables = made
+            }
+            v.merge(creationTimeVariables ?? [:]) { _, new in new }
         }
         if let started = wfStatus.startedAt {
             v["workflow.duration"] = JSONValue.double(now.seconds - started.seconds).scalarText ?? "0"
@@ -46,6 +57,8 @@ extension WorkflowExecution {
         v["workflow.priority"] = String(spec.priority ?? 0)
         for (k, val) in exitGlobals { v[k] = val }
         for (k, val) in workflow.metadata.labels ?? [:] { v["workflow.labels.\(k)"] = val }
+        v["workflow.labels.json"] = JSONValue.object((workflow.metadata.labels ?? [:]).mapValues { .string($0) }).compactJSON
+        v["workflow.annotations.json"] = JSONValue.object((workflow.metadata.annotations ?? [:]).mapValues { .string($0) }).compactJSON
         for (k, val) in workflow.metadata.annotations ?? [:] {
             v["workflow.annotations.\(k)"] = val
             // Set by the cron scheduler (workflows.GROUP/scheduled-time).
@@ -69,6 +82,9 @@ extension WorkflowExecution {
         }
         if key.hasPrefix("workflow.") {
             if let v = globalParameters[key] { return v }
+            if key.hasPrefix("workflow.creationTimestamp."), let created = creationTime {
+                return Strftime.format(key.dropFirst("workflow.creationTimestamp.".count), created)
+            }
             return globalVariables[key]
         }
         if key == "item" || key.hasPrefix("item."), let item = scope.item {
