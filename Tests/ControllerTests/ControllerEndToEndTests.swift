@@ -55,6 +55,22 @@ import WorkflowModel
             let local = try await SimCluster.offPool { try SkeinCLI().run(["run", path, "-o", "json"]) }
             let localWorkflow = try JSONValue.parseJSON(local.stdout)
             #expect(nodeSummary(wf) == nodeSummary(localWorkflow), "\(file): the controller and skein run disagree")
+            func nodes(_ w: JSONValue) -> [JSONValue] { w["status"]?["nodes"]?.objectValue?.values.map { $0 } ?? [] }
+            if file == "retries.yaml" {
+                // Each attempt is flagged retried, and only the attempts (Argo's nodeFlag).
+                for w in [wf, localWorkflow] {
+                    let flagged = nodes(w).filter { $0["nodeFlag"]?["retried"] == true }
+                    #expect(!flagged.isEmpty && flagged.allSatisfy { ($0["name"]?.stringValue ?? "").hasSuffix(")") },
+                            "\(flagged.map { $0["name"]?.stringValue ?? "" })")
+                    #expect(nodes(w).filter { $0["type"] == "Retry" }.allSatisfy { $0["nodeFlag"] == nil })
+                }
+            }
+            if file == "exit-handler.yaml" {
+                for w in [wf, localWorkflow] {
+                    let handler = nodes(w).first { ($0["name"]?.stringValue ?? "").hasSuffix(".onExit") }
+                    #expect(handler?["nodeFlag"]?["hooked"] == true, "\(handler?.compactJSON ?? "no onExit node")")
+                }
+            }
             if file == "loops.yaml" {
                 // A loop over an empty list: a Skipped node with Argo's message, in both runtimes.
                 for w in [wf, localWorkflow] {

@@ -170,6 +170,44 @@ func command(_ l: StepLaunch) -> String? { l.template.container?["command"]?[1]?
         #expect(h.execution.node(named: "wf(1)")?.phase == .succeeded)
     }
 
+    /// Each attempt is flagged `retried`, the first included (Argo's nodeFlag).
+    @Test func attemptsAreFlaggedRetried() throws {
+        let h = try EngineHarness(yaml: Self.retrying("{limit: 3}"))
+        var n = 0
+        #expect(h.run { _ in n += 1; return n < 3 ? .fail() : .success } == .succeeded)
+        for i in 0..<3 { #expect(h.execution.node(named: "wf(\(i))")?.nodeFlag == NodeFlag(retried: true), "wf(\(i))") }
+        #expect(h.execution.node(named: "wf")?.nodeFlag == nil)
+    }
+
+    /// `spec.retryStrategy` applies to every template that has none of its own, steps and
+    /// DAG templates included (as Argo does); a template's own strategy wins.
+    @Test func theWorkflowsRetryStrategyIsEveryTemplatesDefault() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: flaky, template: flaky}
+            - {name: once, template: once}
+        - name: flaky
+          container: {image: alpine, command: [echo, "flaky {{retries}}"]}
+        - name: once
+          retryStrategy: {limit: 0}
+          container: {image: alpine, command: [echo, once]}
+        """, spec: "retryStrategy: {limit: 2}"))
+        var flaky = 0
+        let phase = h.run { l in
+            if command(l)?.hasPrefix("flaky") == true { flaky += 1; return flaky < 3 ? .fail() : .success }
+            return .success
+        }
+        #expect(phase == .succeeded)
+        #expect(h.launches.compactMap(command).filter { $0.hasPrefix("flaky") } == ["flaky 0", "flaky 1", "flaky 2"])
+        #expect(h.execution.node(named: "wf")?.type == .retry, "the steps template is retried too")
+        #expect(h.execution.node(named: "wf(0)")?.type == .steps)
+        #expect(h.execution.node(named: "wf(0)[0].flaky")?.type == .retry)
+        #expect(h.execution.node(named: "wf(0)[0].flaky")?.children?.count == 3)
+        #expect(h.execution.node(named: "wf(0)[0].once")?.type == .retry)
+        #expect(h.execution.node(named: "wf(0)[0].once")?.children?.count == 1)
+    }
+
     @Test func backoffWaitsDurationTimesFactor() throws {
         let h = try EngineHarness(yaml: Self.retrying("{limit: 3, backoff: {duration: '10s', factor: 2}}"))
         #expect(h.run { _ in .fail(after: 1) } == .failed)
@@ -274,6 +312,8 @@ func command(_ l: StepLaunch) -> String? { l.template.container?["command"]?[1]?
         """))
         #expect(h.run() == .succeeded)
         #expect(h.started == ["work", "work.onExit", "next"])
+        #expect(h.node("work.onExit")?.nodeFlag == NodeFlag(hooked: true))
+        #expect(h.node("work")?.nodeFlag == nil)
     }
 }
 

@@ -72,6 +72,11 @@ let leaf = "- name: t\n  container: {image: alpine, command: [echo]}"
          "backoff.duration 'soon' is not a duration", "spec.templates[0].retryStrategy.backoff.duration", 10),
         (wf("- name: main\n  container: {image: alpine}", spec: "  podGC: {strategy: OnPodCompletion, deleteDelayDuration: 99999999999999h}"),
          "podGC.deleteDelayDuration", "spec.podGC.deleteDelayDuration", 7),
+        // The workflow's retryStrategy, checked as a template's.
+        (wf("- name: main\n  container: {image: alpine}", spec: "  retryStrategy: {limit: 2, retryPolicy: Sometimes}"),
+         "retryPolicy 'Sometimes'", "spec.retryStrategy.retryPolicy", 7),
+        (wf("- name: main\n  container: {image: alpine}", spec: "  retryStrategy: {limit: 2, backoff: {duration: 99999999999999h}}"),
+         "backoff.duration '99999999999999h' is out of range", "spec.retryStrategy.backoff.duration", 7),
     ] as [(String, String, String?, Int?)])
     func badInputGivesALocatedError(_ yaml: String, _ message: String, _ path: String?, _ line: Int?) {
         let problems = lint(yaml)

@@ -22,12 +22,15 @@ final class SignalHandlers {
             signal(sig, SIG_IGN)
             let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             src.setEventHandler {
+                // A signal source merges signals that come before its handler runs: two
+                // quick Ctrl-Cs can arrive as one event whose data is 2.
+                let count = src.data
                 if sig == SIGUSR1 {
                     display.notice("resuming suspended steps")
                     run.resumeSuspended()
                     return
                 }
-                let again = stopping.flag.withLock { was in defer { was = true }; return was }
+                let again = stopping.flag.withLock { was in defer { was = true }; return was } || count > 1
                 if again {
                     display.notice("stopping now")
                     SandboxProcess.killAllRunning()

@@ -43,6 +43,7 @@ extension WorkflowExecution {
                                   boundaryID: nil, parentID: nil)
             if spec.onExit == nil, let ref = spec.hooks?["exit"]?.templateRef { req.holder = .ref(ref) }
             req.isExitWork = true
+            req.nodeFlag = NodeFlag(hooked: true)
             req.extraVariables = exitVariables(phase: phase)
             // Every template the handler calls, at any depth, sees them (as in Argo, where they
             // become global parameters once the workflow's main part is done).
@@ -143,6 +144,7 @@ extension WorkflowExecution {
                                   arguments: (try? resolveArguments(args, scope: scope, field: "hooks.exit.arguments")) ?? args,
                                   templateScope: req.templateScope, boundaryID: req.boundaryID, parentID: node.id)
         exitReq.isExitWork = true
+        exitReq.nodeFlag = NodeFlag(hooked: true)
         exitReq.extraVariables = stepStatusVariables(node, req)
         exitReq.stepScope = scope
         let exitNode = execute(exitReq)
@@ -187,6 +189,7 @@ extension WorkflowExecution {
                             arguments: (try? resolveArguments(hook.arguments, scope: scope, field: "hooks")) ?? (hook.arguments ?? Arguments()),
                             templateScope: req.templateScope, boundaryID: req.boundaryID, parentID: parent)
         r.isExitWork = true
+        r.nodeFlag = NodeFlag(hooked: true)
         return r
     }
 
@@ -200,6 +203,7 @@ extension WorkflowExecution {
             var r = ExecRequest(nodeName: nodeName, displayName: nodeName, holder: holder, arguments: hook.arguments ?? Arguments(),
                                 templateScope: workflowScope, boundaryID: nil, parentID: nil)
             r.isExitWork = true
+            r.nodeFlag = NodeFlag(hooked: true)
             if nodes[id(of: nodeName)] != nil {
                 execute(r)
                 continue

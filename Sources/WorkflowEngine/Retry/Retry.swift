@@ -7,7 +7,7 @@ extension WorkflowExecution {
     /// expression and the backoff's maxDuration allow.
     func executeRetry(_ req: ExecRequest, _ resolved: ResolvedTemplate, _ inputs: Inputs) -> NodeStatus? {
         let nid = id(of: req.nodeName)
-        let strategy = resolved.template.retryStrategy ?? RetryStrategy()
+        let strategy = resolved.template.retryStrategy ?? spec.retryStrategy ?? RetryStrategy()
         if nodes[nid] == nil {
             if workflowFailure != nil, !req.isExitWork { return nil }
             createNode(name: req.nodeName, displayName: req.displayName, type: .retry, templateName: resolved.name,
@@ -23,6 +23,7 @@ extension WorkflowExecution {
             r.displayName = "\(req.displayName)(\(n))"
             r.parentID = nid
             r.retryAttempt = n
+            r.nodeFlag = NodeFlag(hooked: req.nodeFlag?.hooked, retried: true)
             r.onExit = nil
             r.hooks = nil
             return r

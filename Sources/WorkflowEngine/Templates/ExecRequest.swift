@@ -47,6 +47,8 @@ struct ExecRequest {
     var hooks: [String: LifecycleHook]?
     /// Set for the attempts under a Retry node: the attempt number.
     var retryAttempt: Int?
+    /// Set on the node this request makes (see `NodeFlag`).
+    var nodeFlag: NodeFlag?
     /// The loop item, for `{{item}}` in the template's own fields.
     var item: JSONValue?
     /// Variables the caller's scope adds (e.g. `workflow.status` for exit handlers).

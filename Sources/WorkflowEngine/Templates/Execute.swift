@@ -7,6 +7,14 @@ extension WorkflowExecution {
     /// parallelism slot).
     @discardableResult
     func execute(_ req: ExecRequest) -> NodeStatus? {
+        let node = executeNode(req)
+        guard let flag = req.nodeFlag, let node, node.nodeFlag != flag else { return node }
+        // Argo's nodeFlag: a hook's node is `hooked`, each attempt of a retry `retried`.
+        nodes[node.id]?.nodeFlag = flag
+        return nodes[node.id]
+    }
+
+    func executeNode(_ req: ExecRequest) -> NodeStatus? {
         executeDepth += 1
         defer { executeDepth -= 1 }
         let nid = id(of: req.nodeName)
@@ -30,7 +38,8 @@ extension WorkflowExecution {
         } catch {
             return errorNode(req, resolved: resolved, message: error.message)
         }
-        if resolved.template.retryStrategy != nil, req.retryAttempt == nil {
+        // The template's retryStrategy, else the workflow's (which Argo applies to every template).
+        if resolved.template.retryStrategy ?? spec.retryStrategy != nil, req.retryAttempt == nil {
             return executeRetry(req, resolved, inputs)
         }
         let node: NodeStatus?

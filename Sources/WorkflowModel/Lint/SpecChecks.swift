@@ -68,6 +68,7 @@ extension LintContext {
             checkReference(template: hook.template, ref: hook.templateRef, inline: false, known: known, at: hp)
             if let e = hook.expression { checkExpression(e, at: hp / "expression") }
         }
+        if let r = spec.retryStrategy { checkRetryStrategy(r, raw: raw["retryStrategy"], at: path / "retryStrategy") }
         checkDuration(raw["podGC"]?["deleteDelayDuration"], at: path / "podGC" / "deleteDelayDuration", name: "podGC.deleteDelayDuration")
         if let td = raw["templateDefaults"] { checkFields(td, KnownFields.template, at: path / "templateDefaults") }
         let globalScope = doc.kind == .workflow && spec.workflowTemplateRef == nil ? globals : nil

@@ -31,18 +31,7 @@ extension LintContext {
                 checkFields(a, KnownFields.artifact, at: path / key / "artifacts" / i)
             }
         }
-        if let r = t.retryStrategy {
-            checkFields(raw["retryStrategy"], KnownFields.retryStrategy, at: path / "retryStrategy")
-            checkFields(raw["retryStrategy"]?["backoff"], KnownFields.backoff, at: path / "retryStrategy" / "backoff")
-            if let p = r.retryPolicy, !["Always", "OnFailure", "OnError", "OnTransientError"].contains(p) {
-                error(path / "retryStrategy" / "retryPolicy", "retryPolicy '\(p)' is not one of Always, OnFailure, OnError, OnTransientError")
-            }
-            if let e = r.expression { checkExpression(e, at: path / "retryStrategy" / "expression") }
-            for key in ["duration", "maxDuration", "cap"] {
-                checkDuration(raw["retryStrategy"]?["backoff"]?[key], at: path / "retryStrategy" / "backoff" / key,
-                              name: "backoff.\(key)", example: "10s or 2m")
-            }
-        }
+        if let r = t.retryStrategy { checkRetryStrategy(r, raw: raw["retryStrategy"], at: path / "retryStrategy") }
         checkFields(raw["suspend"], KnownFields.suspend, at: path / "suspend")
         checkDuration(raw["suspend"]?["duration"], at: path / "suspend" / "duration", name: "suspend.duration", example: "20s, 5m or 1h")
         checkDuration(raw["timeout"], at: path / "timeout", name: "timeout")
@@ -224,4 +213,18 @@ extension LintContext {
         }
         return out + rest
     }
+
+    /// A template's or the workflow's `retryStrategy`.
+    mutating func checkRetryStrategy(_ r: RetryStrategy, raw: JSONValue?, at path: FieldPath) {
+        checkFields(raw, KnownFields.retryStrategy, at: path)
+        checkFields(raw?["backoff"], KnownFields.backoff, at: path / "backoff")
+        if let p = r.retryPolicy, !["Always", "OnFailure", "OnError", "OnTransientError"].contains(p) {
+            error(path / "retryPolicy", "retryPolicy '\(p)' is not one of Always, OnFailure, OnError, OnTransientError")
+        }
+        if let e = r.expression { checkExpression(e, at: path / "expression") }
+        for key in ["duration", "maxDuration", "cap"] {
+            checkDuration(raw?["backoff"]?[key], at: path / "backoff" / key, name: "backoff.\(key)", example: "10s or 2m")
+        }
+    }
+
 }

@@ -44,6 +44,18 @@ public enum NodeType: String, Codable, Sendable, Hashable {
     case http = "HTTP"
 }
 
+/// Argo's `nodeFlag`: what made a node, for UIs and `argo retry` (a hook's node is `hooked`,
+/// each attempt of a retried template `retried`).
+public struct NodeFlag: Codable, Sendable, Hashable {
+    public var hooked: Bool?
+    public var retried: Bool?
+
+    public init(hooked: Bool? = nil, retried: Bool? = nil) {
+        self.hooked = hooked == true ? true : nil
+        self.retried = retried == true ? true : nil
+    }
+}
+
 public struct NodeStatus: Codable, Sendable, Hashable {
     public var id: String
     public var name: String
@@ -66,6 +78,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     public var children: [String]?
     public var outboundNodes: [String]?
     public var hostNodeName: String?
+    public var nodeFlag: NodeFlag?
 
     public init(id: String, name: String, displayName: String, type: NodeType, phase: NodePhase) {
         self.id = id
