@@ -12,7 +12,8 @@ struct SkeinSim: AsyncParsableCommand {
         Writes a kubeconfig for the cluster to --kubeconfig once it listens, prints one line \
         `ready https://127.0.0.1:PORT`, and runs until SIGINT or SIGTERM. Faults can be injected \
         at start (--fail, --delay) or later with POST /skein-sim/fail, /delay, /clear-faults, \
-        /drop-watches and /expire.
+        /drop-watches, /expire, /pause, /resume, /hold, /release and /restart (GET /skein-sim/holds \
+        lists the holds); see Sources/KubeSim/Faults/Control.swift for their bodies.
         """)
 
     @Option(help: "Where to write the kubeconfig.") var kubeconfig: String
