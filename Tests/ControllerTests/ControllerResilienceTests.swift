@@ -41,17 +41,23 @@ import Testing
         ((try? String(contentsOfFile: shared + "/log", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init).sorted()
     }
 
-    @Test func aControllerRestartInTheMiddleOfADAGRunsNoStepTwice() async throws {
-        let h = try await ControllerHarness.start()
-        defer { Task { await h.stop() } }
+    /// Submits the diamond (0.6 s steps) and returns once b and c run, with d still to come:
+    /// the shared directory and the workflow's name.
+    static func diamondMidway(_ h: ControllerHarness) async throws -> (String, String) {
         let shared = h.cluster.directory + "/shared"
         let name = try await h.submit(yaml: Self.diamond(shared, seconds: 0.6))
-        // Stop once b and c are running, with d still to come.
         let midway = try await h.waitFor(name) { wf in
             let nodes = wf["status"]?["nodes"]?.objectValue?.values.map { $0 } ?? []
             return nodes.contains { $0["displayName"] == "b" && $0["phase"] == "Running" }
         }
         #expect(midway)
+        return (shared, name)
+    }
+
+    @Test func aControllerRestartInTheMiddleOfADAGRunsNoStepTwice() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let (shared, name) = try await Self.diamondMidway(h)
         await h.stopController()
         try await Task.sleep(for: .milliseconds(300))
         h.startController()
@@ -88,13 +94,7 @@ import Testing
     @Test func anAPIServerRestartInTheMiddleOfADAGLosesNothing() async throws {
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }
-        let shared = h.cluster.directory + "/shared"
-        let name = try await h.submit(yaml: Self.diamond(shared, seconds: 0.6))
-        let midway = try await h.waitFor(name) { wf in
-            let nodes = wf["status"]?["nodes"]?.objectValue?.values.map { $0 } ?? []
-            return nodes.contains { $0["displayName"] == "b" && $0["phase"] == "Running" }
-        }
-        #expect(midway)
+        let (shared, name) = try await Self.diamondMidway(h)
         h.cluster.sim.restart(downFor: 2)
         try await Task.sleep(for: .seconds(2.2))
         let wf = try await h.waitForCompletion(name)
