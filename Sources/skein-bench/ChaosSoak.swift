@@ -77,6 +77,12 @@ func benchChaos(kills: Int, workflows: Int) async throws {
                      (settled - calm) / .seconds(1), (settled - start) / .seconds(1)))
     }
 
+    /// The simulator's holds (`GET /skein-sim/holds`), oldest first.
+    func heldRequests() async throws -> [JSONValue] {
+        let body = try await client.send(APIRequest(method: .get, path: "/skein-sim/holds"))
+        return (try? JSONValue.parseJSON(String(decoding: body, as: UTF8.self)))?.arrayValue ?? []
+    }
+
     @discardableResult
     func control(_ what: String, _ arg: JSONValue = [:]) async throws -> JSONValue {
         let r = try await client.send(APIRequest(method: .post, path: "/skein-sim/\(what)", body: Array(arg.compactJSON.utf8),
@@ -129,8 +135,7 @@ func benchChaos(kills: Int, workflows: Int) async throws {
                 var arrived = false
                 for _ in 0..<30 where !arrived {
                     try await Task.sleep(for: .milliseconds(50))
-                    let holds = try await client.send(APIRequest(method: .get, path: "/skein-sim/holds"))
-                    arrived = (try? JSONValue.parseJSON(String(decoding: holds, as: UTF8.self)))?.arrayValue?.last?["arrived"] == true
+                    arrived = try await heldRequests().last?["arrived"] == true
                 }
                 kill(controller.pid, SIGKILL)
                 controller.process.waitUntilExit()
@@ -148,8 +153,7 @@ func benchChaos(kills: Int, workflows: Int) async throws {
         }
         for r in releases { await r.value }
     }
-    let holds = (try? JSONValue.parseJSON(String(decoding: try await client.send(APIRequest(method: .get, path: "/skein-sim/holds")),
-                                                  as: UTF8.self)))?.arrayValue ?? []
+    let holds = try await heldRequests()
     let fenced = holds.filter { $0["answered"] == 409 }.count
     let applied = holds.filter { $0["answered"] == 200 }.count
     print("chaos kills: \(heldKills) kills landed while a status write was in flight (held); applied later, \(fenced) were refused "
