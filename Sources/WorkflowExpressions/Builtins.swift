@@ -15,8 +15,14 @@ extension Evaluator {
     }
 
     private func closureCall(_ name: String, _ argNodes: [Node], offset: Int, element: ExprValue?) throws(ExpressionError) -> ExprValue {
-        guard argNodes.count == 2 || (name == "sum" && argNodes.count == 1) else {
-            throw fail("\(name) expects 2 arguments (a list and a predicate), got \(argNodes.count)", at: offset)
+        let arity: ClosedRange<Int> = switch name {
+        case "sum": 1...2
+        case "reduce", "sortBy": 2...3
+        default: 2...2
+        }
+        guard arity.contains(argNodes.count) else {
+            let expected = arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : "\(arity.lowerBound) or \(arity.upperBound)"
+            throw fail("\(name) expects \(expected) arguments (a list and a predicate), got \(argNodes.count)", at: offset)
         }
         let collection = try eval(argNodes[0], element: element)
         let items: [ExprValue]
@@ -30,68 +36,117 @@ extension Evaluator {
             return try sum(items, offset: offset)
         }
         let body = argNodes[1]
-        func test(_ item: ExprValue) throws(ExpressionError) -> Bool {
-            let r = try eval(body, element: item)
+        /// The predicate's value for the element at `i`, which it sees as `#` and `#index`.
+        func apply(_ i: Int, _ scope: Evaluator? = nil) throws(ExpressionError) -> ExprValue {
+            try (scope ?? self).binding("#index", .int(i)).eval(body, element: items[i])
+        }
+        func test(_ i: Int) throws(ExpressionError) -> Bool {
+            let r = try apply(i)
             guard case .bool(let b) = r else { throw fail("the predicate of \(name) must return bool, got \(r.typeName)", at: offset) }
             return b
         }
         switch name {
         case "filter":
             var out: [ExprValue] = []
-            for item in items where try test(item) { out.append(item) }
+            for i in items.indices where try test(i) { out.append(items[i]) }
             return .list(out)
         case "map":
             var out: [ExprValue] = []
-            for item in items { out.append(try eval(body, element: item)) }
+            out.reserveCapacity(items.count)
+            for i in items.indices { out.append(try apply(i)) }
             return .list(out)
         case "any":
-            for item in items where try test(item) { return .bool(true) }
+            for i in items.indices where try test(i) { return .bool(true) }
             return .bool(false)
         case "all":
-            for item in items where !(try test(item)) { return .bool(false) }
+            for i in items.indices where !(try test(i)) { return .bool(false) }
             return .bool(true)
         case "none":
-            for item in items where try test(item) { return .bool(false) }
+            for i in items.indices where try test(i) { return .bool(false) }
             return .bool(true)
         case "one", "count":
             var n = 0
-            for item in items where try test(item) { n += 1 }
+            for i in items.indices where try test(i) { n += 1 }
             return name == "one" ? .bool(n == 1) : .int(n)
         case "find":
-            for item in items where try test(item) { return item }
+            for i in items.indices where try test(i) { return items[i] }
             return .null
         case "findLast":
-            for item in items.reversed() where try test(item) { return item }
+            for i in items.indices.reversed() where try test(i) { return items[i] }
             return .null
         case "findIndex":
-            for (i, item) in items.enumerated() where try test(item) { return .int(i) }
+            for i in items.indices where try test(i) { return .int(i) }
+            return .int(-1)
+        case "findLastIndex":
+            for i in items.indices.reversed() where try test(i) { return .int(i) }
             return .int(-1)
         case "sum":
             var mapped: [ExprValue] = []
-            for item in items { mapped.append(try eval(body, element: item)) }
+            for i in items.indices { mapped.append(try apply(i)) }
             return try sum(mapped, offset: offset)
+        case "reduce":
+            // Without an initial value the first element starts the accumulator.
+            var start = 0
+            var acc: ExprValue
+            if argNodes.count == 3 {
+                acc = try eval(argNodes[2], element: element)
+            } else {
+                guard let first = items.first else {
+                    throw fail("reduce of an empty array needs an initial value", at: offset, fix: "add it as the third argument: reduce(list, #acc + #, 0)")
+                }
+                acc = first
+                start = 1
+            }
+            for i in items.indices.dropFirst(start) {
+                acc = try apply(i, binding("#acc", acc))
+            }
+            return acc
         case "groupBy":
             var groups: [String: ExprValue] = [:]
-            for item in items {
-                let key = try eval(body, element: item).text
-                if case .list(let l) = groups[key] { groups[key] = .list(l + [item]) } else { groups[key] = .list([item]) }
+            for i in items.indices {
+                let key = try apply(i).text
+                if case .list(let l) = groups[key] { groups[key] = .list(l + [items[i]]) } else { groups[key] = .list([items[i]]) }
             }
             return .map(groups)
         default: // sortBy
-            var keyed: [(ExprValue, ExprValue)] = []
-            for item in items { keyed.append((try eval(body, element: item), item)) }
-            var failure: ExpressionError?
-            keyed.sort { x, y in
-                do throws(ExpressionError) {
-                    return try Operators.compare(x.0, y.0, dialect: .expr, op: "<") { (m, f) in fail(m, at: offset, fix: f) } < 0
-                } catch {
-                    failure = error
-                    return false
+            var descending = false
+            if argNodes.count == 3 {
+                let order = try eval(argNodes[2], element: element)
+                switch order {
+                case .string("asc"): descending = false
+                case .string("desc"): descending = true
+                default: throw fail("sortBy: the order must be \"asc\" or \"desc\", got \(order.text)", at: offset)
                 }
             }
-            if let failure { throw failure }
-            return .list(keyed.map { $0.1 })
+            var keyed: [(ExprValue, ExprValue)] = []
+            for i in items.indices {
+                // `sortBy(users, "Age")` names a field; anything else is a predicate giving the key.
+                if case .literal(.string(let field)) = body, case .map(let m) = items[i] {
+                    keyed.append((m[field] ?? .null, items[i]))
+                } else {
+                    keyed.append((try apply(i), items[i]))
+                }
+            }
+            return .list(try sortedStably(keyed, descending: descending, offset: offset).map { $0.1 })
         }
+    }
+
+    /// Sorts by the first of each pair with expr's ordering; equal keys keep their order.
+    func sortedStably(_ keyed: [(ExprValue, ExprValue)], descending: Bool, offset: Int) throws(ExpressionError) -> [(ExprValue, ExprValue)] {
+        var indexed = keyed.enumerated().map { ($0.offset, $0.element) }
+        var failure: ExpressionError?
+        indexed.sort { x, y in
+            do throws(ExpressionError) {
+                let c = try Operators.compare(x.1.0, y.1.0, dialect: .expr, op: "<") { (m, f) in fail(m, at: offset, fix: f) }
+                if c != 0 { return descending ? c > 0 : c < 0 }
+                return x.0 < y.0
+            } catch {
+                failure = error
+                return false
+            }
+        }
+        if let failure { throw failure }
+        return indexed.map { $0.1 }
     }
 
     private func sum(_ items: [ExprValue], offset: Int) throws(ExpressionError) -> ExprValue {
@@ -318,19 +373,16 @@ enum Functions {
             try c.arity(1...1)
             return .list(try c.list(0).reversed())
         case "sort":
-            try c.arity(1...1)
-            var items = try c.list(0)
-            var failure: ExpressionError?
-            items.sort { x, y in
-                do throws(ExpressionError) {
-                    return try Operators.compare(x, y, dialect: .expr, op: "<") { (m, f) in c.fail(m, fix: f) } < 0
-                } catch {
-                    failure = error
-                    return false
-                }
+            try c.arity(1...2)
+            let items = try c.list(0)
+            let descending: Bool
+            switch c.args.count == 2 ? c.args[1] : .string("asc") {
+            case .string("asc"): descending = false
+            case .string("desc"): descending = true
+            default: throw c.fail("the order must be \"asc\" or \"desc\", got \(c.args[1].text)")
             }
-            if let failure { throw failure }
-            return .list(items)
+            let sorted = try c.evaluator.sortedStably(items.map { ($0, $0) }, descending: descending, offset: c.offset)
+            return .list(sorted.map { $0.1 })
         case "concat":
             var out: [ExprValue] = []
             for i in c.args.indices { out += try c.list(i) }
@@ -339,7 +391,7 @@ enum Functions {
             try c.arity(1...1)
             return .string(c.args[0].typeName)
         default:
-            throw c.evaluator.fail("unknown function '\(name)'", at: c.offset)
+            return try more(name, c)
         }
     }
 }

@@ -11,6 +11,21 @@ struct Evaluator {
     let env: ExprEnvironment
     let source: String
     let dialect: ExpressionDialect
+    /// Names bound by `let`, and `#acc`/`#index` inside predicates; they shadow the environment.
+    var locals: [String: ExprValue] = [:]
+
+    init(env: ExprEnvironment, source: String, dialect: ExpressionDialect) {
+        self.env = env
+        self.source = source
+        self.dialect = dialect
+    }
+
+    /// A copy that sees `name` as `value`.
+    func binding(_ name: String, _ value: ExprValue) -> Evaluator {
+        var copy = self
+        copy.locals[name] = value
+        return copy
+    }
 
     func fail(_ message: String, at offset: Int?, fix: String? = nil) -> ExpressionError {
         ExpressionError(message: message, offset: offset, fix: fix, source: source)
@@ -25,6 +40,11 @@ struct Evaluator {
     private func reference(_ node: Node, element: ExprValue?) throws(ExpressionError) -> Reference {
         switch node {
         case .name(let n, let offset):
+            if let v = locals[n] { return .value(v) }
+            if n == "$env" { return .value(env.everything) }
+            if n.hasPrefix("#") {
+                throw fail("'\(n)' is only valid inside a predicate (#index) or reduce (#acc)", at: offset)
+            }
             return .path([n], offset: offset)
         case .member(let base, let keyNode, let optional, let offset):
             let b = try reference(base, element: element)
@@ -95,6 +115,9 @@ struct Evaluator {
             return try eval(flag ? a : b, element: element)
         case .call(let name, let args, let offset):
             return try call(name, args, offset: offset, element: element)
+        case .letIn(let name, let valueNode, let body, _):
+            let value = try eval(valueNode, element: element)
+            return try binding(name, value).eval(body, element: element)
         case .list(let items):
             var out: [ExprValue] = []
             out.reserveCapacity(items.count)

@@ -16,6 +16,21 @@ public struct ExprEnvironment: Sendable {
         return resolve(name.split(separator: ".", omittingEmptySubsequences: false).map(String.init))
     }
 
+    /// Every variable as one map (expr's `$env`); flat dotted names are nested by their dots.
+    var everything: ExprValue {
+        switch storage {
+        case .nested(let root): return .map(root)
+        case .flat(let flat):
+            var result: [String: ExprValue] = [:]
+            for (key, value) in flat {
+                Self.insert(value, at: key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)[...], into: &result)
+            }
+            // The flat names themselves too, so `$env["inputs.parameters.x"]` finds them.
+            for (key, value) in flat where result[key] == nil { result[key] = value }
+            return .map(result)
+        }
+    }
+
     /// Resolves a path of member names (`["inputs", "parameters", "my-param"]`).
     /// With `missingKeyIsNull`, a key missing from a map value (not from the environment's own names) yields `.null`.
     func resolve(_ path: [String], missingKeyIsNull: Bool = false) -> ExprValue? {

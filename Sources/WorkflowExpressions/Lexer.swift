@@ -40,16 +40,44 @@ struct Lexer {
     // Longest operators first so that `**` wins over `*`, `?.` over `?`, and so on.
     private static let operators: [[Character]] = [
         "&&", "||", "==", "!=", "<=", ">=", "**", "??", "?.", "=~", "!~", "..",
-        "+", "-", "*", "/", "%", "<", ">", "!", "(", ")", "[", "]", "{", "}", ",", ":", "?", ".", "#", "=", "^", "|",
+        "+", "-", "*", "/", "%", "<", ">", "!", "(", ")", "[", "]", "{", "}", ",", ":", "?", ".", "#", "=", "^", "|", ";",
     ].map { (op: String) in Array(op) }
+
+    /// True while the next token may be the `=` of `let name = value;`.
+    private var assignmentAllowed = false
 
     mutating func tokenize() throws(ExpressionError) -> [Token] {
         var tokens: [Token] = []
         while true {
+            if dialect == .expr, tokens.count >= 2, case .word("let") = tokens[tokens.count - 2].kind,
+               case .word = tokens[tokens.count - 1].kind {
+                assignmentAllowed = true
+            } else {
+                assignmentAllowed = false
+            }
             let t = try next()
             tokens.append(t)
             if t.kind == .end { return tokens }
         }
+    }
+
+    /// Skips `// ...` and `/* ... */` comments (expr only).
+    private mutating func skipComment() throws(ExpressionError) -> Bool {
+        guard dialect == .expr, peek() == "/" else { return false }
+        if peek(1) == "/" {
+            while let c = peek(), c != "\n" { pos += 1 }
+            return true
+        }
+        if peek(1) == "*" {
+            let start = pos
+            pos += 2
+            while pos < chars.count {
+                if chars[pos] == "*", peek(1) == "/" { pos += 2; return true }
+                pos += 1
+            }
+            throw fail("unterminated comment", at: start, fix: "close the comment with */")
+        }
+        return false
     }
 
     private func peek(_ ahead: Int = 0) -> Character? {
@@ -64,7 +92,9 @@ struct Lexer {
     private static func isWordChar(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == "$" }
 
     private mutating func next() throws(ExpressionError) -> Token {
-        while let c = peek(), c.isWhitespace { pos += 1 }
+        repeat {
+            while let c = peek(), c.isWhitespace { pos += 1 }
+        } while try skipComment()
         let start = pos
         guard let c = peek() else { return Token(kind: .end, offset: pos) }
         if c.isASCII && c.isNumber || (c == "." && (peek(1)?.isASCII ?? false) && (peek(1)?.isNumber ?? false)) {
@@ -72,6 +102,13 @@ struct Lexer {
         }
         if c == "'" || c == "\"" || (c == "`" && dialect == .expr) {
             return Token(kind: .string(try string(quote: c)), offset: start)
+        }
+        if c == "#", dialect == .expr, let w = peek(1), Self.isWordStart(w) {
+            // `#acc` and `#index`, the accumulator and the position inside a predicate.
+            pos += 1
+            var word = "#"
+            while let d = peek(), Self.isWordChar(d) { word.append(d); pos += 1 }
+            return Token(kind: .word(word), offset: start)
         }
         if Self.isWordStart(c) {
             var word = ""
@@ -94,10 +131,13 @@ struct Lexer {
             // `?.` followed by a digit is a ternary with a fraction (`a ?.5 : 1`).
             if op == "?.", dialect == .govaluate || (peek(2)?.isNumber ?? false) { continue }
             pos += opChars.count
-            if op == "=" {
+            if op == "=", !assignmentAllowed {
                 throw fail("unexpected '='", at: start, fix: "use '==' to compare")
             }
-            if op == "&" || op == "|" {
+            if op == ";", dialect != .expr {
+                throw fail("unexpected ';'", at: start)
+            }
+            if op == "|", dialect != .expr {
                 throw fail("unexpected '\(op)'", at: start, fix: "use '\(op)\(op)'")
             }
             return Token(kind: .op(op), offset: start)
@@ -109,10 +149,11 @@ struct Lexer {
     private mutating func number(_ start: Int) throws(ExpressionError) -> Token {
         var text = ""
         var isInt = true
-        if peek() == "0", let x = peek(1), x == "x" || x == "X" {
+        if peek() == "0", let x = peek(1), let radix = ["x": 16, "X": 16, "o": 8, "O": 8, "b": 2, "B": 2][x],
+           dialect == .expr || radix == 16 {
             pos += 2
             while let d = peek(), d.isHexDigit || d == "_" { if d != "_" { text.append(d) }; pos += 1 }
-            guard let v = Int(text, radix: 16) else { throw fail("invalid number", at: start) }
+            guard let v = Int(text, radix: radix) else { throw fail("invalid number", at: start) }
             return Token(kind: .number(.int(v)), offset: start)
         }
         while let d = peek(), d.isASCII && d.isNumber || d == "_" { if d != "_" { text.append(d) }; pos += 1 }

@@ -13,6 +13,8 @@ indirect enum Node: Sendable {
     case call(String, [Node], offset: Int)
     case list([Node])
     case map([MapEntry])
+    /// `let name = value; body`.
+    case letIn(String, Node, Node, offset: Int)
 
     struct MapEntry: Sendable {
         var key: Node
@@ -24,7 +26,7 @@ indirect enum Node: Sendable {
         case .literal, .list, .map: return nil
         case .name(_, let o), .element(let o): return o
         case .member(_, _, _, let o), .slice(_, _, _, let o), .unary(_, _, let o), .binary(_, _, _, let o),
-             .ternary(_, _, _, let o), .call(_, _, let o):
+             .ternary(_, _, _, let o), .call(_, _, let o), .letIn(_, _, _, let o):
             return o
         }
     }

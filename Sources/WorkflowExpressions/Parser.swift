@@ -13,7 +13,10 @@ struct Parser {
         self.dialect = dialect
     }
 
-    static let closureFunctions: Set<String> = ["filter", "map", "any", "all", "none", "one", "count", "find", "findIndex", "findLast", "sortBy", "groupBy", "sum"]
+    static let closureFunctions: Set<String> = [
+        "filter", "map", "any", "all", "none", "one", "count", "find", "findIndex", "findLast", "findLastIndex",
+        "sortBy", "groupBy", "sum", "reduce",
+    ]
 
     var current: Token { tokens[min(index, tokens.count - 1)] }
 
@@ -28,7 +31,7 @@ struct Parser {
 
     mutating func parseAll() throws(ExpressionError) -> Node {
         if current.kind == .end { throw fail("empty expression", at: 0) }
-        let node = try parseExpression()
+        let node = try parseProgram()
         guard current.kind == .end else {
             if current.kind == .op(")") {
                 throw fail("unexpected ')'", at: current.offset, fix: "remove the ')' or add a matching '('")
@@ -104,11 +107,47 @@ struct Parser {
         }
     }
 
+    /// `let a = 1; let b = a + 1; a * b`: names bound by `let`, then the expression that uses them.
+    mutating func parseProgram() throws(ExpressionError) -> Node {
+        guard dialect == .expr, case .word("let") = current.kind, index + 1 < tokens.count,
+              case .word(let name) = tokens[index + 1].kind
+        else { return try parseExpression() }
+        let offset = current.offset
+        depth += 1
+        defer { depth -= 1 }
+        guard depth < 200 else { throw fail("expression nested too deeply", at: offset) }
+        index += 2
+        try expect("=", fix: "write 'let \(name) = value; ...'")
+        let value = try parseExpression()
+        try expect(";", fix: "end 'let \(name) = ...' with ';' before the expression that uses it")
+        guard current.kind != .end else { throw fail("expected an expression after 'let \(name) = ...;'", at: current.offset) }
+        let body = try parseProgram()
+        return .letIn(name, value, body, offset: offset)
+    }
+
     mutating func parseExpression() throws(ExpressionError) -> Node {
         depth += 1
         defer { depth -= 1 }
         guard depth < 200 else { throw fail("expression nested too deeply", at: current.offset) }
-        let condition = try parseBinary(0)
+        var condition = try parseBinary(0)
+        // `value | f(a)` is `f(value, a)`; pipes bind loosest of all binary operators.
+        while dialect == .expr, isOp("|") {
+            let bar = current.offset
+            index += 1
+            guard case .word(var name) = current.kind else {
+                throw fail("expected a function call after '|'", at: bar, fix: "write 'value | function(...)', or '||' for or")
+            }
+            let nameOffset = current.offset
+            index += 1
+            if name == "sprig", isOp(".") {
+                index += 1
+                guard case .word(let w) = current.kind else { throw unexpected(current) }
+                index += 1
+                name = "sprig." + w
+            }
+            guard isOp("(") else { throw fail("expected '(' after '\(name)' in a pipe", at: current.offset, fix: "write '| \(name)()'") }
+            condition = try parseCall(name, offset: nameOffset, first: condition)
+        }
         guard isOp("?") else { return condition }
         let offset = current.offset
         index += 1
@@ -187,7 +226,7 @@ struct Parser {
                 index += 1
                 return .list([])
             }
-            let inner = try parseExpression()
+            let inner = dialect == .expr ? try parseProgram() : try parseExpression()
             if dialect == .govaluate, isOp(",") {
                 // Govaluate tuples: `x in (a, b, c)`.
                 var items = [inner]
@@ -272,9 +311,9 @@ struct Parser {
         }
     }
 
-    private mutating func parseCall(_ name: String, offset: Int) throws(ExpressionError) -> Node {
+    private mutating func parseCall(_ name: String, offset: Int, first: Node? = nil) throws(ExpressionError) -> Node {
         try expect("(")
-        var args: [Node] = []
+        var args: [Node] = first.map { [$0] } ?? []
         while !isOp(")") {
             if Self.closureFunctions.contains(name), args.count == 1, isOp("{") {
                 // `filter(xs, {# > 1})`: braces delimit the predicate.
