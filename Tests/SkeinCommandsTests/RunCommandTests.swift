@@ -63,6 +63,33 @@ func workflowYAML(_ templates: String, spec: String = "") -> String {
         #expect(r3.stderr.contains("cycle"))
     }
 
+    /// With -o json or yaml, a workflow that fails validation is still answered with a Workflow
+    /// object in phase Error carrying every problem, besides the diagnostics and exit code 2.
+    @Test func anInvalidWorkflowStillPrintsAWorkflowObjectWithOutput() throws {
+        let cli = try SkeinCLI()
+        let f = try cli.write("typo.yaml", workflowYAML("""
+        - name: main
+          contaner: {image: alpine}
+        """))
+        let r = try cli.run(["run", f, "-o", "json"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("typo.yaml:9:") && r.stderr.contains("did you mean 'container'?"), "\(r.stderr)")
+        let wf = try #require(finalWorkflow(r.stdout), "\(r.stdout)")
+        #expect(wf["kind"] as? String == "Workflow")
+        #expect(phase(wf) == "Error")
+        let message = (wf["status"] as? [String: Any])?["message"] as? String ?? ""
+        #expect(message.hasPrefix("invalid workflow: spec.templates[0].contaner: unknown field 'contaner' (fix: did you mean 'container'?); "),
+                "\(message)")
+        #expect(message.contains("template 'main' has none of container"), "\(message)")
+        #expect((wf["metadata"] as? [String: Any])?["name"] as? String == "cli-")
+        let yaml = try cli.run(["run", f, "-o", "yaml"])
+        #expect(yaml.status == 2)
+        #expect(yaml.stdout.contains("  phase: Error\n") && yaml.stdout.contains("kind: Workflow\n"), "\(yaml.stdout)")
+        // Without -o nothing goes to stdout.
+        let plain = try cli.run(["run", f])
+        #expect(plain.status == 2 && plain.stdout.isEmpty)
+    }
+
     @Test func entrypointOverride() throws {
         let cli = try SkeinCLI()
         let f = try cli.write("two.yaml", workflowYAML("""

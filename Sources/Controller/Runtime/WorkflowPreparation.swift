@@ -19,7 +19,7 @@ extension WorkflowReconciler {
         do {
             object = try NodeCompression.expand(compressed)
         } catch {
-            return .invalid(error.description)
+            return .invalid("invalid workflow: \(error.description)")
         }
         // A workflow that waited for a slot (--parallelism) starts afresh.
         if object["status"]?["phase"] == "Pending", object["status"]?["nodes"] == nil {
@@ -54,30 +54,22 @@ extension WorkflowReconciler {
         }
         let problems = Linter.lint([doc] + templateDocs).filter { $0.location.file == file }
         if !problems.isEmpty {
-            return .invalid(problems.map(WorkflowReconciler.describe).joined(separator: "; "))
+            return .invalid(Diagnostic.invalidWorkflowMessage(problems))
         }
         let workflow: Workflow
         do {
             workflow = try doc.decode(Workflow.self)
         } catch {
-            return .invalid(WorkflowReconciler.describe(error))
+            return .invalid(Diagnostic.invalidWorkflowMessage([error]))
         }
         return .ready(WorkflowExecution(workflow: workflow, library: TemplateLibrary(library)))
-    }
-
-    /// A lint problem as the status message shows it: the field, what is wrong, the fix.
-    static func describe(_ d: Diagnostic) -> String {
-        var s = d.location.path.map { "\($0): " } ?? ""
-        s += d.message
-        if let fix = d.fix { s += " (fix: \(fix))" }
-        return s
     }
 
     func writeInvalid(_ object: JSONValue, message: String) async throws {
         let now = WorkflowReconciler.clock()
         var status = WorkflowStatus()
         status.phase = .error
-        status.message = "invalid workflow: \(message)"
+        status.message = message
         status.startedAt = now
         status.finishedAt = now
         try await statusWriter.write(StatusWriter.encode(status), onto: object)

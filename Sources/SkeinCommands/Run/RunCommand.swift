@@ -81,9 +81,11 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Load, override, lint and decode: any problem here is exit code 2.
     func prepare() throws -> (Workflow, TemplateLibrary) {
+        var chosen: JSONValue?
         do {
             let docs = try InputFiles.load(files)
             var selection = try WorkflowSelection.choose(docs)
+            chosen = selection.document.raw
             var params: [(String, String)] = []
             if let f = parameterFile { params += try WorkflowSelection.parameterFile(f) }
             for p in parameters {
@@ -91,6 +93,7 @@ struct RunCommand: AsyncParsableCommand {
                 params.append((String(parts[0]), parts.count > 1 ? String(parts[1]) : ""))
             }
             try selection.override(parameters: params, entrypoint: entrypoint, parallelism: parallelism)
+            chosen = selection.document.raw
             let problems = Linter.lint([selection.document] + selection.templates)
             if !problems.isEmpty { throw Diagnostics(problems) }
             var workflow: Workflow
@@ -105,8 +108,30 @@ struct RunCommand: AsyncParsableCommand {
             return (workflow, TemplateLibrary(templates))
         } catch let d as Diagnostics {
             Terminal.printDiagnostics(d.items)
+            if let output { print(output.render(RunCommand.invalidWorkflow(chosen, problems: d.items))) }
             throw ExitCode(2)
         }
+    }
+
+    /// With `-o json|yaml`, a workflow that fails validation is still answered with a Workflow
+    /// object: phase Error, the problems in its message, as the controller would record it.
+    static func invalidWorkflow(_ document: JSONValue?, problems: [Diagnostic]) -> JSONValue {
+        var object: [String: JSONValue] = [:]
+        if case .object(let o)? = document { object = o }
+        if object["apiVersion"] == nil { object["apiVersion"] = "argoproj.io/v1alpha1" }
+        object["kind"] = "Workflow"
+        var metadata: [String: JSONValue] = [:]
+        if case .object(let m)? = object["metadata"] { metadata = m }
+        if metadata["name"] == nil, case .string(let g)? = metadata["generateName"] { metadata["name"] = .string(g) }
+        object["metadata"] = .object(metadata)
+        let now = JSONValue.string(Timestamp(seconds: Date().timeIntervalSince1970.rounded(.down)).description)
+        object["status"] = .object([
+            "phase": "Error",
+            "message": .string(Diagnostic.invalidWorkflowMessage(problems)),
+            "startedAt": now,
+            "finishedAt": now,
+        ])
+        return .object(object)
     }
 
     /// A run's identity: the name (generateName gets a random suffix), a uid, a creation time.

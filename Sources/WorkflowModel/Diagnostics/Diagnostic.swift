@@ -17,6 +17,21 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+extension Diagnostic {
+    /// The problem as a workflow's status message carries it: the field, what is wrong, the fix.
+    public var statusText: String {
+        var s = location.path.map { "\($0): " } ?? ""
+        s += message
+        if let fix { s += " (fix: \(fix))" }
+        return s
+    }
+
+    /// The message of a workflow that fails validation, the same in `skein run` and on the controller.
+    public static func invalidWorkflowMessage(_ problems: [Diagnostic]) -> String {
+        "invalid workflow: " + problems.map(\.statusText).joined(separator: "; ")
+    }
+}
+
 /// Several diagnostics at once: lint reports every error, not the first.
 public struct Diagnostics: Error, Sendable, CustomStringConvertible {
     public var items: [Diagnostic]
