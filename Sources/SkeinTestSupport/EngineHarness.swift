@@ -51,12 +51,12 @@ public final class EngineHarness {
     var wakeAt: Double?
     var pending: [Observation] = []
 
-    public init(_ workflow: Workflow, templates: [WorkflowTemplate] = []) {
-        execution = WorkflowExecution(workflow: workflow, library: TemplateLibrary(templates))
+    public init(_ workflow: Workflow, templates: [WorkflowTemplate] = [], configMaps: ConfigMapData = ConfigMapData()) {
+        execution = WorkflowExecution(workflow: workflow, library: TemplateLibrary(templates), configMaps: configMaps)
     }
 
     /// Decodes the first Workflow in `yaml` (other documents become the template library).
-    public convenience init(yaml: String, file: String = "test.yaml") throws {
+    public convenience init(yaml: String, file: String = "test.yaml", configMaps: ConfigMapData = ConfigMapData()) throws {
         let docs = try DocumentLoader.load(text: yaml, file: file)
         var workflow: Workflow?
         var templates: [WorkflowTemplate] = []
@@ -69,7 +69,7 @@ public final class EngineHarness {
         }
         guard var wf = workflow else { throw HarnessError("no Workflow in the test YAML") }
         if wf.metadata.name == nil { wf.metadata.name = "wf" }
-        self.init(wf, templates: templates)
+        self.init(wf, templates: templates, configMaps: configMaps)
     }
 
     /// Runs until the workflow completes, nothing is left to do, or `maxRounds` reconciles.

@@ -73,9 +73,16 @@ public final class WorkflowExecution {
     /// Most items one loop may expand to: more would be a mistake, and would exhaust memory.
     static let maxLoopItems = 100_000
 
-    public init(workflow: Workflow, library: TemplateLibrary = TemplateLibrary()) {
+    /// What `valueFrom.configMapKeyRef` reads (see `ConfigMapData`).
+    let configMaps: ConfigMapData
+    /// A problem found before the first step (a global parameter's ConfigMap is missing):
+    /// the workflow ends in Error before it starts.
+    var startFailure: String?
+
+    public init(workflow: Workflow, library: TemplateLibrary = TemplateLibrary(), configMaps: ConfigMapData = ConfigMapData()) {
         self.workflow = workflow
         self.library = library
+        self.configMaps = configMaps
         self.name = workflow.metadata.name ?? "workflow"
         var spec = workflow.spec
         if let ref = spec.workflowTemplateRef, let base = library.lookup(ref.name, clusterScope: ref.clusterScope ?? false) {
@@ -86,7 +93,18 @@ public final class WorkflowExecution {
         self.nodes = wfStatus.nodes ?? [:]
         wfStatus.nodes = nil
         for p in spec.arguments?.parameters ?? [] {
-            globalParameters["workflow.parameters.\(p.name)"] = p.value?.value ?? p.default?.value ?? ""
+            var value = p.value?.value
+            if value == nil, let ref = p.valueFrom?.configMapKeyRef {
+                switch configMaps.lookup(ref) {
+                case .value(let v): value = v
+                case .missing(let why):
+                    value = p.valueFrom?.default?.value
+                    if value == nil, startFailure == nil {
+                        startFailure = "failed to set global parameter \(p.name) from ConfigMap: \(why) (fix: create it in the workflow's namespace, or set valueFrom.default)"
+                    }
+                }
+            }
+            globalParameters["workflow.parameters.\(p.name)"] = value ?? p.default?.value ?? ""
         }
         for p in wfStatus.outputs?.parameters ?? [] {
             globalParameters["workflow.outputs.parameters.\(p.name)"] = p.value?.value ?? ""

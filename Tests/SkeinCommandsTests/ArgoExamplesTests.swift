@@ -30,7 +30,7 @@ import SkeinTestSupport
     static let chancy: Set<String> = ["retry-container.yaml", "retry-script.yaml"]
 
     /// Fields that need a cluster (or a service Skein does not run locally).
-    static let clusterKeys = ["resource", "persistentVolumeClaim", "volumeClaimTemplates", "secretKeyRef", "configMapKeyRef",
+    static let clusterKeys = ["resource", "persistentVolumeClaim", "volumeClaimTemplates", "secretKeyRef",
                               "secret", "configMap", "sidecars", "s3", "gcs", "artifactory", "hdfs", "oss", "azure", "git",
                               "http", "plugin", "containerSet", "data", "synchronization", "executor", "podSpecPatch",
                               "memoize", "archiveLocation", "artifactRepositoryRef", "hostPath", "workflowTemplateRef",
@@ -46,6 +46,14 @@ import SkeinTestSupport
             return String(text[r]).trimmingCharacters(in: .whitespaces)
         }
         return nil
+    }
+
+    /// The files an example needs beside it: Argo's ConfigMaps (examples/configmaps) for those
+    /// that read parameters through `configMapKeyRef`, as `kubectl apply` would create them first.
+    static func companions(of file: String) -> [String] {
+        guard let text = try? String(contentsOfFile: "\(directory)/\(file)", encoding: .utf8), text.contains("configMapKeyRef") else { return [] }
+        let dir = "\(directory)/configmaps"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted().map { "\(dir)/\($0)" }
     }
 
     @Test(.enabled(if: available, "../shared/argo-examples is absent"))
@@ -77,7 +85,7 @@ import SkeinTestSupport
         #expect(runnable.count >= 40, "the selection should not shrink unnoticed")
         var succeeded = 0
         for f in runnable {
-            let r = try cli.run(["run", "\(Self.directory)/\(f)", "-o", "json"], timeout: 180)
+            let r = try cli.run(["run", "\(Self.directory)/\(f)"] + Self.companions(of: f) + ["-o", "json"], timeout: 180)
             let wf = finalWorkflow(r.stdout)
             let ok = phase(wf) == "Succeeded" && r.status == 0
             if ok { succeeded += 1 }

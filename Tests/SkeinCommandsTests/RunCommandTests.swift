@@ -90,6 +90,33 @@ func workflowYAML(_ templates: String, spec: String = "") -> String {
         #expect(plain.status == 2 && plain.stdout.isEmpty)
     }
 
+    /// `valueFrom.configMapKeyRef` reads ConfigMaps given beside the workflow, as the cluster
+    /// would read them from the workflow's namespace; without one the workflow ends in Error.
+    @Test func configMapsGivenBesideTheWorkflowFeedParameters() throws {
+        let cli = try SkeinCLI()
+        let wf = try cli.write("cm-wf.yaml", workflowYAML("""
+        - name: main
+          inputs:
+            parameters:
+            - name: m
+              valueFrom: {configMapKeyRef: {name: settings, key: msg}}
+          container: {image: alpine, command: [echo, "said {{inputs.parameters.m}}"]}
+        """))
+        let cm = try cli.write("cm.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: settings}
+        data: {msg: hello from the map}
+        """)
+        let r = try cli.run(["run", wf, cm])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("said hello from the map"), "\(r.stdout)")
+        let missing = try cli.run(["run", wf])
+        #expect(missing.status == 1)
+        #expect(missing.stdout.contains("unable to retrieve inputs.parameters.m from ConfigMap: ConfigMap 'settings' does not exist"),
+                "\(missing.stdout)")
+    }
+
     @Test func entrypointOverride() throws {
         let cli = try SkeinCLI()
         let f = try cli.write("two.yaml", workflowYAML("""

@@ -62,7 +62,16 @@ extension WorkflowReconciler {
         } catch {
             return .invalid(Diagnostic.invalidWorkflowMessage([error]))
         }
-        return .ready(WorkflowExecution(workflow: workflow, library: TemplateLibrary(library)))
+        // The ConfigMaps `valueFrom.configMapKeyRef` reads, in the workflow's namespace only.
+        var names = ConfigMapData.referencedNames(in: object["spec"] ?? .null)
+        for t in fetched.values { names.formUnion(ConfigMapData.referencedNames(in: t["spec"] ?? .null)) }
+        var configMaps = ConfigMapData()
+        for name in names.sorted() {
+            // The client retries transient failures itself; what is left counts as missing.
+            guard let cm = try? await client.get(.configMaps, name, namespace: namespace) else { continue }
+            configMaps.maps[name] = (cm["data"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        }
+        return .ready(WorkflowExecution(workflow: workflow, library: TemplateLibrary(library), configMaps: configMaps))
     }
 
     func writeInvalid(_ object: JSONValue, message: String) async throws {

@@ -33,9 +33,10 @@ public actor LocalRun {
     var timerDue: Double?
     let volumes: [String: JSONValue]
 
-    public init(workflow: Workflow, templates: TemplateLibrary, settings: RunSettings, observer: any RunObserver) {
+    public init(workflow: Workflow, templates: TemplateLibrary, configMaps: ConfigMapData = ConfigMapData(),
+                settings: RunSettings, observer: any RunObserver) {
         self.workflow = workflow
-        self.execution = WorkflowExecution(workflow: workflow, library: templates)
+        self.execution = WorkflowExecution(workflow: workflow, library: templates, configMaps: configMaps)
         self.settings = settings
         self.observer = observer
         (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .unbounded)

@@ -53,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (workflow, templates) = try prepare()
+        let (workflow, templates, configMaps) = try prepare()
         let settings = try makeSettings(workflowName: workflow.metadata.name ?? "workflow")
         let tty = output == nil && Terminal.isTTY(1)
         let fd: Int32 = output == nil ? 1 : 2
@@ -61,7 +61,7 @@ struct RunCommand: AsyncParsableCommand {
         if !settings.isolate {
             display.notice("warning: mount namespaces are not available (run as root or enable user namespaces); steps run as plain processes sharing /tmp")
         }
-        let run = LocalRun(workflow: workflow, templates: templates, settings: settings, observer: display)
+        let run = LocalRun(workflow: workflow, templates: templates, configMaps: configMaps, settings: settings, observer: display)
         let signals = SignalHandlers(run: run, display: display)
         let final = await run.run()
         signals.cancel()
@@ -80,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Load, override, lint and decode: any problem here is exit code 2.
-    func prepare() throws -> (Workflow, TemplateLibrary) {
+    func prepare() throws -> (Workflow, TemplateLibrary, ConfigMapData) {
         var chosen: JSONValue?
         do {
             let docs = try InputFiles.load(files)
@@ -105,7 +105,11 @@ struct RunCommand: AsyncParsableCommand {
                 throw Diagnostics([error])
             }
             RunCommand.name(&workflow)
-            return (workflow, TemplateLibrary(templates))
+            // ConfigMaps given beside the workflow, read only when something refers to one.
+            var refs = ConfigMapData.referencedNames(in: selection.document.raw["spec"] ?? .null)
+            for t in selection.templates { refs.formUnion(ConfigMapData.referencedNames(in: t.raw["spec"] ?? .null)) }
+            let configMaps = refs.isEmpty ? ConfigMapData() : try InputFiles.configMaps(files)
+            return (workflow, TemplateLibrary(templates), configMaps)
         } catch let d as Diagnostics {
             Terminal.printDiagnostics(d.items)
             if let output { print(output.render(RunCommand.invalidWorkflow(chosen, problems: d.items))) }

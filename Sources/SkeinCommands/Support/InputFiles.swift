@@ -1,4 +1,5 @@
 import Foundation
+import WorkflowEngine
 import WorkflowModel
 
 /// Reads the files and folders named on the command line into documents.
@@ -35,6 +36,26 @@ enum InputFiles {
         }
         if !problems.isEmpty { throw Diagnostics(problems) }
         return docs
+    }
+
+    /// The ConfigMaps (`kind: ConfigMap`, `apiVersion: v1`) among the files, by name: what a
+    /// local run's `valueFrom.configMapKeyRef` reads, as the cluster would.
+    static func configMaps(_ paths: [String]) throws(Diagnostics) -> ConfigMapData {
+        var out = ConfigMapData()
+        var problems: [Diagnostic] = []
+        for f in try expand(paths) {
+            do {
+                for d in try YAMLLoader.load(try DocumentLoader.readText(f), file: f) {
+                    guard d.value["kind"]?.stringValue == "ConfigMap", d.value["apiVersion"]?.stringValue == "v1",
+                          let name = d.value["metadata"]?["name"]?.stringValue else { continue }
+                    out.maps[name] = (d.value["data"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+                }
+            } catch {
+                problems.append(error)
+            }
+        }
+        if !problems.isEmpty { throw Diagnostics(problems) }
+        return out
     }
 }
 

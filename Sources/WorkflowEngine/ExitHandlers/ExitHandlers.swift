@@ -10,6 +10,10 @@ extension WorkflowExecution {
             return
         }
         var root = nodes[rootID]
+        if root == nil, let why = startFailure {
+            finishWorkflow(.error, message: why)
+            return
+        }
         if root == nil || !(root?.phase.isFulfilled ?? false) {
             if workflowFailure == nil || root != nil {
                 var req = ExecRequest(nodeName: name, displayName: name, holder: .name(entry),
@@ -65,6 +69,11 @@ extension WorkflowExecution {
         if let ps = args.parameters {
             args.parameters = ps.map { p in
                 var q = p
+                if q.value == nil, p.valueFrom?.configMapKeyRef != nil,
+                   let resolved = globalParameters["workflow.parameters.\(p.name)"] {
+                    // Resolved from its ConfigMap when the execution began.
+                    q.value = AnyString(resolved)
+                }
                 if q.value == nil { q.value = p.default }
                 return q
             }

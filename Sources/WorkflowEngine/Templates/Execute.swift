@@ -93,15 +93,19 @@ extension WorkflowExecution {
         for p in template.inputs?.parameters ?? [] {
             var out = p
             let arg = arguments.parameters?.first(where: { $0.name == p.name })
-            guard var value = arg?.value?.value ?? p.value?.value ?? p.default?.value else {
-                if p.valueFrom?.supplied != nil || p.valueFrom?.configMapKeyRef != nil {
-                    throw EngineFailure("inputs.parameters.\(p.name): valueFrom.\(p.valueFrom?.configMapKeyRef != nil ? "configMapKeyRef needs a cluster" : "supplied is only for suspend outputs")")
+            var fromConfigMap: String?
+            if arg?.value == nil, let ref = p.valueFrom?.configMapKeyRef {
+                fromConfigMap = try configMapInput(p, ref: ref)
+            }
+            guard var value = arg?.value?.value ?? fromConfigMap ?? p.value?.value ?? p.default?.value else {
+                if p.valueFrom?.supplied != nil {
+                    throw EngineFailure("inputs.parameters.\(p.name): valueFrom.supplied is only for suspend outputs")
                 }
                 throw EngineFailure("inputs.parameters.\(p.name) was not supplied; pass it in the step's arguments or give it a default")
             }
             // A template's own value or default may use the workflow's variables (`{{workflow.*}}`,
             // `{{=...}}`); values passed in as arguments were resolved by the caller.
-            if arg?.value == nil, value.contains("{{") {
+            if arg?.value == nil, fromConfigMap == nil, value.contains("{{") {
                 value = try substitute(value, scope: Scope(), field: "inputs.parameters.\(p.name)")
             }
             if let allowed = p.enum, !allowed.isEmpty, !allowed.contains(where: { $0.value == value }) {

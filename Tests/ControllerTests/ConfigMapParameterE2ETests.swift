@@ -1,0 +1,83 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import SkeinJSON
+import Testing
+
+/// `valueFrom.configMapKeyRef` on KubeSim with the controller: the ConfigMap is read from the
+/// workflow's namespace; a missing one ends the node (input) or the workflow (global) in Error
+/// with the engine's message (ConfigMapParameterTests).
+@Suite(.serialized) struct ConfigMapParameterE2ETests {
+    static let yaml = """
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {generateName: cm-}
+        spec:
+          entrypoint: main
+          arguments:
+            parameters:
+            - name: greeting
+              valueFrom: {configMapKeyRef: {name: settings, key: greeting}}
+          templates:
+          - name: main
+            inputs: {parameters: [{name: greeting}]}
+            steps:
+            - - name: show
+                template: show
+                arguments: {parameters: [{name: g, value: "{{inputs.parameters.greeting}}"}]}
+          - name: show
+            inputs:
+              parameters:
+              - {name: g}
+              - name: m
+                valueFrom: {configMapKeyRef: {name: settings, key: msg}}
+              - name: d
+                valueFrom: {configMapKeyRef: {name: settings, key: missing}, default: the default}
+            container: {image: alpine, command: [echo, "{{inputs.parameters.g}} {{inputs.parameters.m}} {{inputs.parameters.d}}"]}
+        """
+
+    static func configMap(_ name: String, _ data: [String: String]) -> JSONValue {
+        .object(["apiVersion": "v1", "kind": "ConfigMap", "metadata": .object(["name": .string(name)]),
+                 "data": .object(data.mapValues { .string($0) })])
+    }
+
+    @Test func inputAndGlobalParametersComeFromTheWorkflowsNamespace() async throws {
+        let h = try await ControllerHarness.start(instant: true)
+        defer { Task { await h.stop() } }
+        _ = try await h.client.create(.namespaces, ["metadata": ["name": "other"]])
+        _ = try await h.client.create(.configMaps, Self.configMap("settings", ["greeting": "hi", "msg": "from default"]), namespace: "default")
+        _ = try await h.client.create(.configMaps, Self.configMap("settings", ["greeting": "yo", "msg": "from other"]), namespace: "other")
+        for (namespace, expected) in [("default", "hi from default the default"), ("other", "yo from other the default")] {
+            let name = try await h.submit(yaml: Self.yaml, namespace: namespace)
+            let wf = try await h.waitForCompletion(name, namespace: namespace)
+            #expect(phase(wf) == "Succeeded", "\(wf["status"]?["message"]?.stringValue ?? "")")
+            let show = (wf["status"]?["nodes"]?.objectValue ?? [:]).values.first { $0["displayName"]?.stringValue == "show" }
+            let inputs = show?["inputs"]?["parameters"]?.arrayValue ?? []
+            let seen = ["g", "m", "d"].map { n in inputs.first { $0["name"]?.stringValue == n }?["value"]?.scalarText ?? "?" }
+            #expect(seen.joined(separator: " ") == expected, "\(namespace): \(inputs)")
+        }
+    }
+
+    @Test func missingConfigMapsEndInErrorWithTheEnginesMessage() async throws {
+        let h = try await ControllerHarness.start(instant: true)
+        defer { Task { await h.stop() } }
+        // No ConfigMap at all: the global parameter fails the workflow before any step.
+        let name = try await h.submit(yaml: Self.yaml)
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Error")
+        #expect(wf["status"]?["message"]?.stringValue?.hasPrefix(
+            "failed to set global parameter greeting from ConfigMap: ConfigMap 'settings' does not exist") == true,
+            "\(wf["status"]?["message"]?.stringValue ?? "")")
+        #expect(try await h.pods(of: name).isEmpty)
+        // The global's key present but not the input's: the step's node errors.
+        _ = try await h.client.create(.configMaps, Self.configMap("settings", ["greeting": "hi"]), namespace: "default")
+        let second = try await h.submit(yaml: Self.yaml)
+        let wf2 = try await h.waitForCompletion(second)
+        #expect(phase(wf2) == "Error")
+        let show = (wf2["status"]?["nodes"]?.objectValue ?? [:]).values.first { $0["displayName"]?.stringValue == "show" }
+        #expect(show?["phase"]?.stringValue == "Error")
+        #expect(show?["message"]?.stringValue?.hasPrefix(
+            "unable to retrieve inputs.parameters.m from ConfigMap: ConfigMap 'settings' does not have the key 'msg'") == true,
+            "\(show?["message"]?.stringValue ?? "")")
+    }
+}
