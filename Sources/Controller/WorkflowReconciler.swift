@@ -133,6 +133,7 @@ final class WorkflowReconciler: Sendable {
             switch await prepare(object, key: key) {
             case .invalid(let message):
                 try await writeInvalid(object, message: message)
+                try await syncMetadata(object, labels: [:], annotations: [:], phase: "Error", state: state)
                 state.finished = true
                 logger.info("workflow is invalid", metadata: ["workflow": "\(key)", "error": "\(message)"])
                 return
@@ -309,6 +310,8 @@ final class WorkflowReconciler: Sendable {
         if status != state.lastStatus && state.unstarted.isEmpty {
             guard try await writeFenced(status, onto: object, key: key, state: state) else { return }
             state.lastStatus = status
+            try await syncMetadata(object, labels: execution.workflowLabels, annotations: execution.workflowAnnotations,
+                                   phase: execution.phase.rawValue, state: state)
             if settings.events != .none {
                 let stored = execution.status
                 events.record(events.events(from: state.eventSnapshot, to: stored, workflow: object))
@@ -371,6 +374,8 @@ final class WorkflowState: @unchecked Sendable {
     var storedStatus: JSONValue?
     /// The `resourceVersion` the next status write expects (see `StatusWriter.write`).
     var expectedVersion: String?
+    /// The labels and annotations last put on the object (see `syncMetadata`).
+    var syncedMetadata: JSONValue?
     /// The latest versions this controller read or wrote. The informer showing one of them
     /// lags behind; any other version is newer than all of them (writes are fenced).
     var knownVersions: [String] = []

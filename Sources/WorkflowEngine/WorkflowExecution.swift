@@ -78,6 +78,8 @@ public final class WorkflowExecution {
     /// A problem found before the first step (a global parameter's ConfigMap is missing):
     /// the workflow ends in Error before it starts.
     var startFailure: String?
+    /// The started workflow's labels and annotations (see `resolvedMetadata`).
+    var metadataCache: WorkflowMetadataValues?
 
     public init(workflow: Workflow, library: TemplateLibrary = TemplateLibrary(), configMaps: ConfigMapData = ConfigMapData()) {
         self.workflow = workflow

@@ -117,6 +117,30 @@ func workflowYAML(_ templates: String, spec: String = "") -> String {
                 "\(missing.stdout)")
     }
 
+    /// The final object carries the labels the controller would keep on it: workflowMetadata,
+    /// labelsFrom, and the phase labels.
+    @Test func theFinalWorkflowCarriesWorkflowMetadataAndPhaseLabels() throws {
+        let cli = try SkeinCLI()
+        let f = try cli.write("labels.yaml", workflowYAML("""
+        - name: main
+          container: {image: alpine, command: [echo, "{{workflow.labels.who}}"]}
+        """, spec: """
+          arguments: {parameters: [{name: who, value: me}]}
+          workflowMetadata:
+            labels: {team: data}
+            annotations: {note: hello}
+            labelsFrom: {who: {expression: workflow.parameters.who}}
+        """))
+        let r = try cli.run(["run", f, "-o", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains(": me\n"), "\(r.stderr)")
+        let meta = try #require(finalWorkflow(r.stdout)?["metadata"] as? [String: Any])
+        let labels = meta["labels"] as? [String: String] ?? [:]
+        #expect(labels == ["team": "data", "who": "me", "workflows.argoproj.io/phase": "Succeeded", "workflows.argoproj.io/completed": "true",
+                           "workflows.skein.dev/phase": "Succeeded", "workflows.skein.dev/completed": "true"], "\(labels)")
+        #expect((meta["annotations"] as? [String: String])?["note"] == "hello")
+    }
+
     @Test func entrypointOverride() throws {
         let cli = try SkeinCLI()
         let f = try cli.write("two.yaml", workflowYAML("""

@@ -88,6 +88,10 @@ public actor LocalRun {
         }
         await drainProcesses()
         workflow.status = execution.status
+        // The labels and annotations the controller would put on the object.
+        workflow.metadata.labels = execution.workflowLabels
+            .merging(WorkflowExecution.phaseLabels(workflow.status?.phase?.rawValue ?? "Unknown")) { _, p in p }
+        workflow.metadata.annotations = execution.workflowAnnotations.isEmpty ? workflow.metadata.annotations : execution.workflowAnnotations
         if !settings.keepRunDirectory { try? FileManager.default.removeItem(atPath: settings.runDirectory) }
         return workflow
     }

@@ -10,6 +10,7 @@ extension WorkflowExecution {
             return
         }
         var root = nodes[rootID]
+        _ = resolvedMetadata()   // labelsFrom may find a problem before the first step
         if root == nil, let why = startFailure {
             finishWorkflow(.error, message: why)
             return

@@ -56,10 +56,11 @@ extension WorkflowExecution {
         }
         v["workflow.priority"] = String(spec.priority ?? 0)
         for (k, val) in exitGlobals { v[k] = val }
-        for (k, val) in workflow.metadata.labels ?? [:] { v["workflow.labels.\(k)"] = val }
-        v["workflow.labels.json"] = JSONValue.object((workflow.metadata.labels ?? [:]).mapValues { .string($0) }).compactJSON
-        v["workflow.annotations.json"] = JSONValue.object((workflow.metadata.annotations ?? [:]).mapValues { .string($0) }).compactJSON
-        for (k, val) in workflow.metadata.annotations ?? [:] {
+        let metadata = resolvedMetadata()
+        for (k, val) in metadata.labels { v["workflow.labels.\(k)"] = val }
+        v["workflow.labels.json"] = JSONValue.object(metadata.labels.mapValues { .string($0) }).compactJSON
+        v["workflow.annotations.json"] = JSONValue.object(metadata.annotations.mapValues { .string($0) }).compactJSON
+        for (k, val) in metadata.annotations {
             v["workflow.annotations.\(k)"] = val
             // Set by the cron scheduler (workflows.GROUP/scheduled-time).
             if k.hasPrefix("workflows."), k.hasSuffix("/scheduled-time") { v["workflow.scheduledTime"] = val }

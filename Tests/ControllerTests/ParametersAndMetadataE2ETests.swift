@@ -1,3 +1,4 @@
+import Controller
 import Foundation
 import KubeAPI
 import KubeClient
@@ -79,5 +80,92 @@ import Testing
         #expect(show?["message"]?.stringValue?.hasPrefix(
             "unable to retrieve inputs.parameters.m from ConfigMap: ConfigMap 'settings' does not have the key 'msg'") == true,
             "\(show?["message"]?.stringValue ?? "")")
+    }
+}
+
+/// The labels the controller keeps on a workflow: the phase labels Argo's CLI and UI filter
+/// on, `workflowMetadata` (with `labelsFrom`), and the template a workflow runs.
+@Suite(.serialized) struct WorkflowLabelsE2ETests {
+    static func labels(_ wf: JSONValue) -> [String: String] {
+        (wf["metadata"]?["labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+    }
+
+    @Test func phaseLabelsFollowTheWorkflowAndWorkflowMetadataIsApplied() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: """
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: labelled-, labels: {own: mine}}
+            spec:
+              entrypoint: main
+              arguments: {parameters: [{name: foo, value: bar}]}
+              workflowMetadata:
+                labels: {team: data}
+                annotations: {note: hello}
+                labelsFrom: {foo: {expression: workflow.parameters.foo}}
+              templates:
+              - name: main
+                steps:
+                - - {name: wait, template: wait}
+              - name: wait
+                suspend: {duration: "2s"}
+            """)
+        let running = try await h.waitFor(name) { Self.labels($0)["workflows.argoproj.io/phase"] == "Running" }
+        #expect(running)
+        let during = Self.labels(try await h.workflow(name))
+        #expect(during["workflows.argoproj.io/completed"] == "false" && during["workflows.skein.dev/phase"] == "Running", "\(during)")
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Succeeded")
+        let finished = try await h.eventually { Self.labels(try await h.workflow(name))["workflows.argoproj.io/phase"] == "Succeeded" }
+        #expect(finished)
+        let after = Self.labels(try await h.workflow(name))
+        for (k, v) in ["own": "mine", "team": "data", "foo": "bar", "workflows.argoproj.io/completed": "true",
+                       "workflows.skein.dev/completed": "true", "workflows.skein.dev/phase": "Succeeded"] {
+            #expect(after[k] == v, "\(k): \(after)")
+        }
+        #expect(try await h.workflow(name)["metadata"]?["annotations"]?["note"]?.stringValue == "hello")
+        // kubectl's label selectors find it, as `argo list -l` would.
+        let listed = try await h.client.list(h.settings.workflows, namespace: "default",
+                                             options: ListOptions(labelSelector: "workflows.argoproj.io/completed=true,team=data"))
+        #expect(listed.items.compactMap(\.name) == [name])
+    }
+
+    @Test func aWorkflowFromAWorkflowTemplateCarriesItsNameAndAnInvalidOneItsPhase() async throws {
+        let h = try await ControllerHarness.start(instant: true)
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: """
+            apiVersion: skein.dev/v1alpha1
+            kind: WorkflowTemplate
+            metadata: {name: lib}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                container: {image: alpine, command: [echo, hi]}
+            ---
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: from-lib-}
+            spec:
+              workflowTemplateRef: {name: lib}
+            """)
+        #expect(phase(try await h.waitForCompletion(name)) == "Succeeded")
+        let ok = try await h.eventually { Self.labels(try await h.workflow(name))["workflows.argoproj.io/completed"] == "true" }
+        #expect(ok)
+        let l = Self.labels(try await h.workflow(name))
+        #expect(l["workflows.argoproj.io/workflow-template"] == "lib" && l["workflows.skein.dev/workflow-template"] == "lib", "\(l)")
+        let bad = try await h.submit(yaml: """
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: bad-}
+            spec:
+              entrypoint: main
+              templates:
+              - {name: main, steps: [[{name: a, template: nowhere}]]}
+            """)
+        #expect(phase(try await h.waitForCompletion(bad)) == "Error")
+        let badLabelled = try await h.eventually { Self.labels(try await h.workflow(bad))["workflows.argoproj.io/phase"] == "Error" }
+        #expect(badLabelled)
     }
 }
