@@ -185,6 +185,7 @@ extension CLITests {
         #expect(name.hasPrefix("greeter-"))
         #expect(try await cli.run(["logs", name]).stdout.contains("hi tmpl"))
         #expect(try await h.workflow(name).labels["workflows.skein.dev/workflow-template"] == "greeter")
+        #expect(try await h.workflow(name).labels["workflows.argoproj.io/workflow-template"] == "greeter")
 
         let cluster = try cli.write("ctmpl.yaml", """
             apiVersion: skein.dev/v1alpha1
@@ -220,6 +221,7 @@ extension CLITests {
         let cronRun = try #require(cr.stdout.split(separator: "\n").first.map(String.init))
         #expect(cronRun.hasPrefix("nightly-"))
         #expect(try await h.workflow(cronRun).labels["workflows.skein.dev/cron-workflow"] == "nightly")
+        #expect(try await h.workflow(cronRun).labels["workflows.argoproj.io/cron-workflow"] == "nightly")
 
         // Not there: the closest names.
         let missing = try await cli.run(["submit", "--from", "workflowtemplate/greter"])

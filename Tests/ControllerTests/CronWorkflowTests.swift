@@ -79,6 +79,7 @@ import WorkflowModel
             #expect(seconds > created.seconds && seconds.truncatingRemainder(dividingBy: 1) == 0)
             #expect(wf.annotations[h.settings.scheduledTimeAnnotation] == Timestamp(seconds: seconds).description)
             #expect(wf.labels["team"] == "data")
+            #expect(wf.labels["workflows.argoproj.io/cron-workflow"] == "tick")
             #expect(wf["metadata"]?["ownerReferences"]?[0]?["uid"]?.stringValue == cron.uid)
         }
         // {{workflow.scheduledTime}} reached the step.

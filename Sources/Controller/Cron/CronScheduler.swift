@@ -250,6 +250,7 @@ final class CronScheduler: Sendable {
         let wfName = "\(name)-\(Int(time))"
         var labels = cron["spec"]?["workflowMetadata"]?["labels"]?.objectValue ?? [:]
         labels[settings.cronWorkflowLabel] = .string(name)
+        labels["workflows.argoproj.io/cron-workflow"] = .string(name)   // what Argo's CLI and UI filter on
         if let id = settings.instanceID { labels[settings.instanceLabel] = .string(id) }
         var annotations = cron["spec"]?["workflowMetadata"]?["annotations"]?.objectValue ?? [:]
         annotations[settings.scheduledTimeAnnotation] = .string(Timestamp(seconds: time).description)

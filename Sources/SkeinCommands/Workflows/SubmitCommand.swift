@@ -247,19 +247,19 @@ struct SubmitCommand: AsyncParsableCommand {
                 try await c.client.get(c.kinds.cronWorkflows, name, namespace: c.namespace)
             }
             spec = cron["spec"]?["workflowSpec"] ?? [:]
-            labels["workflows.\(group)/cron-workflow"] = .string(name)
+            for g in Set([group, "argoproj.io"]) { labels["workflows.\(g)/cron-workflow"] = .string(name) }
         case .clusterWorkflowTemplate:
             _ = try await c.call("cluster workflow template \(name)", resource: c.kinds.clusterWorkflowTemplates, name: name, verb: "get") {
                 try await c.client.get(c.kinds.clusterWorkflowTemplates, name)
             }
             spec = ["workflowTemplateRef": ["name": .string(name), "clusterScope": true]]
-            labels["workflows.\(group)/cluster-workflow-template"] = .string(name)
+            for g in Set([group, "argoproj.io"]) { labels["workflows.\(g)/cluster-workflow-template"] = .string(name) }
         default:
             _ = try await c.call("workflow template \(name)", resource: c.kinds.workflowTemplates, name: name, verb: "get") {
                 try await c.client.get(c.kinds.workflowTemplates, name, namespace: c.namespace)
             }
             spec = ["workflowTemplateRef": ["name": .string(name)]]
-            labels["workflows.\(group)/workflow-template"] = .string(name)
+            for g in Set([group, "argoproj.io"]) { labels["workflows.\(g)/workflow-template"] = .string(name) }
         }
         let object: JSONValue = ["apiVersion": .string("\(group)/v1alpha1"), "kind": "Workflow",
                                  "metadata": ["generateName": .string(name + "-"), "labels": .object(labels)], "spec": spec]
