@@ -41,6 +41,7 @@ final class WorkflowReconciler: Sendable {
                                               executorImagePullPolicy: settings.executorImagePullPolicy,
                                               group: settings.group, artifactVolume: settings.artifactVolume)
         podSettings.reportTimeout = settings.reportTimeout
+        podSettings.images = settings.images
         podSettings.identity = settings.identity
         builder = PodBuilder(settings: podSettings)
         statusWriter = StatusWriter(client: client, resource: settings.workflows)

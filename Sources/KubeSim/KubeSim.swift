@@ -56,6 +56,9 @@ public struct KubeSimOptions: Sendable {
     public var isolate: Bool
     /// Offer HTTP/2 through ALPN (as API servers do), besides HTTP/1.1.
     public var http2: Bool
+    /// Directories put before the host's PATH in every container (stand-ins for commands
+    /// the images would have, such as the test shims for `argosay`).
+    public var extraPath: [String] = []
 
     public init(port: Int = 0, instant: Bool = false, workDirectory: String? = nil, skeinBinary: String? = nil,
                 images: ImageMap = ImageMap(), historyLimit: Int = 10_000, bookmarkInterval: Double = 1,

@@ -24,6 +24,8 @@ public final class SimCluster: Sendable {
                              configure: (inout KubeSimOptions) -> Void = { _ in }) async throws -> SimCluster {
         let dir = try TemporaryDirectory.make(prefix: "kubesim")
         var options = KubeSimOptions(instant: instant, workDirectory: "\(dir)/cluster", skeinBinary: try? Binaries.path("skein"))
+        // The same stand-ins for `argosay` and `cowsay` that `skein run` gets in tests (SkeinCLI).
+        if let shims = try? Shims.directory() { options.extraPath = [shims] }
         configure(&options)
         let sim = try await KubeSim.start(options)
         let kubeconfig = "\(dir)/kubeconfig"

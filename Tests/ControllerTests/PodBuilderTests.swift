@@ -171,7 +171,7 @@ let builder = PodBuilder(settings: .init(executorImage: "skein:test", executorIm
           entrypoint: main
           templates:
           - name: main
-            container: {image: alpine}
+            container: {image: mycorp/tool:1.0}
             outputs: {parameters: [{name: p, valueFrom: {path: /tmp/p}}]}
         """)
         let launch = try #require(l.first)
@@ -179,6 +179,40 @@ let builder = PodBuilder(settings: .init(executorImage: "skein:test", executorIm
             try builder.pod(for: launch, workflow: wf)
         }
         #expect(PodBuilder.BuildError.commandRequired(template: "main").description.contains("add `command:`"))
+        #expect(PodBuilder.BuildError.commandRequired(template: "main").description.contains("`images` in the controller's ConfigMap"))
+    }
+
+    /// Without a `command`, the emissary runs what the image would: Kubernetes' rule (`args`
+    /// replace the image's cmd, not its entrypoint) over the built-in table and the ConfigMap's.
+    @Test(arguments: [
+        ("argoproj/argosay:v2", "[echo, hi]", [:], ["/argosay", "echo", "hi"]),
+        ("docker.io/argoproj/argosay:v2", "null", [:], ["/argosay"]),
+        ("alpine:3.20", "[-c, 'echo hi']", [:], ["-c", "echo hi"]),
+        ("alpine:3.20", "null", [:], ["/bin/sh"]),
+        ("mycorp/tool:1.0", "[run]", ["mycorp/tool": ImageCommand(entrypoint: ["/tool"], cmd: ["--help"])], ["/tool", "run"]),
+        ("mycorp/tool:1.0", "null", ["mycorp/tool:1.0": ImageCommand(entrypoint: ["/tool"], cmd: ["--help"])], ["/tool", "--help"]),
+        ("registry:5000/team/img", "null", ["registry:5000/team/img": ImageCommand(cmd: ["go"])], ["go"]),
+    ] as [(String, String, [String: ImageCommand], [String])])
+    func theImagesEntrypointComesFromTheTable(_ image: String, _ args: String, _ extra: [String: ImageCommand], _ expected: [String]) throws {
+        let (wf, l) = try launches("""
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {name: nc, uid: u}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            container: {image: "\(image)", args: \(args)}
+            outputs: {parameters: [{name: p, valueFrom: {path: /tmp/p}}]}
+        """)
+        var settings = PodBuilder.Settings(executorImage: "skein:test")
+        settings.images.merge(extra) { _, mine in mine }
+        let pod = try PodBuilder(settings: settings).pod(for: try #require(l.first), workflow: wf)
+        let main = try #require(pod["spec"]?["containers"]?.arrayValue?.first { $0["name"] == "main" })
+        let command = main["command"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let program = Array(command.drop { $0 != "--" }.dropFirst())
+        #expect(program == expected, "\(command)")
+        #expect(main["args"] == nil)
     }
 
     @Test func podSpecPatchesMergeIntoThePodWorkflowsFirstThenTheTemplates() throws {

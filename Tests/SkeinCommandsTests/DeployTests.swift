@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Controller
 @testable import SkeinCommands
 import SkeinJSON
 import SkeinTestSupport
@@ -69,6 +70,12 @@ import WorkflowModel
         #expect(failure(["qps": "fast"]).contains("data.qps"))
         #expect(failure(["executorImagePullPolicy": "Sometimes"]).contains("Always, IfNotPresent or Never"))
         #expect(failure(["artifactPVC": "a", "artifactHostPath": "/b"]).contains("not both"))
+        // `images`, in Argo's shape, as YAML text.
+        let images = try ControllerConfigMap.parse(["images": "argoproj/argosay:v2: {entrypoint: [/argosay]}\nmy/tool:1: {cmd: [run]}\n"],
+                                                   source: "cm")
+        #expect(images.images == ["argoproj/argosay:v2": ImageCommand(entrypoint: ["/argosay"]), "my/tool:1": ImageCommand(cmd: ["run"])])
+        #expect(failure(["images": "my/tool: {command: [x]}"]).contains("data.images is not a map of image to {entrypoint, cmd}"))
+        #expect(failure(["images": "[1, 2]"]).contains("data.images"))
     }
 
     /// Exactly the verbs the code uses, nothing more (issue 18: the ClusterRole granted more):

@@ -15,7 +15,7 @@ import SkeinTestSupport
         "steps.yaml": ["finish: done after Succeeded and Succeeded"],
         "dag-diamond.yaml": ["D: 12"],
         "parameters.yaml": ["consume: got: hello in red! / nothing here", #"dated: created today, labels {"team":"examples"}"#],
-        "artifacts.yaml": ["consume: written inline in the workflow", "consume: all artifacts arrived"],
+        "artifacts.yaml": ["consume: written inline in the workflow", "consume: all artifacts arrived, headline: report of the run"],
         "loops.yaml": [#"total: squares: ["1","4","9","16"]"#, "counting(2:part-03): part-03", "distros(1:name:alpine,version:3.20): alpine 3.20"],
         "conditions.yaml": ["heads: it was heads", "big: measured more than the threshold", "expression: the measurement is odd", "summary: seven+nine 28"],
         "retries.yaml": ["attempt 0", "attempt 2"],

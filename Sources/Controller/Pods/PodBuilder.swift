@@ -29,6 +29,8 @@ public struct PodBuilder: Sendable {
         public var artifactVolume: JSONValue?
         /// `SKEIN_REPORT_TIMEOUT` of the wait container (see `ControllerSettings.reportTimeout`).
         public var reportTimeout: Double?
+        /// What images run when a container has no `command` (see `ImageCommand`).
+        public var images: [String: ImageCommand] = ImageCommand.builtIn
         /// The controller replica that creates the pods (annotation `workflows.GROUP/controller`),
         /// so that a pod made by a replica that had lost its lease can be told apart.
         public var identity: String?
@@ -53,7 +55,8 @@ public struct PodBuilder: Sendable {
             switch self {
             case .commandRequired(let t):
                 return "template \(t): a step with outputs or input artifacts runs through the emissary, which needs "
-                    + "the container's `command` (the image's entrypoint cannot be read); add `command:` to the container"
+                    + "the container's `command` (the image's entrypoint cannot be read from here); add `command:` to the container, "
+                    + "or give the image's entrypoint under `images` in the controller's ConfigMap"
             case .notAPodTemplate(let t):
                 return "template \(t) is neither a container nor a script template"
             case .badPodSpecPatch(let t, let m):
@@ -151,10 +154,11 @@ public struct PodBuilder: Sendable {
                 let interpreter = main["command"]?.arrayValue ?? ["sh"]
                 command = interpreter + [.string(PodBuilder.scriptPath)]
             } else {
-                guard let c = main["command"]?.arrayValue, !c.isEmpty else {
+                guard let argv = ImageCommand.argv(command: main["command"]?.arrayValue, args: main["args"]?.arrayValue,
+                                                   image: main["image"]?.stringValue, table: settings.images) else {
                     throw .commandRequired(template: templateName)
                 }
-                command = c + (main["args"]?.arrayValue ?? [])
+                command = argv
             }
             var emissary: [JSONValue] = [.string(PodBuilder.emissaryPath), "--control", .string(PodBuilder.controlDirectory)]
             for path in outputPaths(launch) { emissary += ["--output", .string(path)] }

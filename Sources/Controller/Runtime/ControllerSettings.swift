@@ -35,6 +35,8 @@ public struct ControllerSettings: Sendable {
     /// How long a step's wait container retries writing its task result through errors
     /// that may pass, in seconds (nil: the executor's default, 300).
     public var reportTimeout: Double?
+    /// What images run when a container has no `command` (built-ins, then the ConfigMap's `images`).
+    public var images: [String: ImageCommand] = ImageCommand.builtIn
     /// How long after a step's wait container ended its task result may still arrive
     /// (seconds) before its outputs count as lost.
     public var resultGrace = StepObservation.resultGrace

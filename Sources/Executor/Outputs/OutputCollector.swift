@@ -36,8 +36,8 @@ public enum OutputCollector {
         let plan = OutputPlan(launch: launch)
         var params: [Parameter] = []
         var artifacts: [Artifact] = []
-        for (i, entry) in plan.entries.enumerated() {
-            let copied = "\(controlDirectory)/outputs/\(i)"
+        for entry in plan.entries {
+            let copied = "\(controlDirectory)/outputs/\(plan.copyIndex(of: entry.path) ?? -1)"
             let exists = fm.fileExists(atPath: copied)
             switch entry.kind {
             case .parameter(let p):

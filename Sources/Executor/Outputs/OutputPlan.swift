@@ -2,7 +2,7 @@ public import WorkflowModel
 public import WorkflowEngine
 
 /// Which files a step must hand back: output parameters read from `valueFrom.path` and
-/// output artifacts, numbered in the order the emissary copies them.
+/// output artifacts; the emissary copies each distinct path once, numbered in order.
 public struct OutputPlan: Sendable, Hashable {
     public struct Entry: Sendable, Hashable {
         public enum Kind: Sendable, Hashable {
@@ -24,5 +24,13 @@ public struct OutputPlan: Sendable, Hashable {
         entries = e
     }
 
-    public var paths: [String] { entries.map(\.path) }
+    /// The paths the emissary copies, each once (a parameter and an artifact may share one),
+    /// in the order of `entries`; the copy of `paths[i]` is `outputs/i`.
+    public var paths: [String] {
+        var seen: Set<String> = []
+        return entries.map(\.path).filter { seen.insert($0).inserted }
+    }
+
+    /// Where the emissary put the copy of `path`: its index in `paths`.
+    public func copyIndex(of path: String) -> Int? { paths.firstIndex(of: path) }
 }

@@ -147,7 +147,7 @@ struct ContainerSetup: Sendable {
     func environment(_ c: JSONValue) throws(Failure) -> [String: String] {
         let host = ProcessInfo.processInfo.environment
         var env: [String: String] = [
-            "PATH": host["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+            "PATH": (kubelet.options.extraPath + [host["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"]).joined(separator: ":"),
             "HOME": host["HOME"] ?? "/root",
             "HOSTNAME": pod.name ?? "",
             "KUBERNETES_SERVICE_HOST": "127.0.0.1",
@@ -255,6 +255,15 @@ struct ContainerSetup: Sendable {
             }
             argv[0] = found
         }
+        // The emissary runs the user's program after `--`: an absolute path inside the image
+        // (`/argosay`) that this machine lacks is the program of that name on PATH, as above.
+        if base == "skein-emissary", let dash = argv.firstIndex(of: "--"), dash + 1 < argv.count {
+            let program = argv[dash + 1]
+            let name = String(program.split(separator: "/").last ?? "")
+            if program.hasPrefix("/"), !fm.isExecutableFile(atPath: program), ContainerSetup.which(name, path: env["PATH"] ?? "") != nil {
+                argv[dash + 1] = name   // found through the container's PATH (which may be remapped, see `spec`)
+            }
+        }
         return argv
     }
 
@@ -315,6 +324,17 @@ struct ContainerSetup: Sendable {
                 binds.append(BindMount(source: emissary, target: "\(dir)/skein-emissary", readOnly: true))
             }
             executable = "\(dir)/\(base)"
+        }
+        // Extra PATH directories under /tmp are hidden the same way: mount them elsewhere.
+        var env = env
+        if isolate, var path = env["PATH"] {
+            for (i, dir) in kubelet.options.extraPath.enumerated() where dir.hasPrefix("/tmp/") {
+                let target = "/var/run/skein-sim/path\(i)"
+                binds.append(BindMount(source: dir, target: target, readOnly: true))
+                path = path.split(separator: ":", omittingEmptySubsequences: false).map { $0 == dir ? target : String($0) }
+                    .joined(separator: ":")
+            }
+            env["PATH"] = path
         }
         return SandboxSpec(executable: executable, arguments: Array(argv.dropFirst()), environment: env,
                            workingDirectory: cwd ?? (isolate ? "/" : podDirectory), privateTmp: tmp, binds: binds,

@@ -147,6 +147,7 @@ struct ControllerCommand: AsyncParsableCommand {
         settings.events = events.flatMap(EventPolicy.init(rawValue:)) ?? file.events ?? .failures
         settings.clusterScopedResources = allowClusterScopedResources || (file.clusterScopedResources ?? false)
         settings.reportTimeout = reportTimeout.flatMap(Durations.seconds) ?? file.reportTimeout
+        settings.images.merge(file.images ?? [:]) { _, mine in mine }
         // `skein version` reads it there: the pod's namespace (deploy/ puts it in skein).
         settings.infoNamespace = podNamespace ?? leaderElectionNamespace ?? "skein"
         let identity = ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName + "-\(getpid())"

@@ -23,9 +23,10 @@ struct ControllerConfigMap: Sendable {
     var events: EventPolicy?
     var clusterScopedResources: Bool?
     var reportTimeout: Double?
+    var images: [String: ImageCommand]?
 
     static let keys = ["workers", "qps", "burst", "parallelism", "namespaceParallelism", "executorImage", "executorImagePullPolicy",
-                       "artifactPVC", "artifactHostPath", "instanceID", "namespace", "events", "clusterScopedResources", "reportTimeout"]
+                       "artifactPVC", "artifactHostPath", "instanceID", "namespace", "events", "clusterScopedResources", "reportTimeout", "images"]
 
     /// `NAME` (in `defaultNamespace`) or `NAMESPACE/NAME`, read from the API.
     static func load(_ reference: String, client: KubeClient, defaultNamespace: String) async throws -> ControllerConfigMap {
@@ -80,6 +81,14 @@ struct ControllerConfigMap: Sendable {
                     throw CLIFailure("\(source): data.reportTimeout: '\(text)' is not a duration like 5m", code: 2)
                 }
                 c.reportTimeout = d
+            case "images":
+                // Argo's shape: `IMAGE: {entrypoint: [...], cmd: [...]}`, as YAML or JSON text.
+                let parsed = (try? YAMLLoader.load(text, file: "\(source) data.images"))?.first.flatMap { ImageCommand.parse($0.value) }
+                guard let parsed else {
+                    throw CLIFailure("\(source): data.images is not a map of image to {entrypoint, cmd}",
+                                     fix: "write e.g. `argoproj/argosay:v2: {entrypoint: [/argosay]}`", code: 2)
+                }
+                c.images = parsed
             case "clusterScopedResources":
                 guard text == "true" || text == "false" else {
                     throw CLIFailure("\(source): data.clusterScopedResources: '\(text)' is not true or false", code: 2)
