@@ -165,3 +165,32 @@ import SkeinTestSupport
                 == ["workflows.argoproj.io/phase": phase, "workflows.argoproj.io/completed": completed])
     }
 }
+
+@Suite struct ExitHookTemplateRefTests {
+    /// A workflow-level `hooks.exit` given as a `templateRef` runs, with the workflow's status.
+    @Test func anExitHookFromAWorkflowTemplateRuns() throws {
+        let h = try EngineHarness(yaml: """
+        apiVersion: argoproj.io/v1alpha1
+        kind: WorkflowTemplate
+        metadata: {name: lib}
+        spec:
+          templates:
+          - name: report
+            container: {image: alpine, command: [echo, "ended {{workflow.status}}"]}
+        ---
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: wf}
+        spec:
+          entrypoint: main
+          hooks:
+            exit: {templateRef: {name: lib, template: report}}
+          templates:
+          - name: main
+            container: {image: alpine, command: [echo, hi]}
+        """)
+        #expect(h.run() == .succeeded, "\(h)")
+        #expect(h.started == ["wf", "wf.onExit"], "\(h.started)")
+        #expect(h.launches.last?.launch.template.container?["command"]?[1]?.stringValue == "ended Succeeded")
+    }
+}

@@ -42,7 +42,8 @@ extension WorkflowExecution {
         if activePods > 0 { return }
         let phase = workflowPhase(of: mainPhase)
         // The exit handler (`onExit`, or the `exit` hook) sees how the workflow went.
-        if let handler = spec.onExit ?? spec.hooks?["exit"]?.template {
+        let exitHook = spec.hooks?["exit"]
+        if let handler = spec.onExit ?? exitHook?.template ?? exitHook?.templateRef?.template {
             var req = ExecRequest(nodeName: "\(name).onExit", displayName: "\(name).onExit", holder: .name(handler),
                                   arguments: spec.hooks?["exit"]?.arguments ?? Arguments(), templateScope: workflowScope,
                                   boundaryID: nil, parentID: nil)

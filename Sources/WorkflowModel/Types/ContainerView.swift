@@ -12,7 +12,7 @@ public struct ContainerView: Sendable, Hashable {
     /// `source` of a script template.
     public var source: String? { raw["source"]?.scalarText }
 
-    /// Literal `env` entries (`valueFrom` entries need a cluster and are skipped here).
+    /// `env` entries with their literal values (a `valueFrom` entry needs a cluster: its value is empty here).
     public var env: [(name: String, value: String)] {
         (raw["env"]?.arrayValue ?? []).compactMap { e in
             guard let name = e["name"]?.stringValue else { return nil }
