@@ -6,8 +6,24 @@ public enum ArgoExamples {
     public static let directory = Binaries.packageRoot + "/../shared/argo-examples"
     public static let available = FileManager.default.fileExists(atPath: directory)
 
+    /// Folders of examples that are run like the top-level ones.
+    static let subdirectories = ["skipped-output-defaults"]
+
     public static var files: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+        func yaml(_ dir: String) -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+        }
+        return yaml(directory) + subdirectories.flatMap { sub in yaml("\(directory)/\(sub)").map { "\(sub)/\($0)" } }
+    }
+
+    /// What an example says it prints: `# Expected: NAME logs "TEXT"` gives TEXT.
+    public static func expectedLogs(of file: String) -> [String] {
+        guard let text = try? String(contentsOfFile: "\(directory)/\(file)", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("# Expected:"), let open = line.range(of: "logs \""), let close = line.range(of: "\"", range: open.upperBound..<line.endIndex)
+            else { return nil }
+            return String(line[open.upperBound..<close.lowerBound])
+        }
     }
 
     /// Runnable examples that do not reach Succeeded yet, and why (the same in both runtimes).

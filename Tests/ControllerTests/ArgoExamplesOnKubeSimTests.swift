@@ -46,7 +46,19 @@ import WorkflowModel
             }
             let p = phase(wf)
             let message = wf["status"]?["message"]?.stringValue ?? ""
-            if p == "Succeeded" { succeeded += 1; continue }
+            if p == "Succeeded" {
+                succeeded += 1
+                // What the example says it prints, in its pods' logs.
+                let expected = ArgoExamples.expectedLogs(of: f)
+                if !expected.isEmpty {
+                    var logs = ""
+                    for pod in try await h.pods(of: try #require(names[f])) {
+                        logs += (try? await h.client.logs(pod: pod.name ?? "", namespace: "default", options: LogOptions(container: "main"))) ?? ""
+                    }
+                    for line in expected { #expect(logs.contains(line), "\(f) should print '\(line)': \(logs)") }
+                }
+                continue
+            }
             if ArgoExamples.chancy.contains(f) {
                 #expect(p == "Failed" && message == "No more retries left", "\(f): \(p ?? "no phase") \(message)")
                 continue

@@ -38,12 +38,18 @@ import SkeinTestSupport
     func examplesThatNeedNoClusterRunLocally() throws {
         let cli = try SkeinCLI()
         let runnable = ArgoExamples.runnable
+        // The printed lines checked below are read from the examples' own comments.
+        #expect(ArgoExamples.expectedLogs(of: "skipped-output-defaults/consumer-input-default.yaml") == ["consumer got: [fallback-from-input]"])
+        #expect(runnable.contains("skipped-output-defaults/producer-output-default.yaml"))
         #expect(runnable.count >= 40, "the selection should not shrink unnoticed")
         var succeeded = 0
         for f in runnable {
             let r = try cli.run(["run", "\(Self.directory)/\(f)"] + ArgoExamples.companions(of: f) + ["-o", "json"], timeout: 180)
             let wf = finalWorkflow(r.stdout)
             let ok = phase(wf) == "Succeeded" && r.status == 0
+            for line in ArgoExamples.expectedLogs(of: f) {
+                #expect(r.stderr.contains(line), "\(f) should print '\(line)':\n\(r.stderr.suffix(1500))")
+            }
             if ok { succeeded += 1 }
             if !ok, ArgoExamples.chancy.contains(f) {
                 let message = (wf?["status"] as? [String: Any])?["message"] as? String

@@ -72,7 +72,7 @@ extension WorkflowExecution {
                 let tname = "\(req.nodeName).\(task.name)"
                 let n = createNode(name: tname, displayName: task.name, type: .skipped, templateName: task.template,
                                    boundaryID: nid, parentID: nid, phase: .omitted,
-                                   message: "omitted: depends condition not met")
+                                   message: "omitted: depends condition not met", templateRef: task.templateRef)
                 linkTask(t, n.id, st, ctx)
                 st.state[t] = .started
                 taskFinished(t, n, st, failFast: failFast)
@@ -184,7 +184,7 @@ extension WorkflowExecution {
                     if try !evaluateWhen(when, scope: ctx.scope, field: "\(field).when") {
                         return createNode(name: name, displayName: task.name, type: .skipped, templateName: task.template,
                                           boundaryID: ctx.dagID, parentID: ctx.dagID, phase: .skipped,
-                                          message: "when '\((try? substitutePartially(when, scope: ctx.scope)) ?? when)' evaluated false")
+                                          message: "when '\((try? substitutePartially(when, scope: ctx.scope)) ?? when)' evaluated false", templateRef: task.templateRef)
                     }
                 } catch {
                     return createNode(name: name, displayName: task.name, type: .skipped, templateName: task.template,

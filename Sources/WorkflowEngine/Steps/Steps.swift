@@ -169,7 +169,7 @@ extension WorkflowExecution {
                     let resolvedWhen = (try? substitutePartially(when, scope: scope)) ?? when
                     return createNode(name: nodeName, displayName: displayName, type: .skipped, templateName: step.template,
                                       boundaryID: boundaryID, parentID: parentID, phase: .skipped,
-                                      message: "when '\(resolvedWhen)' evaluated false")
+                                      message: "when '\(resolvedWhen)' evaluated false", templateRef: step.templateRef)
                 }
             } catch {
                 return createNode(name: nodeName, displayName: displayName, type: .skipped, templateName: step.template,

@@ -10,7 +10,12 @@ extension WorkflowExecution {
             var list: [Parameter] = []
             for p in ps {
                 var q = p
-                if let v = p.value {
+                if let v = p.value, isAbsentSkippedOutput(v.value, scope: scope) {
+                    // Absent: the input's own value or default applies (see SkippedOutputs);
+                    // `valueFrom.parameter` keeps the reference for the message when there is none.
+                    q.value = nil
+                    q.valueFrom = ValueFrom(parameter: v.value)
+                } else if let v = p.value {
                     q.value = AnyString(try substitute(v.value, scope: scope, field: "\(field).parameters.\(p.name)"))
                 } else if let expr = p.valueFrom?.expression {
                     q.value = AnyString(try evaluateExpression(expr, scope: scope, dialect: .expr).text)

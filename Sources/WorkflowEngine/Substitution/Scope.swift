@@ -149,6 +149,7 @@ extension WorkflowExecution {
             if rest.hasPrefix("outputs.parameters.") {
                 let pname = String(rest.dropFirst("outputs.parameters.".count))
                 return node.outputs?.parameters?.first(where: { $0.name == pname })?.value?.value
+                    ?? declaredOutputDefault(of: node, parameter: pname)
             }
             if rest.hasPrefix("outputs.artifacts.") {
                 let aname = String(rest.dropFirst("outputs.artifacts.".count))
@@ -271,6 +272,13 @@ extension WorkflowExecution {
                 for p in params {
                     let key = "\(prefix).\(n).outputs.parameters.\(p.name)"
                     if let v = siblingValue(key, scope: scope) { flat[key] = .string(v) }
+                }
+                // One that did not run: the defaults its template declares (absent ones stay nil).
+                if ids.count == 1, node.phase == .skipped || node.phase == .omitted {
+                    for name in declaredOutputNames(of: node) {
+                        let key = "\(prefix).\(n).outputs.parameters.\(name)"
+                        if flat[key] == nil, let v = declaredOutputDefault(of: node, parameter: name) { flat[key] = .string(v) }
+                    }
                 }
             }
         }

@@ -101,6 +101,9 @@ extension WorkflowExecution {
                 if p.valueFrom?.supplied != nil {
                     throw EngineFailure("inputs.parameters.\(p.name): valueFrom.supplied is only for suspend outputs")
                 }
+                if arg?.value == nil, let ref = arg?.valueFrom?.parameter {
+                    throw EngineFailure("failed to resolve \(ref) for inputs.parameters.\(p.name): that step did not run and its output has no default (fix: give the output a valueFrom.default, or this input a default)")
+                }
                 throw EngineFailure("inputs.parameters.\(p.name) was not supplied; pass it in the step's arguments or give it a default")
             }
             // A template's own value or default may use the workflow's variables (`{{workflow.*}}`,

@@ -26,6 +26,12 @@ public struct ValueFrom: Codable, Sendable, Hashable {
     public var `default`: AnyString?
     public var supplied: JSONValue?
     public var configMapKeyRef: JSONValue?
+
+    public init(path: String? = nil, expression: String? = nil, parameter: String? = nil) {
+        self.path = path
+        self.expression = expression
+        self.parameter = parameter
+    }
 }
 
 public struct Arguments: Codable, Sendable, Hashable {
