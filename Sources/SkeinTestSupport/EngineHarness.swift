@@ -8,6 +8,8 @@ public struct StepOutcome: Sendable {
     public var result: String?
     public var parameters: [String: String]
     public var message: String?
+    /// Output artifacts saved: name → stored key.
+    public var artifacts: [String: String] = [:]
     /// Virtual seconds the step runs; `.infinity` runs until the engine stops it.
     public var duration: Double
 
@@ -22,8 +24,11 @@ public struct StepOutcome: Sendable {
     }
 
     public static let success = StepOutcome()
-    public static func succeed(result: String? = nil, parameters: [String: String] = [:], after duration: Double = 1) -> StepOutcome {
-        StepOutcome(phase: .succeeded, result: result, parameters: parameters, duration: duration)
+    public static func succeed(result: String? = nil, parameters: [String: String] = [:], artifacts: [String: String] = [:],
+                               after duration: Double = 1) -> StepOutcome {
+        var o = StepOutcome(phase: .succeeded, result: result, parameters: parameters, duration: duration)
+        o.artifacts = artifacts
+        return o
     }
     public static func fail(exitCode: Int = 1, after duration: Double = 1) -> StepOutcome {
         StepOutcome(phase: .failed, exitCode: exitCode, message: "Error (exit code \(exitCode))", duration: duration)
@@ -120,6 +125,13 @@ public final class EngineHarness {
                 outputs.exitCode = r.outcome.exitCode.map(String.init)
                 if !r.outcome.parameters.isEmpty {
                     outputs.parameters = r.outcome.parameters.sorted { $0.key < $1.key }.map { Parameter(name: $0.key, value: $0.value) }
+                }
+                if !r.outcome.artifacts.isEmpty {
+                    outputs.artifacts = r.outcome.artifacts.sorted { $0.key < $1.key }.map { name, key in
+                        var a = Artifact(name: name)
+                        a.key = key
+                        return a
+                    }
                 }
                 pending.append(.step(id, phase: r.outcome.phase, exitCode: r.outcome.exitCode, outputs: outputs,
                                      message: r.outcome.message, finishedAt: start.adding(now)))

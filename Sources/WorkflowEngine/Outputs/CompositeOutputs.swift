@@ -11,9 +11,20 @@ extension WorkflowExecution {
                 var q = Parameter(name: p.name)
                 q.globalName = p.globalName
                 if let ref = p.valueFrom?.parameter {
-                    q.value = AnyString(try substitute(ref, scope: scope, field: "outputs.parameters.\(p.name).valueFrom.parameter"))
+                    // valueFrom.default stands in when the reference cannot be resolved (a child that did not run).
+                    do {
+                        q.value = AnyString(try substitute(ref, scope: scope, field: "outputs.parameters.\(p.name).valueFrom.parameter"))
+                    } catch {
+                        guard let d = p.valueFrom?.default else { throw error }
+                        q.value = d
+                    }
                 } else if let expr = p.valueFrom?.expression {
-                    q.value = AnyString(try evaluateExpression(expr, scope: scope, dialect: .expr).text)
+                    do {
+                        q.value = AnyString(try evaluateExpression(expr, scope: scope, dialect: .expr).text)
+                    } catch {
+                        guard let d = p.valueFrom?.default else { throw error }
+                        q.value = d
+                    }
                 } else if let v = p.value {
                     q.value = AnyString(try substitute(v.value, scope: scope, field: "outputs.parameters.\(p.name).value"))
                 } else if let d = p.valueFrom?.default ?? p.default {
@@ -24,6 +35,18 @@ extension WorkflowExecution {
                 outputs.parameters = (outputs.parameters ?? []) + [q]
             }
             for a in template.outputs?.artifacts ?? [] {
+                if a.from == nil, let expr = a.fromExpression {
+                    if var found = try artifactFromExpression(expr, scope: scope, field: "outputs.artifacts.\(a.name).fromExpression") {
+                        found.name = a.name
+                        found.globalName = a.globalName
+                        found.from = nil
+                        found.fromExpression = nil
+                        outputs.artifacts = (outputs.artifacts ?? []) + [found]
+                    } else if a.optional != true {
+                        throw EngineFailure("outputs.artifacts.\(a.name): fromExpression '\(expr)' names no artifact")
+                    }
+                    continue
+                }
                 guard let from = a.from else { continue }
                 if let found = try resolveArtifactReference(from, scope: scope) {
                     var q = found

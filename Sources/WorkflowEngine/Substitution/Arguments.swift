@@ -42,8 +42,14 @@ extension WorkflowExecution {
                         throw EngineFailure("\(field).artifacts.\(a.name): failed to resolve \(from)")
                     }
                 } else if let expr = a.fromExpression {
-                    let ref = try evaluateExpression(expr, scope: scope, dialect: .expr).text
-                    q.key = ref.isEmpty ? nil : ref
+                    if let found = try artifactFromExpression(expr, scope: scope, field: "\(field).artifacts.\(a.name).fromExpression") {
+                        q.key = found.key
+                        q.raw = found.raw ?? q.raw
+                        q.http = found.http ?? q.http
+                    } else if a.optional != true {
+                        throw EngineFailure("\(field).artifacts.\(a.name): fromExpression '\(expr)' names no artifact")
+                    }
+                    q.fromExpression = nil
                 }
                 if let raw = a.raw {
                     q.raw = RawArtifact(data: try substitute(raw.data, scope: scope, field: "\(field).artifacts.\(a.name).raw.data"))
@@ -53,6 +59,26 @@ extension WorkflowExecution {
             out.artifacts = list
         }
         return out
+    }
+
+    /// The artifact an expression gives (`steps.X.outputs.artifacts.Y`, chosen with `?:`), or
+    /// nil when it gives nil. A string is taken as a stored key.
+    func artifactFromExpression(_ expr: String, scope: Scope, field: String) throws(EngineFailure) -> Artifact? {
+        let v = try evaluateExpression(expr, scope: scope, dialect: .expr)
+        switch v {
+        case .null: return nil
+        case .string(let key):
+            var a = Artifact(name: "", path: nil)
+            a.key = key.isEmpty ? nil : key
+            return key.isEmpty ? nil : a
+        case .map:
+            guard let json = try? JSONValue.parseJSON(v.jsonText), let a = try? JSONValueDecoder().decode(Artifact.self, from: json) else {
+                throw EngineFailure("\(field): '\(expr)' gave \(v.text), which is not an artifact")
+            }
+            return a
+        default:
+            throw EngineFailure("\(field): '\(expr)' gave \(v.text); it must give an artifact such as steps.NAME.outputs.artifacts.ART")
+        }
     }
 
     /// `{{steps.X.outputs.artifacts.Y}}`, `{{tasks.X.outputs.artifacts.Y}}`,

@@ -273,6 +273,14 @@ extension WorkflowExecution {
                     let key = "\(prefix).\(n).outputs.parameters.\(p.name)"
                     if let v = siblingValue(key, scope: scope) { flat[key] = .string(v) }
                 }
+                // Output artifacts as maps (name, key, ...), for `fromExpression`.
+                if ids.count == 1 {
+                    for a in node.outputs?.artifacts ?? [] {
+                        if let encoded = try? JSONValueEncoding.encode(a) {
+                            flat["\(prefix).\(n).outputs.artifacts.\(a.name)"] = ExprValue(encoded)
+                        }
+                    }
+                }
                 // One that did not run: the defaults its template declares (absent ones stay nil).
                 if ids.count == 1, node.phase == .skipped || node.phase == .omitted {
                     for name in declaredOutputNames(of: node) {
