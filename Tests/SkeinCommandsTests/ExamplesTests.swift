@@ -25,6 +25,7 @@ import SkeinTestSupport
         "suspend.yaml": ["after: after the pause"],
         "workflow-template.yaml": ["greetings, template user"],
         "cron.yaml": [": heartbeat\n"],
+        "fail-fast.yaml": ["check(2:broken): checking broken", ": template has failed or errored children and failFast enabled"],
     ]
 
     @Test func everyExampleHasExpectations() {

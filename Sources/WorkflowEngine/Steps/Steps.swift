@@ -62,6 +62,8 @@ extension WorkflowExecution {
 
     /// Argo's message on the Skipped node of a loop over an empty list.
     static let emptyLoopMessage = "Skipped, empty params"
+    /// Argo's message when a template with `failFast: true` stops after a failed child.
+    static let failFastMessage = "template has failed or errored children and failFast enabled"
 
     func executeStepGroup(_ group: StepGroup, name sgName: String, groupID sgID: String, stepsID: String,
                           req: ExecRequest, resolved: ResolvedTemplate, scope: Scope, deadline: Timestamp?) -> StepGroupVisit
@@ -78,6 +80,9 @@ extension WorkflowExecution {
             return StepGroupVisit(node: sgNode, members: members)
         }
         let limit = resolved.template.parallelism
+        // Template `failFast`: once a child failed, no new child starts (those running finish).
+        let failFast = resolved.template.failFast == true
+        var heldBack = false
         var active = 0
         var allDone = true
         var failures: [NodeStatus] = []
@@ -114,6 +119,10 @@ extension WorkflowExecution {
                     if existing.phase.isFailure, !continues(step.continueOn, existing.phase) { failures.append(existing) }
                     continue
                 }
+                if nodes[cid] == nil, failFast, !failures.isEmpty {
+                    heldBack = true
+                    continue
+                }
                 if nodes[cid] == nil, let limit, active >= limit {
                     allDone = false
                     continue
@@ -136,7 +145,10 @@ extension WorkflowExecution {
                 }
             }
         }
-        if allDone {
+        if allDone, heldBack {
+            setPhase(sgID, .failed, message: Self.failFastMessage)
+            finishComposite(sgID)
+        } else if allDone {
             if let f = failures.first {
                 setPhase(sgID, f.phase == .error ? .error : .failed, message: "child '\(f.id)' \(f.phase == .error ? "errored" : "failed")")
             } else {
