@@ -19,7 +19,7 @@ import SkeinTestSupport
         "loops.yaml": [#"total: squares: ["1","4","9","16"]"#, "counting(2:part-03): part-03", "distros(1:name:alpine,version:3.20): alpine 3.20"],
         "conditions.yaml": ["heads: it was heads", "big: measured more than the threshold", "expression: the measurement is odd", "summary: seven+nine 28"],
         "retries.yaml": ["attempt 0", "attempt 2"],
-        "exit-handler.yaml": ["ended Failed"],
+        "exit-handler.yaml": ["ended Failed", "work ended Failed with exit code 3"],
         "timeouts.yaml": ["quick (sleep): Succeeded", "too-slow (sleep): Failed: Step exceeded its deadline"],
         "python-script.yaml": ["show: the 10th Fibonacci number is 34"],
         "suspend.yaml": ["after: after the pause"],

@@ -169,8 +169,22 @@ extension WorkflowExecution {
         // The step's own status, for hook expressions such as `steps.work.status == "Failed"`
         // (the step is not yet among the siblings its scope was built from).
         let own = stepName(ofDisplayName: req.displayName)
-        return ["workflow.status": (wfStatus.phase ?? .running).rawValue, "node.status": node.phase.rawValue,
-                "steps.\(own).status": node.phase.rawValue, "tasks.\(own).status": node.phase.rawValue]
+        var v = ["workflow.status": (wfStatus.phase ?? .running).rawValue, "node.status": node.phase.rawValue]
+        // The step's own status, exit code and outputs, as `steps.NAME.*` and `tasks.NAME.*`.
+        var mine = ["status": node.phase.rawValue, "id": node.id]
+        if let code = node.outputs?.exitCode {
+            mine["exitCode"] = code
+            mine["outputs.exitCode"] = code
+        }
+        if let r = node.outputs?.result { mine["outputs.result"] = r }
+        for p in node.outputs?.parameters ?? [] { mine["outputs.parameters.\(p.name)"] = p.value?.value ?? "" }
+        if let t = node.startedAt { mine["startedAt"] = t.description }
+        if let t = node.finishedAt { mine["finishedAt"] = t.description }
+        for (k, val) in mine {
+            v["steps.\(own).\(k)"] = val
+            v["tasks.\(own).\(k)"] = val
+        }
+        return v
     }
 
     /// Named hooks with an `expression`: each runs once, the first time its expression holds.
