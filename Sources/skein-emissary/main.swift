@@ -222,6 +222,18 @@ func main() -> Never {
         let line = Array("skein-emissary: \(text)\n".utf8)
         writeAll(2, line)
         writeAll(logFile, line)
+        // The node's message, in the words Kubernetes uses when a container's program cannot
+        // start: in DIR/message for the collector, and as the container's termination message.
+        let reason = rc == ENOENT ? "executable file not found in $PATH" : String(cString: strerror(rc)).lowercased()
+        let message = Array("exec: \"\(name)\": \(reason)".utf8)
+        // The termination log only where Kubernetes made one (never created on a host).
+        for (path, flags) in [(control + "/message", O_CREAT), ("/dev/termination-log", 0)] {
+            let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | flags, 0o644)
+            if fd >= 0 {
+                writeAll(fd, message)
+                close(fd)
+            }
+        }
         close(outPipe[0])
         close(errPipe[0])
     } else {

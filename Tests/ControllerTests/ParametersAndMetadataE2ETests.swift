@@ -3,6 +3,7 @@ import Foundation
 import KubeAPI
 import KubeClient
 import SkeinJSON
+import SkeinTestSupport
 import Testing
 
 /// `valueFrom.configMapKeyRef` on KubeSim with the controller: the ConfigMap is read from the
@@ -167,5 +168,51 @@ import Testing
         #expect(phase(try await h.waitForCompletion(bad)) == "Error")
         let badLabelled = try await h.eventually { Self.labels(try await h.workflow(bad))["workflows.argoproj.io/phase"] == "Error" }
         #expect(badLabelled)
+    }
+}
+
+/// A program the image does not have: the node fails with Kubernetes' words for it, whether the
+/// pod is the plain container or runs it through the emissary, and the same with `skein run`.
+@Suite(.serialized) struct MissingProgramE2ETests {
+    static let yaml = """
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {generateName: missing-program-}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - {name: plain, template: plain}
+              - {name: emissary, template: emissary}
+          - name: plain
+            container: {image: alpine, command: [no-such-tool, x]}
+          - name: emissary
+            container: {image: alpine, command: [no-such-tool, y]}
+            outputs: {parameters: [{name: p, valueFrom: {path: /tmp/p, default: d}}]}
+        """
+
+    static func messages(_ wf: JSONValue) -> [String: String] {
+        var out: [String: String] = [:]
+        for n in wf["status"]?["nodes"]?.objectValue?.values.map({ $0 }) ?? [] where n["type"] == "Pod" {
+            out[n["displayName"]?.stringValue ?? ""] = "\(n["phase"]?.stringValue ?? "") \(n["message"]?.stringValue ?? "")"
+        }
+        return out
+    }
+
+    @Test func theNodeSaysTheExecutableWasNotFound() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: Self.yaml)
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Failed")
+        let expected = ["plain": #"Failed exec: "no-such-tool": executable file not found in $PATH"#,
+                        "emissary": #"Failed exec: "no-such-tool": executable file not found in $PATH"#]
+        #expect(Self.messages(wf) == expected)
+        let local = try await SimCluster.offPool {
+            let cli = try SkeinCLI()
+            return try cli.run(["run", try cli.write("missing.yaml", Self.yaml), "-o", "json"])
+        }
+        #expect(Self.messages(try JSONValue.parseJSON(local.stdout)) == expected, "\(local.stderr)")
     }
 }

@@ -41,9 +41,11 @@ import SkeinTestSupport
         #expect(r.status == 127)
         #expect(r.stderr.contains("no-such-command-xyz: command not found"))
         #expect(read("\(dir)/c/exitcode") == "127\n")
+        #expect(read("\(dir)/c/message") == #"exec: "no-such-command-xyz": executable file not found in $PATH"#)
         try "echo hi".write(toFile: "\(dir)/noexec", atomically: true, encoding: .utf8)
         let r2 = try Command.run(emissary, ["--control", "\(dir)/c2", "--", "\(dir)/noexec"])
         #expect(r2.status == 126)
+        #expect(read("\(dir)/c2/message") == #"exec: "\#(dir)/noexec": permission denied"#)
     }
 
     @Test func badArgumentsAreExplained() throws {

@@ -15,6 +15,8 @@ public enum OutputCollector {
         public var outputs: Outputs
         /// Set when the step must be reported as Error (a missing output, a storage failure).
         public var error: String?
+        /// Why the command could not start (`exec: "x": executable file not found in $PATH`).
+        public var startError: String?
     }
 
     public static func collect(launch: StepLaunch, controlDirectory: String, store: (any ArtifactStore)?) -> Collected {
@@ -82,6 +84,8 @@ public enum OutputCollector {
         if !params.isEmpty { outputs.parameters = params }
         if !artifacts.isEmpty { outputs.artifacts = artifacts }
         if let exitCode { outputs.exitCode = String(exitCode) }
-        return Collected(exitCode: exitCode, outputs: outputs, error: errors.isEmpty ? nil : errors.joined(separator: "; "))
+        let startError = (try? String(contentsOfFile: "\(controlDirectory)/message", encoding: .utf8)).flatMap { $0.isEmpty ? nil : $0 }
+        return Collected(exitCode: exitCode, outputs: outputs, error: errors.isEmpty ? nil : errors.joined(separator: "; "),
+                         startError: startError)
     }
 }

@@ -195,7 +195,7 @@ public actor LocalRun {
                 message = collected.error
             } else {
                 phase = .failed
-                message = "Error (exit code \(code))"
+                message = collected.startError ?? "Error (exit code \(code))"
             }
         case .signaled(let sig):
             phase = .failed
