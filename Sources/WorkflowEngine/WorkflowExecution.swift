@@ -78,6 +78,9 @@ public final class WorkflowExecution {
     /// A problem found before the first step (a global parameter's ConfigMap is missing):
     /// the workflow ends in Error before it starts.
     var startFailure: String?
+    /// `TRANSIENT_ERROR_PATTERN` of the runtime's environment: messages it matches count as
+    /// transient for `retryPolicy: OnTransientError`, as in Argo.
+    public var transientErrorPattern: String?
     /// The started workflow's labels and annotations (see `resolvedMetadata`).
     var metadataCache: WorkflowMetadataValues?
 

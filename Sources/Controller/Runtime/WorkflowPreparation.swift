@@ -71,7 +71,9 @@ extension WorkflowReconciler {
             guard let cm = try? await client.get(.configMaps, name, namespace: namespace) else { continue }
             configMaps.maps[name] = (cm["data"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         }
-        return .ready(WorkflowExecution(workflow: workflow, library: TemplateLibrary(library), configMaps: configMaps))
+        let execution = WorkflowExecution(workflow: workflow, library: TemplateLibrary(library), configMaps: configMaps)
+        execution.transientErrorPattern = ProcessInfo.processInfo.environment["TRANSIENT_ERROR_PATTERN"]
+        return .ready(execution)
     }
 
     func writeInvalid(_ object: JSONValue, message: String) async throws {

@@ -37,6 +37,7 @@ public actor LocalRun {
                 settings: RunSettings, observer: any RunObserver) {
         self.workflow = workflow
         self.execution = WorkflowExecution(workflow: workflow, library: templates, configMaps: configMaps)
+        execution.transientErrorPattern = ProcessInfo.processInfo.environment["TRANSIENT_ERROR_PATTERN"]
         self.settings = settings
         self.observer = observer
         (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .unbounded)

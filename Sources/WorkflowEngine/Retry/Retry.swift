@@ -95,6 +95,23 @@ extension WorkflowExecution {
         return executeRetry(req, resolved, inputs)
     }
 
+    /// Argo's transient errors, judged on the node's message: API throttling, quota races,
+    /// server timeouts and unavailability, and network failures; plus whatever
+    /// `TRANSIENT_ERROR_PATTERN` (a regular expression the runtime passes on) matches.
+    func isTransient(_ message: String) -> Bool {
+        let m = message.lowercased()
+        let phrases = [
+            "exceeded quota", "operation cannot be fulfilled on resourcequota", "resource quota evaluation timed out",
+            "too many requests", "the server is currently unable to handle the request", "service unavailable",
+            "the server was unable to return a response in the time allotted", "net/http: tls handshake timeout",
+            "i/o timeout", "connection timed out", "connection reset by peer", "http2: client connection lost",
+            "connect: connection refused", "unexpected eof", "transient",
+        ]
+        if phrases.contains(where: { m.contains($0) }) { return true }
+        guard let pattern = transientErrorPattern, !pattern.isEmpty, let regex = try? Regex(pattern) else { return false }
+        return (try? regex.firstMatch(in: message)) != nil
+    }
+
     enum RetryDecision {
         case stop(String?)
         case wait(Timestamp)
@@ -110,7 +127,7 @@ extension WorkflowExecution {
         case "OnFailure": retryable = last.phase == .failed
         case "OnError": retryable = last.phase == .error
         case "OnTransientError":
-            retryable = last.phase == .error || (last.message ?? "").lowercased().contains("transient")
+            retryable = last.phase.isFailure && isTransient(last.message ?? "")
         default:
             throw EngineFailure("retryPolicy '\(policy)' is not one of Always, OnFailure, OnError, OnTransientError")
         }
