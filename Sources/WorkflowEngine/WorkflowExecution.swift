@@ -155,8 +155,9 @@ public final class WorkflowExecution {
     /// The current status, with nodes and progress.
     public var status: WorkflowStatus {
         var s = wfStatus
-        s.nodes = nodes.isEmpty ? nil : nodes
-        s.progress = "\(podsSucceeded)/\(podCount)"
+        let p = progressed()
+        s.nodes = nodes.isEmpty ? nil : p.nodes
+        s.progress = p.workflow.text
         return s
     }
 
