@@ -55,6 +55,13 @@ import WorkflowModel
             let local = try await SimCluster.offPool { try SkeinCLI().run(["run", path, "-o", "json"]) }
             let localWorkflow = try JSONValue.parseJSON(local.stdout)
             #expect(nodeSummary(wf) == nodeSummary(localWorkflow), "\(file): the controller and skein run disagree")
+            // Progress, node by node and for the workflow, as Argo sums it (ProgressTests), alike in both.
+            func progress(_ w: JSONValue) -> [String] {
+                (w["status"]?["nodes"]?.objectValue?.values.map { "\($0["displayName"]?.stringValue ?? "") \($0["progress"]?.stringValue ?? "-")" } ?? [])
+                    .map { $0.replacingOccurrences(of: w.name ?? "?", with: "WF") }.sorted() + [w["status"]?["progress"]?.stringValue ?? "-"]
+            }
+            #expect(progress(wf) == progress(localWorkflow), "\(file): progress differs")
+            #expect(wf["status"]?["progress"]?.stringValue?.contains("/") == true)
             func nodes(_ w: JSONValue) -> [JSONValue] { w["status"]?["nodes"]?.objectValue?.values.map { $0 } ?? [] }
             if file == "retries.yaml" {
                 // Each attempt is flagged retried, and only the attempts (Argo's nodeFlag).
