@@ -43,7 +43,7 @@ public enum Linter {
             do {
                 let spec = try JSONValueDecoder().decode(CronWorkflowSpec.self, from: cron)
                 if spec.schedule == nil && (spec.schedules ?? []).isEmpty {
-                    ctx.error(FieldPath([.key("spec")]), "a CronWorkflow needs a schedule", fix: "add `schedule: \"0 * * * *\"`")
+                    ctx.error(FieldPath([.key("spec")]), "a CronWorkflow needs a schedule", fix: "add `schedules: [\"0 * * * *\"]` (Argo 3.6 and later; the single `schedule` is deprecated)")
                 }
                 Self.checkSchedules(spec, in: &ctx)
                 if let name = d.raw["metadata"]?["name"]?.stringValue, let problem = CronSchedule.nameProblem(name) {
