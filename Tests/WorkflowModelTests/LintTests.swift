@@ -77,6 +77,19 @@ let leaf = "- name: t\n  container: {image: alpine, command: [echo]}"
          "retryPolicy 'Sometimes'", "spec.retryStrategy.retryPolicy", 7),
         (wf("- name: main\n  container: {image: alpine}", spec: "  retryStrategy: {limit: 2, backoff: {duration: 99999999999999h}}"),
          "backoff.duration '99999999999999h' is out of range", "spec.retryStrategy.backoff.duration", 7),
+        // Kubernetes fields inside containers are checked as strictly as `argo lint` decodes them.
+        (wf("- name: main\n  container: {image: alpine, comand: [echo]}"), "unknown field 'comand'", "spec.templates[0].container.comand", 10),
+        (wf("- name: main\n  container: {image: alpine, env: [{name: A, valu: b}]}"), "did you mean 'value'?",
+         "spec.templates[0].container.env[0].valu", 10),
+        (wf("- name: main\n  container: {image: alpine, resources: {limts: {cpu: 1}}}"), "did you mean 'limits'?",
+         "spec.templates[0].container.resources.limts", 10),
+        (wf("- name: main\n  container: {image: alpine, volumeMounts: [{name: v, mountpath: /v}]}"), "did you mean 'mountPath'?",
+         "spec.templates[0].container.volumeMounts[0].mountpath", 10),
+        (wf("- name: main\n  script: {image: alpine, sourse: echo}"), "did you mean 'source'?", "spec.templates[0].script.sourse", 10),
+        (wf("- name: main\n  container: {image: alpine}\n  sidecars: [{name: s, image: nginx, mirrorVolumeMount: true}]"),
+         "did you mean 'mirrorVolumeMounts'?", "spec.templates[0].sidecars[0].mirrorVolumeMount", 11),
+        (wf("- name: main\n  container: {image: alpine}", spec: "  volumes: [{name: v, emptydir: {}}]"),
+         "did you mean 'emptyDir'?", "spec.volumes[0].emptydir", 7),
     ] as [(String, String, String?, Int?)])
     func badInputGivesALocatedError(_ yaml: String, _ message: String, _ path: String?, _ line: Int?) {
         let problems = lint(yaml)

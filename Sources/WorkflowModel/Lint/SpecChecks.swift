@@ -3,6 +3,9 @@ import WorkflowExpressions
 extension LintContext {
     mutating func checkSpec(_ spec: WorkflowSpec, raw: JSONValue, at path: FieldPath) {
         checkFields(raw, KnownFields.workflowSpec, at: path)
+        checkVolumes(raw["volumes"], at: path / "volumes")
+        checkContainer(raw["templateDefaults"]?["container"], at: path / "templateDefaults" / "container")
+        checkContainer(raw["templateDefaults"]?["script"], at: path / "templateDefaults" / "script", script: true)
         if let p = spec.parallelism, p < 1 {
             error(path / "parallelism", "parallelism is \(p); it must be at least 1", fix: "remove it for no limit")
         }

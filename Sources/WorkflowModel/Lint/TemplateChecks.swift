@@ -32,6 +32,12 @@ extension LintContext {
             }
         }
         if let r = t.retryStrategy { checkRetryStrategy(r, raw: raw["retryStrategy"], at: path / "retryStrategy") }
+        checkContainer(raw["container"], at: path / "container")
+        checkContainer(raw["script"], at: path / "script", script: true)
+        for key in ["sidecars", "initContainers"] {
+            for (i, c) in (raw[key]?.arrayValue ?? []).enumerated() { checkContainer(c, at: path / key / i, user: true) }
+        }
+        checkVolumes(raw["volumes"], at: path / "volumes")
         checkFields(raw["suspend"], KnownFields.suspend, at: path / "suspend")
         checkDuration(raw["suspend"]?["duration"], at: path / "suspend" / "duration", name: "suspend.duration", example: "20s, 5m or 1h")
         checkDuration(raw["timeout"], at: path / "timeout", name: "timeout")
