@@ -186,6 +186,11 @@ final class WorkflowReconciler: Sendable {
         }
         for (nid, pod) in podByNode {
             guard let node = execution.node(id: nid), !node.phase.isFulfilled else { continue }
+            // Where it runs, once the scheduler has said (for hostNodeName, ip and retry anti-affinity).
+            let host = pod["spec"]?["nodeName"]?.stringValue, ip = pod["status"]?["podIP"]?.stringValue
+            if (host != nil && host != node.hostNodeName) || (ip != nil && ip != node.podIP) {
+                observations.append(.placed(nid, hostNodeName: host, podIP: ip))
+            }
             let result = informers.taskResults.store.get(namespace: namespace, name: nid)
             let o = StepObservation.observe(nodeID: nid, pod: pod, taskResult: result, now: WorkflowReconciler.clock(),
                                             grace: settings.resultGrace)

@@ -28,6 +28,9 @@ public struct StepLaunch: Sendable, Hashable {
     public var deadline: Timestamp?
     /// Whether the step's stdout is needed (`outputs.result`).
     public var captureResult: Bool
+    /// Hosts where earlier attempts ran, for a retry with `affinity.nodeAntiAffinity`: the
+    /// pod must be scheduled elsewhere.
+    public var avoidNodes: [String] = []
 
     public init(nodeID: String, nodeName: String, displayName: String, podName: String, template: Template,
                 inputArtifacts: [InputArtifact] = [], outputArtifacts: [OutputArtifact] = [],

@@ -11,6 +11,9 @@ public struct Observation: Sendable, Hashable {
         case resume(parameters: [String: String])
         /// A suspended node was stopped with `skein stop`/`resume --fail`-like intent.
         case fail(message: String)
+        /// Where a step's pod runs: its node and IP (`{{steps.X.hostNodeName}}`, `{{steps.X.ip}}`,
+        /// and the nodes a retry with `affinity.nodeAntiAffinity` avoids).
+        case placed(hostNodeName: String?, podIP: String?)
     }
 
     /// The node the observation is about; nil for resume means every suspended node.
@@ -27,6 +30,10 @@ public struct Observation: Sendable, Hashable {
     {
         Observation(nodeID: nodeID, kind: .step(phase: phase, exitCode: exitCode, outputs: outputs, message: message,
                                                 startedAt: startedAt, finishedAt: finishedAt))
+    }
+
+    public static func placed(_ nodeID: String, hostNodeName: String?, podIP: String?) -> Observation {
+        Observation(nodeID: nodeID, kind: .placed(hostNodeName: hostNodeName, podIP: podIP))
     }
 
     public static func resume(_ nodeID: String? = nil, parameters: [String: String] = [:]) -> Observation {

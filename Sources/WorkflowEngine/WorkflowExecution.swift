@@ -303,6 +303,11 @@ public final class WorkflowExecution {
                 wakeAt[nid] = nil
                 markDirty(nid)
             }
+        case .placed(let host, let ip):
+            guard let nid = o.nodeID, var n = nodes[nid] else { return }
+            if let host, !host.isEmpty { n.hostNodeName = host }
+            if let ip, !ip.isEmpty { n.podIP = ip }
+            nodes[nid] = n
         case .fail(let message):
             guard let nid = o.nodeID, nodes[nid] != nil else { return }
             setPhase(nid, .failed, message: message)

@@ -216,3 +216,39 @@ import Testing
         #expect(Self.messages(try JSONValue.parseJSON(local.stdout)) == expected, "\(local.stderr)")
     }
 }
+
+/// `retryStrategy.affinity.nodeAntiAffinity` on the controller: the node an attempt ran on
+/// (the pod's spec.nodeName) is recorded, and the next attempt's pod must avoid it.
+@Suite(.serialized) struct RetryAffinityE2ETests {
+    @Test func theRetryPodAvoidsTheNodeOfTheFailedAttempt() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: """
+            apiVersion: skein.dev/v1alpha1
+            kind: Workflow
+            metadata: {generateName: anti-}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                retryStrategy: {limit: 1, affinity: {nodeAntiAffinity: {}}}
+                affinity:
+                  nodeAffinity:
+                    requiredDuringSchedulingIgnoredDuringExecution:
+                      nodeSelectorTerms: [{matchExpressions: [{key: disk, operator: In, values: [ssd]}]}]
+                container: {image: alpine, command: [sh, -c, "exit 1"]}
+            """)
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Failed")
+        let attempts = (wf["status"]?["nodes"]?.objectValue?.values.map { $0 } ?? []).filter { $0["type"] == "Pod" }
+        #expect(attempts.count == 2)
+        #expect(attempts.allSatisfy { $0["hostNodeName"]?.stringValue == "skein-sim-node" }, "\(attempts)")
+        let pods = try await h.pods(of: name).sorted { ($0.name ?? "") < ($1.name ?? "") }
+        let terms = pods.map { $0["spec"]?["affinity"]?["nodeAffinity"]?["requiredDuringSchedulingIgnoredDuringExecution"]?["nodeSelectorTerms"]?[0]?["matchExpressions"]?.compactJSON ?? "none" }
+        let expected = [
+            #"[{"key":"disk","operator":"In","values":["ssd"]}]"#,
+            #"[{"key":"disk","operator":"In","values":["ssd"]},{"key":"kubernetes.io/hostname","operator":"NotIn","values":["skein-sim-node"]}]"#,
+        ]
+        #expect(Set(terms) == Set(expected), "\(terms)")
+    }
+}

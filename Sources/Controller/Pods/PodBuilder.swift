@@ -223,7 +223,7 @@ public struct PodBuilder: Sendable {
         set("automountServiceAccountToken", (t.automountServiceAccountToken ?? spec.automountServiceAccountToken).map { .bool($0) })
         let selector = (spec.nodeSelector ?? [:]).merging(t.nodeSelector ?? [:]) { _, template in template }
         if !selector.isEmpty { podSpec["nodeSelector"] = .object(selector.mapValues { .string($0) }) }
-        set("affinity", t.affinity ?? spec.affinity)
+        set("affinity", PodBuilder.affinity(t.affinity ?? spec.affinity, avoiding: launch.avoidNodes))
         set("tolerations", (t.tolerations ?? spec.tolerations).map { .array($0) })
         set("securityContext", t.securityContext ?? spec.securityContext)
         set("imagePullSecrets", spec.imagePullSecrets.map { .array($0) })
@@ -271,6 +271,22 @@ public struct PodBuilder: Sendable {
 
     /// Files the emissary copies out after the command: output parameters read from files
     /// and output artifacts.
+    /// The pod's affinity, with the hosts a retry avoids added to every required node selector
+    /// term (a new term when there is none), as Argo's `nodeAntiAffinity` does.
+    static func affinity(_ given: JSONValue?, avoiding hosts: [String]) -> JSONValue? {
+        guard !hosts.isEmpty else { return given }
+        let notIn: JSONValue = ["key": "kubernetes.io/hostname", "operator": "NotIn", "values": .array(hosts.map { .string($0) })]
+        var affinity = given ?? .object([:])
+        var terms = affinity["nodeAffinity"]?["requiredDuringSchedulingIgnoredDuringExecution"]?["nodeSelectorTerms"]?.arrayValue ?? []
+        if terms.isEmpty { terms = [.object([:])] }
+        for i in terms.indices {
+            let expressions = (terms[i]["matchExpressions"]?.arrayValue ?? []) + [notIn]
+            terms[i].set(path: ["matchExpressions"], to: .array(expressions))
+        }
+        affinity.set(path: ["nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"], to: .array(terms))
+        return affinity
+    }
+
     func outputPaths(_ launch: StepLaunch) -> [String] {
         var paths: [String] = []
         for p in launch.outputParameters { if let path = p.valueFrom?.path, !paths.contains(path) { paths.append(path) } }

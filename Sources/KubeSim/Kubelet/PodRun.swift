@@ -255,6 +255,8 @@ actor PodRun {
                 })
             }
             next.set(path: ["status"], to: .object(s))
+            // Bound to the one node, as the scheduler would.
+            if next["spec"]?["nodeName"] == nil { next.set(path: ["spec", "nodeName"], to: .string(Kubelet.nodeName)) }
             return next
         }
     }

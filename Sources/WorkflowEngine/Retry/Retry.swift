@@ -26,6 +26,14 @@ extension WorkflowExecution {
             r.nodeFlag = NodeFlag(hooked: req.nodeFlag?.hooked, retried: true)
             r.onExit = nil
             r.hooks = nil
+            if strategy.affinity?["nodeAntiAffinity"] != nil {
+                // Argo's nodeAntiAffinity: not on a host where an earlier attempt ran.
+                var hosts: [String] = []
+                for id in attempts.prefix(n) {
+                    if let h = nodes[id]?.hostNodeName, !h.isEmpty, !hosts.contains(h) { hosts.append(h) }
+                }
+                r.avoidNodes = hosts
+            }
             return r
         }
 

@@ -47,6 +47,8 @@ struct ExecRequest {
     var hooks: [String: LifecycleHook]?
     /// Set for the attempts under a Retry node: the attempt number.
     var retryAttempt: Int?
+    /// Hosts an attempt must not run on (`retryStrategy.affinity.nodeAntiAffinity`).
+    var avoidNodes: [String] = []
     /// Set on the node this request makes (see `NodeFlag`).
     var nodeFlag: NodeFlag?
     /// The loop item, for `{{item}}` in the template's own fields.

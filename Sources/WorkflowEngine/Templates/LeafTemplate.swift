@@ -143,8 +143,10 @@ extension WorkflowExecution {
             }
             deadline = min(deadline ?? now.adding(secs), now.adding(secs))
         }
-        return StepLaunch(nodeID: nodeID, nodeName: req.nodeName, displayName: req.displayName, podName: podName,
-                          template: t, inputArtifacts: inputArtifacts, outputArtifacts: outputArtifacts,
-                          outputParameters: outputParameters, deadline: deadline, captureResult: resultMayBeRead)
+        var launch = StepLaunch(nodeID: nodeID, nodeName: req.nodeName, displayName: req.displayName, podName: podName,
+                                template: t, inputArtifacts: inputArtifacts, outputArtifacts: outputArtifacts,
+                                outputParameters: outputParameters, deadline: deadline, captureResult: resultMayBeRead)
+        launch.avoidNodes = req.avoidNodes
+        return launch
     }
 }
