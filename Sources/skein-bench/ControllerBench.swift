@@ -163,7 +163,7 @@ func benchControllerMemory(workflows: Int) async throws {
     ]
     try await createAll(client, settings, count: workflows, object: suspended)
     try await waitUntil(client, settings, label: "bench=live", count: workflows, phase: "Running",
-                        also: { $0["status"]?["progress"]?.stringValue == "1/1" })
+                        also: { $0["status"]?["progress"]?.stringValue == "1/2" })   // the pod done, the suspend waiting (Argo counts both)
     try await Task.sleep(for: .seconds(2))
     let rss = residentMemory(controller.pid)
     print(String(format: "controller (e): resident memory with %d live workflows (%d pods): %.0f MiB",
