@@ -46,8 +46,6 @@ public final class WorkflowExecution {
     /// Scopes that could not start a child for lack of a parallelism slot.
     var blocked: Set<String> = []
     var activePods = 0
-    var podCount = 0
-    var podsSucceeded = 0
     var globalParameters: [String: String] = [:]
     /// Output parameter name → `globalName`, for steps started by this execution: a runtime
     /// reports values by name only.
@@ -118,8 +116,6 @@ public final class WorkflowExecution {
             for c in n.children ?? [] { links.insert(NodeLink(parent: n.id, child: c)) }
         }
         for n in nodes.values where n.type == .pod {
-            podCount += 1
-            if n.phase == .succeeded { podsSucceeded += 1 }
             if !n.phase.isFulfilled, n.startedAt != nil { activePods += 1 }
         }
     }
@@ -225,10 +221,6 @@ public final class WorkflowExecution {
         n.inputs = (inputs?.parameters ?? []).isEmpty && (inputs?.artifacts ?? []).isEmpty ? nil : inputs
         n.startedAt = now
         if phase.isFulfilled { n.finishedAt = now }
-        if type == .pod {
-            podCount += 1
-            if phase == .succeeded { podsSucceeded += 1 }
-        }
         nodes[nid] = n
         if let p = parentID { parentOf[nid] = p }
         return n
@@ -244,8 +236,6 @@ public final class WorkflowExecution {
         if phase.isFulfilled, n.finishedAt == nil { n.finishedAt = now }
         nodes[nid] = n
         if n.type == .pod, old != phase {
-            if phase == .succeeded { podsSucceeded += 1 }
-            if old == .succeeded { podsSucceeded -= 1 }
             if phase.isFulfilled, !old.isFulfilled {
                 activePods = max(0, activePods - 1)
                 releaseSlot()
