@@ -8,6 +8,7 @@ extension Evaluator {
         args.reserveCapacity(argNodes.count)
         for n in argNodes { args.append(try eval(n, element: element)) }
         let context = CallContext(name: name, args: args, offset: offset, evaluator: self)
+        if let r = try dateFunction(name, context) { return r }
         if name.hasPrefix("sprig.") {
             return try Sprig.call(String(name.dropFirst(6)), context)
         }

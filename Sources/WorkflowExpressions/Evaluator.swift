@@ -115,6 +115,11 @@ struct Evaluator {
             return try eval(flag ? a : b, element: element)
         case .call(let name, let args, let offset):
             return try call(name, args, offset: offset, element: element)
+        case .method(let base, let name, let argNodes, let offset):
+            let b = try eval(base, element: element)
+            var args: [ExprValue] = []
+            for n in argNodes { args.append(try eval(n, element: element)) }
+            return try method(name, on: b, args, offset: offset)
         case .letIn(let name, let valueNode, let body, _):
             let value = try eval(valueNode, element: element)
             return try binding(name, value).eval(body, element: element)
@@ -228,6 +233,7 @@ enum Operators {
 
     static func apply(_ op: String, _ a: ExprValue, _ b: ExprValue, dialect: ExpressionDialect,
                       fail: Failure) throws(ExpressionError) -> ExprValue {
+        if let r = try temporal(op, a, b, fail: fail) { return r }
         switch op {
         case "==": return .bool(equal(a, b, dialect: dialect))
         case "!=": return .bool(!equal(a, b, dialect: dialect))

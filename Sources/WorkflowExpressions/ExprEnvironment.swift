@@ -6,6 +6,8 @@ public struct ExprEnvironment: Sendable {
     }
 
     let storage: Storage
+    /// What `now()` returns; nil where there is no clock (then `now()` is an error).
+    public var now: ExprTime?
 
     public init(flat: [String: ExprValue]) { storage = .flat(flat) }
     public init(nested: [String: ExprValue]) { storage = .nested(nested) }

@@ -1,6 +1,10 @@
 /// A value produced or consumed by an expression: the JSON data model plus a distinct integer case.
 public enum ExprValue: Sendable, Hashable {
     case null, bool(Bool), int(Int), double(Double), string(String), list([ExprValue]), map([String: ExprValue])
+    /// A date (expr-lang's `time.Time`), from `now()` or `date(...)`.
+    case time(ExprTime)
+    /// A duration in nanoseconds (expr-lang's `time.Duration`), from `duration(...)` or `date - date`.
+    case duration(Int)
 
     /// Only `true` is truthy; every other value (including non-empty strings) is not.
     public var isTruthy: Bool { if case .bool(true) = self { return true }; return false }
@@ -14,6 +18,8 @@ public enum ExprValue: Sendable, Hashable {
         case .double(let d): return NumberText.format(d)
         case .string(let s): return s
         case .list, .map: return jsonText
+        case .time(let t): return t.goText
+        case .duration(let d): return GoDuration.text(d)
         }
     }
 
@@ -42,6 +48,8 @@ extension ExprValue {
         case .string: return "string"
         case .list: return "array"
         case .map: return "map"
+        case .time: return "time.Time"
+        case .duration: return "time.Duration"
         }
     }
 
@@ -65,6 +73,8 @@ extension ExprValue {
             guard a.count == b.count else { return false }
             for (x, y) in zip(a, b) where !x.looselyEquals(y) { return false }
             return true
+        case (.time(let a), .time(let b)):
+            return a.sameInstant(b)
         case (.map(let a), .map(let b)):
             guard a.count == b.count else { return false }
             for (k, v) in a {

@@ -5,6 +5,7 @@ struct GoTime {
     var year, month, day, hour, minute, second: Int
     var weekday: Int  // 0 = Sunday
     var offset: Int   // seconds east of UTC
+    var nanosecond = 0
 
     static let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
                          "October", "November", "December"]
@@ -92,6 +93,19 @@ struct GoTime {
         var out = ""
         var rest = Substring(layout)
         outer: while !rest.isEmpty {
+            // A fraction of a second: `.000` keeps every digit, `.999` drops trailing zeros.
+            if let sep = rest.first, sep == "." || sep == ",", let kind = rest.dropFirst().first, kind == "0" || kind == "9" {
+                let run = rest.dropFirst().prefix { $0 == kind }
+                let after = rest.dropFirst(1 + run.count).first
+                if after == nil || !(after!.isASCII && after!.isNumber) {
+                    let all = String(1_000_000_000 + nanosecond).dropFirst()
+                    var digits = String(all.prefix(min(run.count, 9)))
+                    if kind == "9" { while digits.hasSuffix("0") { digits.removeLast() } }
+                    if !digits.isEmpty { out += String(sep) + digits }
+                    rest = rest.dropFirst(1 + run.count)
+                    continue
+                }
+            }
             for (token, value) in tokens where rest.hasPrefix(token) {
                 out += value()
                 rest = rest.dropFirst(token.count)

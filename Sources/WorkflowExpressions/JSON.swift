@@ -9,6 +9,8 @@ enum JSONWriter {
         case .int(let i): out += String(i)
         case .double(let d): out += (d.isNaN || d.isInfinite) ? "null" : NumberText.format(d)
         case .string(let s): writeString(s, into: &out)
+        case .time(let t): writeString(t.rfc3339, into: &out)
+        case .duration(let d): out += String(d)
         case .list(let items):
             out += "["
             for (i, item) in items.enumerated() {

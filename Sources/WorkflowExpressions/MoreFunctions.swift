@@ -100,6 +100,23 @@ extension Functions {
                 default: return .int(b >= 64 ? 0 : Int(bitPattern: UInt(bitPattern: a) >> UInt(b)))
                 }
             }
+        case "flatten":
+            // Every nested array opened, however deep.
+            try c.arity(1...1)
+            func open(_ items: [ExprValue], into out: inout [ExprValue]) {
+                for item in items {
+                    if case .list(let inner) = item { open(inner, into: &out) } else { out.append(item) }
+                }
+            }
+            var out: [ExprValue] = []
+            open(try c.list(0), into: &out)
+            return .list(out)
+        case "uniq":
+            // The first of each value, in order.
+            try c.arity(1...1)
+            var out: [ExprValue] = []
+            for item in try c.list(0) where !out.contains(where: { $0.looselyEquals(item) }) { out.append(item) }
+            return .list(out)
         case "bitnot":
             try c.arity(1...1)
             return .int(~(try c.int(0)))

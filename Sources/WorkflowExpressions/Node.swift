@@ -11,6 +11,8 @@ indirect enum Node: Sendable {
     case binary(String, Node, Node, offset: Int)
     case ternary(Node, Node, Node, offset: Int)
     case call(String, [Node], offset: Int)
+    /// `base.Name(args)`: a method of a date or duration.
+    case method(Node, String, [Node], offset: Int)
     case list([Node])
     case map([MapEntry])
     /// `let name = value; body`.
@@ -26,7 +28,7 @@ indirect enum Node: Sendable {
         case .literal, .list, .map: return nil
         case .name(_, let o), .element(let o): return o
         case .member(_, _, _, let o), .slice(_, _, _, let o), .unary(_, _, let o), .binary(_, _, _, let o),
-             .ternary(_, _, _, let o), .call(_, _, let o), .letIn(_, _, _, let o):
+             .ternary(_, _, _, let o), .call(_, _, let o), .letIn(_, _, _, let o), .method(_, _, _, let o):
             return o
         }
     }

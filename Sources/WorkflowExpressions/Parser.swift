@@ -356,7 +356,9 @@ struct Parser {
                     continue
                 }
                 if isOp("(") {
-                    throw fail("methods are not supported ('.\(w)(')", at: t.offset, fix: "call \(w)(value, ...) as a function")
+                    guard case .call(_, let args, _) = try parseCall(w, offset: t.offset) else { continue }
+                    node = .method(node, w, args, offset: t.offset)
+                    continue
                 }
                 node = .member(node, key: .literal(.string(w)), optional: optional, offset: t.offset)
             case .op("[") where dialect == .expr:

@@ -41,6 +41,8 @@ enum Sprig {
         case .string(let s): return s.isEmpty
         case .list(let l): return l.isEmpty
         case .map(let m): return m.isEmpty
+        case .time: return false
+        case .duration(let d): return d == 0
         }
     }
 
@@ -60,6 +62,46 @@ enum Sprig {
     static func call(_ name: String, _ c: CallContext) throws(ExpressionError) -> ExprValue {
         let a = c.args
         switch name {
+        case "now":
+            try c.arity(0...0)
+            guard let now = c.evaluator.env.now else { throw c.fail("there is no clock here") }
+            return .time(now)
+        case "toDate", "mustToDate":
+            // toDate(layout, text): parses in UTC, as sprig's does in the controller's zone.
+            try c.arity(2...2)
+            let layout = try c.string(0), text = try c.string(1)
+            guard let t = GoTime.parse(text, layout: layout) else {
+                throw c.fail("cannot parse '\(text)' as '\(layout)'")
+            }
+            return .time(t)
+        case "dateModify", "mustDateModify":
+            try c.arity(2...2)
+            let text = try c.string(0)
+            guard case .time(let t) = a[1] else { throw c.fail("expects a date as its second argument, got \(a[1].typeName)") }
+            guard let d = GoDuration.parse(text), let r = t.adding(nanoseconds: d) else {
+                throw c.fail("invalid duration '\(text)'", fix: "write a Go duration such as -24h or 90m")
+            }
+            return .time(r)
+        case "unixEpoch":
+            try c.arity(1...1)
+            guard case .time(let t) = a[0] else { throw c.fail("expects a date, got \(a[0].typeName)") }
+            return .string(String(t.seconds))
+        case "ago":
+            try c.arity(1...1)
+            guard case .time(let t) = a[0], let now = c.evaluator.env.now else { throw c.fail("expects a date, and a clock") }
+            let d = now.nanoseconds(since: t)
+            return .string(GoDuration.text(d - d % 1_000_000_000))
+        case "duration":
+            // duration(seconds): the seconds as Go writes a duration.
+            try c.arity(1...1)
+            let secs: Int
+            switch a[0] {
+            case .int(let n): secs = n
+            case .string(let s): secs = Int(s) ?? 0
+            case .double(let d) where d.magnitude < 9e9: secs = Int(d)
+            default: secs = 0
+            }
+            return .string(GoDuration.text(secs.multipliedReportingOverflow(by: 1_000_000_000).overflow ? Int.max : secs * 1_000_000_000))
         case "date", "dateInZone":
             // date(layout, time): time as RFC 3339 text or Unix seconds (Skein's engine has no
             // clock, so unlike sprig there is no "now" for other values).
@@ -67,6 +109,7 @@ enum Sprig {
             let layout = try c.string(0)
             let t: GoTime?
             switch a[1] {
+            case .time(let time): t = time.civil
             case .int(let unix): t = GoTime(unix: unix)
             case .double(let d) where d.magnitude < 1e15: t = GoTime(unix: Int(d))
             case .string(let s): t = GoTime(rfc3339: s) ?? Int(s).map { GoTime(unix: $0) }

@@ -133,6 +133,22 @@ import WorkflowModel
         #expect(try await h.eventually { !(try await children(h, "paused").isEmpty) })
     }
 
+    /// Argo's documented `when`: a run only when the last one is more than a few seconds old,
+    /// with `now()` and `cronworkflow.lastScheduledTime` as dates.
+    @Test func whenComparesNowWithTheLastScheduledTime() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let when = "{{= cronworkflow.lastScheduledTime == nil || (now() - cronworkflow.lastScheduledTime).Seconds() > 4 }}"
+        _ = try await create(h, Self.cron("spaced", "schedule: \"@every 1s\"\nwhen: \"\(when)\""))
+        #expect(try await h.eventually(timeout: 30) { try await children(h, "spaced").count >= 2 })
+        let cron = try await cronObject(h, "spaced")
+        #expect(cron["status"]?["conditions"]?.arrayValue?.contains { $0["type"] == "SpecError" } != true, "\(cron)")
+        let starts = try await children(h, "spaced").compactMap { Timestamp(rfc3339: $0["metadata"]?["creationTimestamp"]?.stringValue ?? "")?.seconds }
+            .sorted()
+        // Every second is due, but `when` lets one through only after more than 4 seconds.
+        for (a, b) in zip(starts, starts.dropFirst()) { #expect(b - a >= 4, "\(starts)") }
+    }
+
     /// Times missed while no controller ran: skipped by default; the latest one runs at once
     /// with a startingDeadlineSeconds that covers it.
     @Test func missedRunsFollowStartingDeadlineSeconds() async throws {

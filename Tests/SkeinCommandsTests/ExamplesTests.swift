@@ -17,7 +17,7 @@ import SkeinTestSupport
         "parameters.yaml": ["consume: got: hello in red! / nothing here", #"dated: created today, labels {"team":"examples"}"#],
         "artifacts.yaml": ["consume: written inline in the workflow", "consume: all artifacts arrived, headline: report of the run"],
         "loops.yaml": [#"total: squares: ["1","4","9","16"]"#, "counting(2:part-03): part-03", "distros(1:name:alpine,version:3.20): alpine 3.20"],
-        "conditions.yaml": ["heads: it was heads", "big: measured more than the threshold", "expression: the measurement is odd", "summary: seven+nine 28"],
+        "conditions.yaml": ["heads: it was heads", "big: measured more than the threshold", "expression: the measurement is odd", "fresh: started less than an hour ago", "summary: seven+nine 28"],
         "retries.yaml": ["attempt 0", "attempt 2"],
         "exit-handler.yaml": ["ended Failed", "work ended Failed with exit code 3"],
         "timeouts.yaml": ["quick (sleep): Succeeded", "too-slow (sleep): Failed: Step exceeded its deadline"],

@@ -20,7 +20,7 @@ import Testing
         ("x ~ y", 2, "unexpected character '~' at offset 2"),
         ("'a' 'b'", 4, "unexpected 'b' at offset 4"),
         ("[1 2]", 3, "expected ',' or ']' but found '2' at offset 3"),
-        ("a.b(1)", 1, "methods are not supported ('.b(') at offset 1"),
+        ("a.b(1", 5, "expected ')' but found end of expression at offset 5"),
     ])
     func parseErrors(source: String, offset: Int, message: String) {
         var caught: ExpressionError?

@@ -120,7 +120,7 @@ final class CronScheduler: Sendable {
         await trimHistory(children.filter(finished), spec: spec, namespace: namespace)
 
         if status["phase"]?.stringValue != "Stopped", let stop = Self.stopExpression(spec) {
-            switch Self.evaluate(stop, cron: cron, succeeded: succeeded, failed: failed) {
+            switch Self.evaluate(stop, cron: cron, succeeded: succeeded, failed: failed, now: now) {
             case .success(true):
                 status["phase"] = "Stopped"
                 logger.info("cron workflow stopped by its stopStrategy", metadata: ["cronworkflow": "\(key)", "expression": "\(stop)"])
@@ -135,7 +135,7 @@ final class CronScheduler: Sendable {
         {
             var run = true
             if let when = spec.when, !when.isEmpty {
-                switch Self.evaluate(when, cron: cron, succeeded: succeeded, failed: failed) {
+                switch Self.evaluate(when, cron: cron, succeeded: succeeded, failed: failed, now: now) {
                 case .success(let b): run = b
                 case .failure(let e):
                     conditions["SpecError"] = "spec.when: \(e)"
@@ -329,7 +329,9 @@ final class CronScheduler: Sendable {
 
     /// `when` and `stopStrategy` expressions, with `cronworkflow.*` (and, for the older
     /// stopStrategy form, bare `succeeded` and `failed`). `{{= ... }}` around it is allowed.
-    static func evaluate(_ text: String, cron: JSONValue, succeeded: Int, failed: Int) -> Result<Bool, EvaluationFailure> {
+    /// `now()` is `now`, and `cronworkflow.lastScheduledTime` a date, so Argo's
+    /// `(now() - cronworkflow.lastScheduledTime).Seconds() > 360` works.
+    static func evaluate(_ text: String, cron: JSONValue, succeeded: Int, failed: Int, now: Double) -> Result<Bool, EvaluationFailure> {
         var source = text.trimmingCharacters(in: .whitespaces)
         if source.hasPrefix("{{="), source.hasSuffix("}}") { source = String(source.dropFirst(3).dropLast(2)) }
         func strings(_ m: [String: String]) -> ExprValue { .map(m.mapValues { .string($0) }) }
@@ -338,11 +340,13 @@ final class CronScheduler: Sendable {
             "cronworkflow.name": .string(cron.name ?? ""), "cronworkflow.namespace": .string(cron.namespace ?? ""),
             "cronworkflow.labels": strings(cron.labels), "cronworkflow.annotations": strings(cron.annotations),
             "cronworkflow.succeeded": .int(succeeded), "cronworkflow.failed": .int(failed),
-            "cronworkflow.lastScheduledTime": last.map { .string($0) } ?? .null,
+            "cronworkflow.lastScheduledTime": last.map { t in Timestamp(rfc3339: t).map { .time(ExprTime(unix: $0.seconds)) } ?? .string(t) } ?? .null,
             "succeeded": .int(succeeded), "failed": .int(failed),
         ]
         do {
-            let value = try Expression.parse(source, dialect: .expr).evaluate(in: ExprEnvironment(flat: vars))
+            var env = ExprEnvironment(flat: vars)
+            env.now = ExprTime(unix: now)
+            let value = try Expression.parse(source, dialect: .expr).evaluate(in: env)
             guard case .bool(let b) = value else {
                 return .failure(EvaluationFailure(description: "'\(text)' gave \(value), not true or false"))
             }

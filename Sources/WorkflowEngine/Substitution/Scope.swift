@@ -294,7 +294,9 @@ extension WorkflowExecution {
         for (k, v) in scope.vars { flat[k] = .string(v) }
         if let item = scope.item { flat["item"] = ExprValue(item) }
         for (k, v) in extra { flat[k] = v }
-        return ExprEnvironment(flat: flat)
+        var env = ExprEnvironment(flat: flat)
+        env.now = ExprTime(unix: now.seconds)
+        return env
     }
 }
 
