@@ -191,6 +191,10 @@ final class WorkflowReconciler: Sendable {
             if (host != nil && host != node.hostNodeName) || (ip != nil && ip != node.podIP) {
                 observations.append(.placed(nid, hostNodeName: host, podIP: ip))
             }
+            // A running step's own N/M, from its wait container (ARGO_PROGRESS_FILE) or set on the pod by the step.
+            if let progress = pod.annotations[StepProgress.annotation], progress != node.progress {
+                observations.append(.progress(nid, progress))
+            }
             let result = informers.taskResults.store.get(namespace: namespace, name: nid)
             let o = StepObservation.observe(nodeID: nid, pod: pod, taskResult: result, now: WorkflowReconciler.clock(),
                                             grace: settings.resultGrace)

@@ -14,6 +14,9 @@ public struct Observation: Sendable, Hashable {
         /// Where a step's pod runs: its node and IP (`{{steps.X.hostNodeName}}`, `{{steps.X.ip}}`,
         /// and the nodes a retry with `affinity.nodeAntiAffinity` avoids).
         case placed(hostNodeName: String?, podIP: String?)
+        /// A running step's own `N/M`, written to its `ARGO_PROGRESS_FILE` (or set as the pod's
+        /// `workflows.argoproj.io/progress` annotation).
+        case progress(String)
     }
 
     /// The node the observation is about; nil for resume means every suspended node.
@@ -34,6 +37,10 @@ public struct Observation: Sendable, Hashable {
 
     public static func placed(_ nodeID: String, hostNodeName: String?, podIP: String?) -> Observation {
         Observation(nodeID: nodeID, kind: .placed(hostNodeName: hostNodeName, podIP: podIP))
+    }
+
+    public static func progress(_ nodeID: String, _ text: String) -> Observation {
+        Observation(nodeID: nodeID, kind: .progress(text))
     }
 
     public static func resume(_ nodeID: String? = nil, parameters: [String: String] = [:]) -> Observation {

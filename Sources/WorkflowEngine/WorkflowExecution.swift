@@ -298,6 +298,13 @@ public final class WorkflowExecution {
             if let host, !host.isEmpty { n.hostNodeName = host }
             if let ip, !ip.isEmpty { n.podIP = ip }
             nodes[nid] = n
+        case .progress(let text):
+            // Only a valid N/M (0 ≤ N ≤ M, M > 0) of an executable node, as Argo takes it; other text is ignored.
+            guard let nid = o.nodeID, var n = nodes[nid], Self.isExecutable(n.type), let p = Progress(text),
+                  n.progress != p.text else { return }
+            n.progress = p.text
+            nodes[nid] = n
+            markDirty(nid)
         case .fail(let message):
             guard let nid = o.nodeID, nodes[nid] != nil else { return }
             setPhase(nid, .failed, message: message)

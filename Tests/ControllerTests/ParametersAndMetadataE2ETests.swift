@@ -252,3 +252,45 @@ import Testing
         #expect(Set(terms) == Set(expected), "\(terms)")
     }
 }
+
+/// ARGO_PROGRESS_FILE on the controller: the wait container reads what the step writes and
+/// sets it on the pod; the controller shows it as the node's progress while the step runs.
+@Suite(.serialized) struct StepProgressE2ETests {
+    static let yaml = """
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {generateName: progress-}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            script:
+              image: alpine
+              command: [sh]
+              source: |
+                echo 2/5 > "$ARGO_PROGRESS_FILE"; sleep 3
+                echo 4/5 > "$ARGO_PROGRESS_FILE"; sleep 2
+                exit 1
+        """
+
+    static func podProgress(_ wf: JSONValue) -> String? {
+        wf["status"]?["nodes"]?.objectValue?.values.first { $0["type"] == "Pod" }?["progress"]?.stringValue
+    }
+
+    @Test func theNodeShowsWhatTheStepWrites() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: Self.yaml)
+        #expect(try await h.eventually(timeout: 20) {
+            let wf = try await h.workflow(name)
+            return Self.podProgress(wf) == "2/5" && wf["status"]?["progress"] == "2/5" && phase(wf) == "Running"
+        }, "the first N/M never showed while the step ran")
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Failed")
+        #expect(Self.podProgress(wf) == "4/5", "\(wf["status"]?.compactJSON ?? "")")
+        let pod = try #require(try await h.pods(of: name).first)
+        #expect(pod["metadata"]?["annotations"]?["workflows.argoproj.io/progress"] == "4/5")
+        let env = pod["spec"]?["containers"]?.arrayValue?.first { $0["name"] == "main" }?["env"]?.arrayValue ?? []
+        #expect(env.contains { $0["name"] == "ARGO_PROGRESS_FILE" && $0["value"] == "/var/run/skein/control/progress" })
+    }
+}

@@ -72,6 +72,25 @@ let builder = PodBuilder(settings: .init(executorImage: "skein:test", executorIm
         #expect(made["metadata"]?["annotations"]?["workflows.skein.dev/controller"] == "skein-controller-7d9f-x2")
     }
 
+    /// A step that names ARGO_PROGRESS_FILE needs the wait container that reports it.
+    @Test func aStepThatReportsProgressGetsTheWaitContainer() throws {
+        let (wf, l) = try launches("""
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {name: progress, namespace: team, uid: u-1}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            container: {image: alpine, command: [sh, -c], args: ["echo 1/2 > $ARGO_PROGRESS_FILE"]}
+        """)
+        let launch = try #require(l.first)
+        #expect(!PodBuilder.isMinimal(launch))
+        let pod = try builder.pod(for: launch, workflow: wf)
+        let names = pod["spec"]?["containers"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+        #expect(names == ["main", "wait"])
+    }
+
     @Test func outputsAndArtifactsGoThroughInitEmissaryAndWait() throws {
         let (wf, l) = try launches("""
         apiVersion: skein.dev/v1alpha1

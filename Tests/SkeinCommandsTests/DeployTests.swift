@@ -100,7 +100,7 @@ import WorkflowModel
         ]
         #expect(Self.grants(controller) == uses)
         let executor = try #require(Self.find(objects, "ClusterRole", "skein-executor"))
-        #expect(Self.grants(executor) == ["skein.dev/workflowtaskresults:create", "/pods:get"])
+        #expect(Self.grants(executor) == ["skein.dev/workflowtaskresults:create", "/pods:get", "/pods:patch"])
         let binding = try #require(Self.find(objects, "ClusterRoleBinding", "skein-controller"))
         #expect(binding["subjects"]?[0]?["name"] == "skein-controller")
     }

@@ -141,6 +141,26 @@ func workflowYAML(_ templates: String, spec: String = "") -> String {
         #expect((meta["annotations"] as? [String: String])?["note"] == "hello")
     }
 
+    /// ARGO_PROGRESS_FILE: what a step writes shows while it runs, and stays on a step that fails.
+    @Test func aStepsProgressFileIsShownWhileItRuns() throws {
+        let cli = try SkeinCLI()
+        let f = try cli.write("progress.yaml", workflowYAML("""
+        - name: main
+          script:
+            image: alpine
+            command: [sh]
+            source: |
+              echo 1/4 > "$ARGO_PROGRESS_FILE"; sleep 1
+              echo 3/4 > "$ARGO_PROGRESS_FILE"; sleep 1
+              exit 1
+        """))
+        let r = try cli.run(["run", f, "-o", "json"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("Running, progress 1/4") && r.stderr.contains("Running, progress 3/4"), "\(r.stderr)")
+        let nodes = try #require((finalWorkflow(r.stdout)?["status"] as? [String: Any])?["nodes"] as? [String: [String: Any]])
+        #expect(nodes.values.first?["progress"] as? String == "3/4", "\(nodes)")
+    }
+
     @Test func entrypointOverride() throws {
         let cli = try SkeinCLI()
         let f = try cli.write("two.yaml", workflowYAML("""

@@ -491,6 +491,38 @@ import SkeinTestSupport
         #expect(h.execution.status.progress == "4/4")
     }
 
+    /// ARGO_PROGRESS_FILE: a running step's own N/M is its node's progress and counts in the
+    /// sums; text that is not a valid N/M is ignored; a step that succeeds is complete (M/M).
+    @Test func aStepsReportedProgressCountsUntilItSucceeds() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: quick, template: run}
+            - {name: slow, template: run}
+        - name: run
+          container: {image: alpine, command: [echo]}
+        """))
+        _ = h.run(maxRounds: 3) { l in l.displayName == "slow" ? .hang : .success }
+        let slow = try #require(h.node("slow")?.id)
+        let at = Timestamp(seconds: 1_800_000_100)
+        _ = h.execution.reconcile(observations: [.progress(slow, "3/10")], now: at)
+        #expect(progress(h)["slow"] == "3/10" && progress(h)["wf"] == "4/11", "\(progress(h))")
+        #expect(h.execution.status.progress == "4/11")
+        for bad in ["11/10", "3/0", "-1/4", "half", ""] {
+            _ = h.execution.reconcile(observations: [.progress(slow, bad)], now: at)
+            #expect(progress(h)["slow"] == "3/10", "\(bad) was taken")
+        }
+        _ = h.execution.reconcile(observations: [.progress(slow, "7/10")], now: at)
+        #expect(progress(h)["slow"] == "7/10")
+        _ = h.execution.reconcile(observations: [.step(slow, phase: .succeeded, exitCode: 0, finishedAt: at)], now: at)
+        #expect(progress(h)["slow"] == "10/10" && h.execution.status.progress == "11/11", "\(progress(h))")
+    }
+
+    @Test(arguments: [("50/100", "50/100"), ("1/2\n2/2\n", "2/2"), ("  4/5 \n\n", "4/5"), ("5/4", nil), ("x", nil)] as [(String, String?)])
+    func theProgressFileIsReadAsArgoReadsIt(_ text: String, _ expected: String?) {
+        #expect(StepProgress.parse(text) == expected)
+    }
+
     @Test func whileRunningOnlyFinishedPodsCount() throws {
         let h = try EngineHarness(yaml: workflow("""
         - name: main

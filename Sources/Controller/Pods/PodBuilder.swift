@@ -73,6 +73,9 @@ public struct PodBuilder: Sendable {
     public static let controlDirectory = varDirectory + "/control"
     public static let scriptPath = varDirectory + "/script"
     public static let inputsDirectory = varDirectory + "/inputs"
+    /// The step's progress file in the shared volume.
+    public static var progressPath: String { controlDirectory + "/" + StepProgress.fileName }
+
     /// Where executor containers see the artifact repository volume.
     public static let artifactDirectory = "/var/run/skein-artifacts"
     public static let artifactVolumeName = "skein-artifacts"
@@ -117,7 +120,7 @@ public struct PodBuilder: Sendable {
     /// True when the step can run as a plain pod with the user's container alone.
     public static func isMinimal(_ launch: StepLaunch) -> Bool {
         launch.inputArtifacts.isEmpty && launch.outputArtifacts.isEmpty && launch.outputParameters.isEmpty
-            && !launch.captureResult && launch.template.script == nil
+            && !launch.captureResult && launch.template.script == nil && !StepProgress.isReported(by: launch.template)
     }
 
     /// The pod for `launch` of `workflow` (whose metadata must carry name, namespace and uid).
@@ -171,6 +174,12 @@ public struct PodBuilder: Sendable {
                                "subPath": .string("inputs/\(a.name)")])
             }
             main["volumeMounts"] = .array(mounts)
+            // Where the step may write its N/M; the wait container reads it (Argo's ARGO_PROGRESS_FILE).
+            var mainEnv = main["env"]?.arrayValue ?? []
+            if !mainEnv.contains(where: { $0["name"]?.stringValue == StepProgress.environmentVariable }) {
+                mainEnv.append(["name": .string(StepProgress.environmentVariable), "value": .string(PodBuilder.progressPath)])
+            }
+            main["env"] = .array(mainEnv)
 
             let env: [JSONValue] = [
                 ["name": "SKEIN_STEP", "value": .string(stepJSON)],

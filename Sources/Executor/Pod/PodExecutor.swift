@@ -96,8 +96,10 @@ public struct PodExecutor: Sendable {
         let exitFile = controlDirectory + "/exitcode"
         var lastPodCheck = ContinuousClock.now
         var mainEnded: String?
+        var progress = ProgressReporter(path: controlDirectory + "/" + StepProgress.fileName)
         while !FileManager.default.fileExists(atPath: exitFile) {
             try await Task.sleep(for: pollInterval)
+            if let client, !podName.isEmpty { await progress.report(to: client, pod: podName, namespace: namespace) }
             if let client, !podName.isEmpty, ContinuousClock.now - lastPodCheck > .seconds(2) {
                 lastPodCheck = .now
                 if let ended = await mainEndedWithoutExitCode(client) {
@@ -118,6 +120,8 @@ public struct PodExecutor: Sendable {
             message = collected.error
         }
         guard let client else { return }
+        // The last N/M the step wrote, before the step's end is reported.
+        if !podName.isEmpty { await progress.report(to: client, pod: podName, namespace: namespace, force: true) }
         try await report(outputs: outputs, error: message, client: client)
     }
 
@@ -202,5 +206,26 @@ public struct PodExecutor: Sendable {
         if !artifacts.isEmpty { parts.append("artifacts: " + artifacts.joined(separator: ", ")) }
         if outputs.exitCode != nil && parts.isEmpty { parts.append("exit code") }
         return parts.isEmpty ? "no outputs" : parts.joined(separator: "; ")
+    }
+}
+
+/// Reads a running step's progress file and sets it as its pod's progress annotation when it
+/// changes: at most once a second, and a failed patch is only tried again on the next change
+/// (progress is a display; it never holds the step up).
+struct ProgressReporter {
+    let path: String
+    var reported: String?
+    var lastRead = ContinuousClock.now - .seconds(10)
+
+    init(path: String) { self.path = path }
+
+    mutating func report(to client: KubeClient, pod: String, namespace: String, force: Bool = false) async {
+        guard force || ContinuousClock.now - lastRead >= .seconds(1) else { return }
+        lastRead = .now
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let value = StepProgress.parse(text),
+              value != reported else { return }
+        reported = value
+        let patch: JSONValue = ["metadata": ["annotations": .object([StepProgress.annotation: .string(value)])]]
+        _ = try? await client.patch(.pods, pod, namespace: namespace, type: .merge, patch)
     }
 }

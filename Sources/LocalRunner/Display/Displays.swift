@@ -22,6 +22,7 @@ final class Output: Sendable {
 public final class PlainDisplay: RunObserver {
     let out: Output
     let seen = Mutex<[String: NodePhase]>([:])
+    let progressSeen = Mutex<[String: String]>([:])
 
     public init(fd: Int32 = 1) { out = Output(fd: fd) }
 
@@ -37,6 +38,11 @@ public final class PlainDisplay: RunObserver {
         seen.withLock { seen in
             for n in nodes.values.sorted(by: { ($0.startedAt?.seconds ?? 0, $0.name) < ($1.startedAt?.seconds ?? 0, $1.name) }) {
                 guard n.type == .pod || n.type == .suspend || n.type == .skipped else { continue }
+                // A running step's own N/M (ARGO_PROGRESS_FILE), once per change.
+                if n.type == .pod, n.phase == .running, seen[n.id] == .running, let p = n.progress, p != "0/1",
+                   progressSeen.withLock({ $0.updateValue(p, forKey: n.id) }) != p {
+                    lines.append("\(n.displayName) (\(n.templateName ?? "")): Running, progress \(p)")
+                }
                 if seen[n.id] == n.phase { continue }
                 if n.phase == .pending && seen[n.id] == nil {
                     seen[n.id] = n.phase

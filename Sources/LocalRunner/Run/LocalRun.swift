@@ -59,6 +59,10 @@ public actor LocalRun {
         continuation.yield(.resume)
     }
 
+    static func readProgress(_ path: String) -> String? {
+        (try? String(contentsOfFile: path, encoding: .utf8)).flatMap(StepProgress.parse)
+    }
+
     static func clock() -> Timestamp { Timestamp(seconds: Date().timeIntervalSince1970) }
 
     /// Run to the end and return the workflow with its final status.
@@ -184,8 +188,22 @@ public actor LocalRun {
         let log = runner.log
         async let outDone: Void = { for await line in process.stdoutLines() { log(step, line, false) } }()
         async let errDone: Void = { for await line in process.stderrLines() { log(step, line, true) } }()
+        // The step's own N/M (ARGO_PROGRESS_FILE), read twice a second while it runs and once at its end.
+        let progressFile = runner.progressFile
+        let progressWatch = Task {
+            var last: String?
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 500_000_000)
+                if let p = LocalRun.readProgress(progressFile), p != last {
+                    last = p
+                    c.yield(.observation(.progress(nodeID, p)))
+                }
+            }
+        }
         let exit = await process.wait()
         _ = await (outDone, errDone)
+        progressWatch.cancel()
+        if let p = LocalRun.readProgress(progressFile) { c.yield(.observation(.progress(nodeID, p))) }
         let collected = OutputCollector.collect(launch: launch, controlDirectory: prepared.controlHost, store: store)
         let phase: NodePhase
         var message: String?

@@ -17,6 +17,9 @@ struct StepRunner: Sendable {
     /// Where everything for this step lives on the host.
     var stepDirectory: String { "\(settings.runDirectory)/steps/\(launch.podName)" }
 
+    /// The host path of the step's ARGO_PROGRESS_FILE.
+    var progressFile: String { "\(stepDirectory)/\(StepProgress.fileName)" }
+
     /// The in-sandbox directory the step's control files appear at (as in a pod).
     static let skeinDir = "/var/run/skein"
 
@@ -103,6 +106,7 @@ struct StepRunner: Sendable {
         env["ARGO_TEMPLATE"] = nil
         env["SKEIN_NODE_NAME"] = launch.nodeName
         env["SKEIN_POD_NAME"] = launch.podName
+        env[StepProgress.environmentVariable] = "\(inside)/\(StepProgress.fileName)"
         let cwd = container.workingDir ?? settings.workingDirectory
         let spec = SandboxSpec(executable: emissary, arguments: invocation.arguments, environment: env,
                                workingDirectory: cwd, privateTmp: isolate ? "\(dir)/tmp" : nil, binds: binds,
