@@ -284,6 +284,46 @@ func workflowYAML(_ templates: String, spec: String = "") -> String {
         #expect(r.stdout.contains("after: approved"))
     }
 
+    /// `spec.suspend: true`: nothing starts until SIGUSR1, as on the controller until the spec is patched.
+    @Test func aSuspendedWorkflowWaitsForSIGUSR1() throws {
+        let cli = try SkeinCLI()
+        let marker = cli.workDirectory + "/ran"
+        let f = try cli.write("held.yaml", workflowYAML("""
+        - name: main
+          container: {image: alpine, command: [touch, "\(marker)"]}
+        """, spec: "  suspend: true"))
+        var ranBeforeResume = true
+        let r = try cli.run(["run", f, "-o", "json"], timeout: 30) { p in
+            usleep(1_500_000)
+            ranBeforeResume = FileManager.default.fileExists(atPath: marker)
+            kill(p.processIdentifier, SIGUSR1)
+        }
+        #expect(!ranBeforeResume, "the step ran while the workflow was suspended")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("suspended (spec.suspend: true)") && r.stderr.contains("kill -USR1"), "\(r.stderr)")
+        #expect(phase(finalWorkflow(r.stdout)) == "Succeeded")
+        #expect(FileManager.default.fileExists(atPath: marker))
+    }
+
+    /// `spec.shutdown` in the file: Terminate ends the run before any step; Stop still runs the exit handler.
+    @Test(arguments: [("Terminate", "Stopped with strategy 'Terminate'", false), ("Stop", "Stopped with strategy 'Stop'", true)])
+    func aShutdownInTheFileStopsTheRun(_ strategy: String, _ message: String, _ exitHandlerRuns: Bool) throws {
+        let cli = try SkeinCLI()
+        let f = try cli.write("shut.yaml", workflowYAML("""
+        - name: main
+          container: {image: alpine, command: [echo, main-ran]}
+        - name: bye
+          container: {image: alpine, command: [echo, exit-handler-ran]}
+        """, spec: "  shutdown: \(strategy)\n  onExit: bye"))
+        let r = try cli.run(["run", f, "-o", "json"], timeout: 30)
+        #expect(r.status == 1, "\(r.stderr)")
+        let wf = finalWorkflow(r.stdout)
+        #expect(phase(wf) == "Failed")
+        #expect(((wf?["status"] as? [String: Any])?["message"] as? String) == message, "\(r.stdout)")
+        #expect(!r.stderr.contains("main-ran"))
+        #expect(r.stderr.contains("exit-handler-ran") == exitHandlerRuns, "\(r.stderr)")
+    }
+
     @Test func directoryArtifactsWithoutArchiveAndSubPath() throws {
         let cli = try SkeinCLI()
         let f = try cli.write("sub.yaml", workflowYAML("""

@@ -69,6 +69,38 @@ public actor LocalRun {
     public func run() async -> Workflow {
         var pending: [Observation] = []
         var finished = false
+        // The lifecycle fields as the controller reads them: `suspend` holds everything until
+        // resumed (SIGUSR1 here, as for suspend steps); `shutdown` given in the file stops the
+        // run at once (`Terminate`, no exit handler) or before anything starts (`Stop`).
+        if workflow.spec.suspend == true, workflow.spec.shutdown == nil {
+            observer.notice("the workflow is suspended (spec.suspend: true): nothing starts until it is resumed; "
+                            + "resume with: kill -USR1 \(ProcessInfo.processInfo.processIdentifier)")
+            waiting: while true {
+                switch await nextEvent() {
+                case .resume?:
+                    observer.notice("resumed")
+                    break waiting
+                case .interrupt(let message)?:
+                    _ = execution.terminate(message: message, now: LocalRun.clock())
+                    finished = true
+                    break waiting
+                case nil:
+                    finished = true
+                    break waiting
+                default:
+                    continue
+                }
+            }
+        }
+        switch workflow.spec.shutdown {
+        case "Terminate"?:
+            _ = execution.terminate(message: "Stopped with strategy 'Terminate'", now: LocalRun.clock())
+            finished = true
+        case "Stop"?:
+            execution.requestStop(message: "Stopped with strategy 'Stop'")
+        default:
+            break
+        }
         while !finished {
             let now = LocalRun.clock()
             let execution = self.execution
