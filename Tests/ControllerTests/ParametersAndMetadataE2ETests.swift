@@ -294,3 +294,53 @@ import Testing
         #expect(env.contains { $0["name"] == "ARGO_PROGRESS_FILE" && $0["value"] == "/var/run/skein/control/progress" })
     }
 }
+
+/// withParam over a step that did not run, alike on the controller and with `skein run`: a
+/// declared '[]' default is an empty loop; its result is the workflow's error naming the step.
+@Suite(.serialized) struct SkippedLoopE2ETests {
+    static func yaml(_ param: String) -> String {
+        """
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {generateName: skipped-loop-}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - {name: gen, template: gen, when: "false"}
+            - - {name: each, template: echo, arguments: {parameters: [{name: m, value: "{{item}}"}]}, withParam: "\(param)"}
+          - name: gen
+            container: {image: alpine, command: [echo, "[1]"]}
+            outputs: {parameters: [{name: list, valueFrom: {path: /tmp/list, default: "[]"}}]}
+          - name: echo
+            inputs: {parameters: [{name: m}]}
+            container: {image: alpine, command: [echo, "{{inputs.parameters.m}}"]}
+        """
+    }
+
+    static func summary(_ wf: JSONValue) -> [String] {
+        [phase(wf) ?? "-", wf["status"]?["message"]?.stringValue ?? "-"]
+            + (wf["status"]?["nodes"]?.objectValue?.values.filter { $0["displayName"] == "each" }
+                .map { "\($0["phase"]?.stringValue ?? "") \($0["message"]?.stringValue ?? "")" } ?? [])
+    }
+
+    @Test func theDefaultIsAnEmptyLoopAndTheResultAnError() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let cases = [
+            ("{{steps.gen.outputs.parameters.list}}", ["Succeeded", "-", "Skipped Skipped, empty params"]),
+            ("{{steps.gen.outputs.result}}", ["Error", "each: failed to resolve {{steps.gen.outputs.result}} in steps[0] 'each'.withParam: 'gen' did not run (Skipped) and its output has no default (fix: read an output parameter with a valueFrom.default instead of its result, or give this step the same when)"]),
+        ]
+        for (param, expected) in cases {
+            let name = try await h.submit(yaml: Self.yaml(param))
+            let wf = try await h.waitForCompletion(name)
+            #expect(Self.summary(wf) == expected, "\(param)")
+            let local = try await SimCluster.offPool {
+                let cli = try SkeinCLI()
+                return try cli.run(["run", try cli.write("loop.yaml", Self.yaml(param)), "-o", "json"])
+            }
+            #expect(Self.summary(try JSONValue.parseJSON(local.stdout)) == expected, "\(param): \(local.stderr)")
+        }
+    }
+}

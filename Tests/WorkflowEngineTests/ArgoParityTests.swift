@@ -283,6 +283,64 @@ import SkeinTestSupport
         #expect(h.run() == .succeeded, "\(h)")
         #expect(h.launches.first?.launch.template.container?["command"]?[1]?.stringValue == "got [declared]")
     }
+
+    /// withParam over a step that did not run: a declared default such as '[]' is an empty
+    /// loop (Skipped, "empty params"); its result, or a parameter with no default, is the
+    /// workflow's error naming the step that did not run and the fix.
+    @Test(arguments: [
+        ("{{steps.gen.outputs.parameters.list}}", ", default: '[]'", nil),
+        ("{{steps.gen.outputs.result}}", "", "failed to resolve {{steps.gen.outputs.result}} in steps[0] 'each'.withParam: 'gen' did not run (Skipped) and its output has no default (fix: read an output parameter with a valueFrom.default instead of its result"),
+        ("{{steps.gen.outputs.parameters.list}}", "", "failed to resolve {{steps.gen.outputs.parameters.list}} in steps[0] 'each'.withParam: 'gen' did not run (Skipped) and its output has no default (fix: give the output parameter a valueFrom.default, such as '[]'"),
+    ] as [(String, String, String?)])
+    func withParamOverAStepThatDidNotRun(_ param: String, _ outputDefault: String, _ error: String?) throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: gen, template: gen, when: "false"}
+          - - {name: each, template: echo, arguments: {parameters: [{name: msg, value: "{{item}}"}]}, withParam: "\(param)"}
+        - name: gen
+          container: {image: alpine, command: [echo]}
+          outputs: {parameters: [{name: list, valueFrom: {path: /tmp/list\(outputDefault)}}]}
+        \(echo)
+        """))
+        let phase = h.run()
+        if let error {
+            #expect(phase == .error)
+            #expect(h.execution.status.message?.contains(error) == true, "\(h.execution.status.message ?? "")")
+        } else {
+            #expect(phase == .succeeded, "\(h)")
+            #expect(h.node("each")?.phase == .skipped && h.node("each")?.message == "Skipped, empty params")
+            #expect(h.launches.count == 0)
+        }
+    }
+
+    /// An artifact's subPath from a parameter of a step that did not run: the same error.
+    @Test func aSubPathFromAStepThatDidNotRunNamesIt() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: make, template: make}
+            - {name: pick, template: pick, when: "false"}
+          - - name: use
+              template: use
+              arguments:
+                artifacts: [{name: in, from: "{{steps.make.outputs.artifacts.out}}", subPath: "{{steps.pick.outputs.parameters.dir}}"}]
+        - name: make
+          container: {image: alpine, command: [echo]}
+          outputs: {artifacts: [{name: out, path: /tmp/out}]}
+        - name: pick
+          container: {image: alpine, command: [echo]}
+          outputs: {parameters: [{name: dir, valueFrom: {path: /tmp/dir}}]}
+        - name: use
+          inputs: {artifacts: [{name: in, path: /tmp/in}]}
+          container: {image: alpine, command: [cat, /tmp/in]}
+        """))
+        let phase = h.run { l in .succeed(artifacts: l.displayName == "make" ? ["out": "key"] : [:]) }
+        #expect(phase == .error)
+        let message = h.node("use")?.message ?? ""
+        #expect(h.node("use")?.phase == .error)
+        #expect(message.contains("failed to resolve {{steps.pick.outputs.parameters.dir}}") && message.contains("'pick' did not run (Skipped)"), "\(message) \(h)")
+    }
 }
 
 /// Artifacts chosen by an expression (`fromExpression`), and composite outputs whose child

@@ -51,4 +51,15 @@ extension WorkflowExecution {
         return node.outputs?.parameters?.first(where: { $0.name == parts[4] }) == nil
             && declaredOutputDefault(of: node, parameter: parts[4]) == nil
     }
+
+    /// The step or task (and its phase) that a `steps.X.outputs.…` / `tasks.X.outputs.…` tag
+    /// names, when that one did not run, so the tag has nothing to resolve to.
+    func unrunProducer(of tag: String, scope: Scope) -> (String, NodePhase)? {
+        let parts = tag.split(separator: ".", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 4, parts[0] == "steps" || parts[0] == "tasks", parts[2] == "outputs",
+              let ids = siblingNodes(parts[1], scope: scope), ids.count == 1, let node = nodes[ids[0]],
+              node.phase == .skipped || node.phase == .omitted
+        else { return nil }
+        return (parts[1], node.phase)
+    }
 }

@@ -51,6 +51,10 @@ extension WorkflowExecution {
                     }
                     q.fromExpression = nil
                 }
+                if let sub = a.subPath {
+                    // Resolved where the step is written, as the rest of its arguments.
+                    q.subPath = try substitute(sub, scope: scope, field: "\(field).artifacts.\(a.name).subPath")
+                }
                 if let raw = a.raw {
                     q.raw = RawArtifact(data: try substitute(raw.data, scope: scope, field: "\(field).artifacts.\(a.name).raw.data"))
                 }

@@ -194,6 +194,12 @@ extension WorkflowExecution {
         let (out, unresolved) = try TemplateText.substitute(text, lookup: { lookup($0, in: scope) },
                                                              expression: { (body) throws(EngineFailure) in try evaluateTag(body, scope: scope) })
         if let first = unresolved.first {
+            if let (step, phase) = unrunProducer(of: first, scope: scope) {
+                let fix = first.hasSuffix(".outputs.result")
+                    ? "read an output parameter with a valueFrom.default instead of its result, or give this step the same when"
+                    : "give the output parameter a valueFrom.default, such as '[]' for a withParam, or give this step the same when"
+                throw EngineFailure("failed to resolve {{\(first)}} in \(field): '\(step)' did not run (\(phase.rawValue)) and its output has no default (fix: \(fix))")
+            }
             throw EngineFailure("failed to resolve {{\(first)}} in \(field)")
         }
         return out
