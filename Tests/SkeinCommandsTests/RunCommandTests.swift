@@ -161,6 +161,23 @@ func workflowYAML(_ templates: String, spec: String = "") -> String {
         #expect(nodes.values.first?["progress"] as? String == "3/4", "\(nodes)")
     }
 
+    /// A field Skein does not act on is a warning from lint (exit 0) and from run, which still runs.
+    @Test func ignoredFieldsAreWarnedAboutNotRejected() throws {
+        let cli = try SkeinCLI()
+        let f = try cli.write("memo.yaml", workflowYAML("""
+        - name: main
+          memoize: {key: k, cache: {configMap: {name: c}}}
+          container: {image: alpine, command: [echo, ran]}
+        """))
+        let lint = try cli.run(["lint", f])
+        #expect(lint.status == 0)
+        #expect(lint.stderr.contains("memo.yaml:10:7: spec.templates[0].memoize: warning: 'memoize' has no effect in Skein yet"), "\(lint.stderr)")
+        #expect(lint.stdout.contains("1 warning"))
+        let run = try cli.run(["run", f])
+        #expect(run.status == 0)
+        #expect(run.stderr.contains("warning: 'memoize' has no effect in Skein yet") && run.stdout.contains(": ran"), "\(run.stdout)\(run.stderr)")
+    }
+
     @Test func entrypointOverride() throws {
         let cli = try SkeinCLI()
         let f = try cli.write("two.yaml", workflowYAML("""

@@ -20,12 +20,16 @@ struct LintCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let problems = Linter.lint(docs)
+        // Fields Skein accepts but does not act on yet: said, but not a failure.
+        let ignored = IgnoredFields.warnings(docs, runtime: .cluster)
+        if !ignored.isEmpty { Terminal.printDiagnostics(ignored, warning: true) }
         if !problems.isEmpty {
             Terminal.printDiagnostics(problems)
             Terminal.printError("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")
             throw ExitCode(1)
         }
         let files = Set(docs.map(\.file)).count
-        print("no problems found in \(docs.count) document\(docs.count == 1 ? "" : "s") (\(files) file\(files == 1 ? "" : "s"))")
+        let warned = ignored.isEmpty ? "" : ", \(ignored.count) warning\(ignored.count == 1 ? "" : "s")"
+        print("no problems found in \(docs.count) document\(docs.count == 1 ? "" : "s") (\(files) file\(files == 1 ? "" : "s")\(warned))")
     }
 }

@@ -96,6 +96,8 @@ struct RunCommand: AsyncParsableCommand {
             chosen = selection.document.raw
             let problems = Linter.lint([selection.document] + selection.templates)
             if !problems.isEmpty { throw Diagnostics(problems) }
+            let ignored = IgnoredFields.warnings([selection.document] + selection.templates, runtime: .local)
+            if !ignored.isEmpty { Terminal.printDiagnostics(ignored, warning: true) }
             var workflow: Workflow
             var templates: [WorkflowTemplate] = []
             do {

@@ -68,11 +68,12 @@ enum Terminal {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
-    static func printDiagnostics(_ items: [Diagnostic]) {
+    static func printDiagnostics(_ items: [Diagnostic], warning: Bool = false) {
         let color = isTTY(2) && colorAllowed
+        let kind = warning ? (color ? "\u{1B}[33mwarning\u{1B}[0m" : "warning") : (color ? "\u{1B}[31merror\u{1B}[0m" : "error")
         for d in items {
             let head = color ? "\u{1B}[1m\(d.location)\u{1B}[0m" : "\(d.location)"
-            var line = "\(head): \(color ? "\u{1B}[31merror\u{1B}[0m" : "error"): \(d.message)"
+            var line = "\(head): \(kind): \(d.message)"
             if let fix = d.fix { line += "\n  fix: \(fix)" }
             printError(line)
         }

@@ -197,6 +197,8 @@ struct SubmitCommand: AsyncParsableCommand {
                 let problems = Linter.lint([d] + templates + fetched)
                     .filter { p in !fetched.contains { $0.file == p.location.file } }
                 if !problems.isEmpty { throw Diagnostics(problems) }
+                let ignored = IgnoredFields.warnings([d] + templates, runtime: .cluster)
+                if !ignored.isEmpty { Terminal.printDiagnostics(ignored, warning: true) }
                 out.append(d.raw)
             }
             return out
