@@ -320,12 +320,26 @@ final class WorkflowReconciler: Sendable {
         if status != state.lastStatus && state.unstarted.isEmpty {
             guard try await writeFenced(status, onto: object, key: key, state: state) else { return }
             state.lastStatus = status
-            try await syncMetadata(object, labels: execution.workflowLabels, annotations: execution.workflowAnnotations,
-                                   phase: execution.phase.rawValue, state: state)
             if settings.events != .none {
                 let stored = execution.status
                 events.record(events.events(from: state.eventSnapshot, to: stored, workflow: object))
                 state.eventSnapshot = WorkflowEvents.Snapshot(stored)
+            }
+        }
+        if state.lastStatus != nil {
+            // The labels follow the stored status. The Running phase label waits until the
+            // workflow has run for a second: most short workflows then need one label write
+            // (at their end) instead of two.
+            let runningFor = now.seconds - (state.runningSince ?? now.seconds)
+            if execution.phase == .running, !execution.phase.isCompleted, runningFor < 1, !state.syncedRunning {
+                if state.runningSince == nil {
+                    state.runningSince = now.seconds
+                    requeue(key, .seconds(1))
+                }
+            } else {
+                try await syncMetadata(object, labels: execution.workflowLabels, annotations: execution.workflowAnnotations,
+                                       phase: execution.phase.rawValue, state: state)
+                if execution.phase == .running { state.syncedRunning = true }
             }
         }
         if finishedNow {
@@ -386,6 +400,9 @@ final class WorkflowState: @unchecked Sendable {
     var expectedVersion: String?
     /// The labels and annotations last put on the object (see `syncMetadata`).
     var syncedMetadata: JSONValue?
+    /// When this controller first saw the workflow Running, and whether its Running labels were written.
+    var runningSince: Double?
+    var syncedRunning = false
     /// The latest versions this controller read or wrote. The informer showing one of them
     /// lags behind; any other version is newer than all of them (writes are fenced).
     var knownVersions: [String] = []

@@ -1,0 +1,152 @@
+import Testing
+import WorkflowEngine
+import WorkflowModel
+import SkeinTestSupport
+
+/// Argo 4.x's outputs of steps and tasks that did not run (Skipped by `when`, Omitted by
+/// `depends`): the producer's declared default, else the consumer's input default, else an
+/// error naming the reference; in expressions the output is nil, so `??` applies.
+@Suite struct SkippedOutputTests {
+    static func dag(producerDefault: String?, consumerDefault: String?, skip: String = "when: \"false\"",
+                    depends: String = "producer.Succeeded || producer.Skipped || producer.Omitted") -> String {
+        let pd = producerDefault.map { ", default: \"\($0)\"" } ?? ""
+        let cd = consumerDefault.map { ", default: \"\($0)\"" } ?? ""
+        return workflow("""
+        - name: main
+          dag:
+            tasks:
+            - {name: gate, template: fail, continueOn: {failed: true}}
+            - name: producer
+              template: produce
+              \(skip)
+            - name: consumer
+              template: consume
+              depends: "\(depends)"
+              arguments: {parameters: [{name: in, value: "{{tasks.producer.outputs.parameters.msg}}"}]}
+          outputs:
+            parameters:
+            - {name: result, valueFrom: {expression: "tasks.producer.outputs.parameters.msg ?? 'expr-fallback'"}}
+        - name: fail
+          container: {image: alpine, command: [sh, -c, "exit 1"]}
+        - name: produce
+          outputs: {parameters: [{name: msg, valueFrom: {path: /tmp/out\(pd)}}]}
+          container: {image: alpine, command: [echo]}
+        - name: consume
+          inputs: {parameters: [{name: in\(cd)}]}
+          container: {image: alpine, command: [echo, "got [{{inputs.parameters.in}}]"]}
+        """)
+    }
+
+    @Test(arguments: [
+        // producer's default, consumer's default, how the producer did not run → what the consumer got (nil: an error).
+        ("from-producer", "from-input", "when: \"false\"", "got [from-producer]"),
+        (nil, "from-input", "when: \"false\"", "got [from-input]"),
+        ("from-producer", nil, "when: \"false\"", "got [from-producer]"),
+        (nil, nil, "when: \"false\"", nil),
+        ("from-producer", nil, "depends: gate.Succeeded", "got [from-producer]"),
+        (nil, "from-input", "depends: gate.Succeeded", "got [from-input]"),
+    ] as [(String?, String?, String, String?)])
+    func consumersOfAnOutputThatWasNeverMade(_ producer: String?, _ consumer: String?, _ skip: String, _ got: String?) throws {
+        let h = try EngineHarness(yaml: Self.dag(producerDefault: producer, consumerDefault: consumer, skip: skip))
+        h.run { l in l.displayName == "gate" ? .fail(exitCode: 1) : .success }
+        let phase = h.node("producer")?.phase
+        #expect(phase == (skip.hasPrefix("when") ? .skipped : .omitted), "\(h)")
+        let consumerLaunch = h.launches.first { $0.launch.displayName == "consumer" }
+        if let got {
+            #expect(consumerLaunch?.launch.template.container?["command"]?[1]?.stringValue == got, "\(h)")
+        } else {
+            #expect(consumerLaunch == nil)
+            #expect(h.node("consumer")?.phase == .error)
+            #expect(h.node("consumer")?.message?.hasPrefix(
+                "failed to resolve {{tasks.producer.outputs.parameters.msg}} for inputs.parameters.in: that step did not run and its output has no default") == true,
+                "\(h.node("consumer")?.message ?? "")")
+        }
+    }
+
+    @Test func anExpressionSeesNilAndItsFallbackApplies() throws {
+        let h = try EngineHarness(yaml: Self.dag(producerDefault: nil, consumerDefault: "x"))
+        h.run { l in l.displayName == "gate" ? .fail(exitCode: 1) : .success }
+        #expect(h.execution.node(named: "wf")?.outputs?.parameters?.first { $0.name == "result" }?.value?.value == "expr-fallback")
+        // With a declared default, the expression sees that instead.
+        let d = try EngineHarness(yaml: Self.dag(producerDefault: "declared", consumerDefault: nil))
+        d.run { l in l.displayName == "gate" ? .fail(exitCode: 1) : .success }
+        #expect(d.execution.node(named: "wf")?.outputs?.parameters?.first { $0.name == "result" }?.value?.value == "declared")
+    }
+
+    @Test func stepsWorkTheSameWay() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: producer, template: produce, when: "false"}
+          - - name: consumer
+              template: consume
+              arguments: {parameters: [{name: in, value: "{{steps.producer.outputs.parameters.msg}}"}]}
+        - name: produce
+          outputs: {parameters: [{name: msg, valueFrom: {path: /tmp/out, default: "declared"}}]}
+          container: {image: alpine, command: [echo]}
+        - name: consume
+          inputs: {parameters: [{name: in}]}
+          container: {image: alpine, command: [echo, "got [{{inputs.parameters.in}}]"]}
+        """))
+        #expect(h.run() == .succeeded, "\(h)")
+        #expect(h.launches.first?.launch.template.container?["command"]?[1]?.stringValue == "got [declared]")
+    }
+
+    /// withParam over a step that did not run: a declared default such as '[]' is an empty
+    /// loop (Skipped, "empty params"); its result, or a parameter with no default, is the
+    /// workflow's error naming the step that did not run and the fix.
+    @Test(arguments: [
+        ("{{steps.gen.outputs.parameters.list}}", ", default: '[]'", nil),
+        ("{{steps.gen.outputs.result}}", "", "failed to resolve {{steps.gen.outputs.result}} in steps[0] 'each'.withParam: 'gen' did not run (Skipped) and its output has no default (fix: read an output parameter with a valueFrom.default instead of its result"),
+        ("{{steps.gen.outputs.parameters.list}}", "", "failed to resolve {{steps.gen.outputs.parameters.list}} in steps[0] 'each'.withParam: 'gen' did not run (Skipped) and its output has no default (fix: give the output parameter a valueFrom.default, such as '[]'"),
+    ] as [(String, String, String?)])
+    func withParamOverAStepThatDidNotRun(_ param: String, _ outputDefault: String, _ error: String?) throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: gen, template: gen, when: "false"}
+          - - {name: each, template: echo, arguments: {parameters: [{name: msg, value: "{{item}}"}]}, withParam: "\(param)"}
+        - name: gen
+          container: {image: alpine, command: [echo]}
+          outputs: {parameters: [{name: list, valueFrom: {path: /tmp/list\(outputDefault)}}]}
+        \(echo)
+        """))
+        let phase = h.run()
+        if let error {
+            #expect(phase == .error)
+            #expect(h.execution.status.message?.contains(error) == true, "\(h.execution.status.message ?? "")")
+        } else {
+            #expect(phase == .succeeded, "\(h)")
+            #expect(h.node("each")?.phase == .skipped && h.node("each")?.message == "Skipped, empty params")
+            #expect(h.launches.count == 0)
+        }
+    }
+
+    /// An artifact's subPath from a parameter of a step that did not run: the same error.
+    @Test func aSubPathFromAStepThatDidNotRunNamesIt() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: make, template: make}
+            - {name: pick, template: pick, when: "false"}
+          - - name: use
+              template: use
+              arguments:
+                artifacts: [{name: in, from: "{{steps.make.outputs.artifacts.out}}", subPath: "{{steps.pick.outputs.parameters.dir}}"}]
+        - name: make
+          container: {image: alpine, command: [echo]}
+          outputs: {artifacts: [{name: out, path: /tmp/out}]}
+        - name: pick
+          container: {image: alpine, command: [echo]}
+          outputs: {parameters: [{name: dir, valueFrom: {path: /tmp/dir}}]}
+        - name: use
+          inputs: {artifacts: [{name: in, path: /tmp/in}]}
+          container: {image: alpine, command: [cat, /tmp/in]}
+        """))
+        let phase = h.run { l in .succeed(artifacts: l.displayName == "make" ? ["out": "key"] : [:]) }
+        #expect(phase == .error)
+        let message = h.node("use")?.message ?? ""
+        #expect(h.node("use")?.phase == .error)
+        #expect(message.contains("failed to resolve {{steps.pick.outputs.parameters.dir}}") && message.contains("'pick' did not run (Skipped)"), "\(message) \(h)")
+    }
+}
