@@ -101,6 +101,9 @@ struct Evaluator {
                 case .double(let d): return .double(-d)
                 default: throw fail("'-' needs a number, got \(v.typeName)", at: offset)
                 }
+            case "~":
+                guard let n = Operators.bitwiseOperand(v) else { throw fail("'~' needs a whole number, got \(v.text)", at: offset) }
+                return .double(Double(~n))
             default:
                 guard v.isNumber else { throw fail("'+' needs a number, got \(v.typeName)", at: offset) }
                 return v
@@ -247,6 +250,21 @@ enum Operators {
             }
         case "+", "-", "*", "/", "%", "**":
             return try arithmetic(op, a, b, dialect: dialect, fail: fail)
+        case "&", "|", "^", "<<", ">>":
+            // govaluate's bitwise operators: numbers truncated to 64-bit integers, a float back.
+            guard let x = bitwiseOperand(a), let y = bitwiseOperand(b) else {
+                let logical = op == "&" || op == "|" ? "for a logical \(op == "&" ? "and" : "or") use '\(op)\(op)'" : nil
+                throw fail("'\(op)' needs whole numbers, got \(a.text) and \(b.text)", logical)
+            }
+            let r: Int64
+            switch op {
+            case "&": r = x & y
+            case "|": r = x | y
+            case "^": r = x ^ y
+            case "<<": r = y >= 64 || y < 0 ? 0 : x << y
+            default: r = y >= 64 || y < 0 ? (x < 0 ? -1 : 0) : x >> y
+            }
+            return .double(Double(r))
         case "in", "not in":
             let found: Bool
             switch b {
@@ -286,6 +304,12 @@ enum Operators {
         default:
             throw fail("unknown operator '\(op)'", nil)
         }
+    }
+
+    /// A number (or numeric text, as govaluate reads it) as the integer bitwise operators use.
+    static func bitwiseOperand(_ v: ExprValue) -> Int64? {
+        guard let d = govaluateNumber(v), d.isFinite, d.magnitude < 9.2e18 else { return nil }
+        return Int64(d)
     }
 
     /// Govaluate compares a numeric-looking string with a number by value.

@@ -39,8 +39,9 @@ struct Lexer {
 
     // Longest operators first so that `**` wins over `*`, `?.` over `?`, and so on.
     private static let operators: [[Character]] = [
-        "&&", "||", "==", "!=", "<=", ">=", "**", "??", "?.", "=~", "!~", "..",
+        "&&", "||", "==", "!=", "<=", ">=", "**", "??", "?.", "=~", "!~", "..", "<<", ">>",
         "+", "-", "*", "/", "%", "<", ">", "!", "(", ")", "[", "]", "{", "}", ",", ":", "?", ".", "#", "=", "^", "|", ";",
+        "&", "~",
     ].map { (op: String) in Array(op) }
 
     /// True while the next token may be the `=` of `let name = value;`.
@@ -130,15 +131,14 @@ struct Lexer {
             let op = String(opChars)
             // `?.` followed by a digit is a ternary with a fraction (`a ?.5 : 1`).
             if op == "?.", dialect == .govaluate || (peek(2)?.isNumber ?? false) { continue }
+            // Bitwise operators are govaluate's; expr has functions for them (bitand, bitshl, ...).
+            if dialect == .expr, op == "<<" || op == ">>" || op == "&" || op == "~" { continue }
             pos += opChars.count
             if op == "=", !assignmentAllowed {
                 throw fail("unexpected '='", at: start, fix: "use '==' to compare")
             }
             if op == ";", dialect != .expr {
                 throw fail("unexpected ';'", at: start)
-            }
-            if op == "|", dialect != .expr {
-                throw fail("unexpected '\(op)'", at: start, fix: "use '\(op)\(op)'")
             }
             return Token(kind: .op(op), offset: start)
         }

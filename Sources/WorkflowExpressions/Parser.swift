@@ -99,6 +99,9 @@ struct Parser {
                 case "+", "-": return (o, 30, false, 1)
                 case "*", "/", "%": return (o, 60, false, 1)
                 case "**": return ("**", 100, true, 1)
+                // Bitwise, as govaluate ranks them: below + and -, above the comparisons.
+                case "<<", ">>": return (o, 27, false, 1)
+                case "&", "|", "^": return (o, 25, false, 1)
                 default: return nil
                 }
             case .word("in"): return ("in", 20, false, 1)
@@ -188,6 +191,7 @@ struct Parser {
         case .word("not") where dialect == .expr: unaryName = "!"; precedence = 50
         case .op("-"): unaryName = "-"; precedence = 90
         case .op("+"): unaryName = "+"; precedence = 90
+        case .op("~") where dialect == .govaluate: unaryName = "~"; precedence = 90
         default: unaryName = nil; precedence = 0
         }
         if let unaryName {

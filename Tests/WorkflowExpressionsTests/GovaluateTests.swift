@@ -32,6 +32,10 @@ import Testing
         ("a + b", .string("ab")),
         ("1.2.3 == 1.2.3", .bool(true)),
         ("true == true", .bool(true)),
+        // Bitwise, at govaluate's precedence (below + and -, above comparisons); `^` is xor, not a power.
+        ("12 & 10", .double(8)), ("12 | 10", .double(14)), ("12 ^ 10", .double(6)), ("1 << 4", .double(16)),
+        ("256 >> 4", .double(16)), ("~5", .double(-6)), ("1 + 1 << 2", .double(8)), ("6 & 3 == 2", .bool(true)),
+        ("'12' & 4 == 4", .bool(true)),
     ])
     func evaluates(source: String, expected: ExprValue) throws {
         #expect(try evaluate(source, .govaluate) == expected)
@@ -55,6 +59,10 @@ import Testing
         #expect(failure("(a == b", .govaluate)?.message == "expected ')' but found end of expression at offset 7")
         #expect(failure("a > 1", .govaluate)?.message.contains("cannot compare") == true)
         #expect(failure("1 / 0", .govaluate)?.message == "division by zero")
+        #expect(failure("1.5 & a", .govaluate)?.message.contains("'&' needs whole numbers") == true)
+        #expect(failure("true | false", .govaluate)?.fix == "for a logical or use '||'")
+        // In expr the same operators do not exist (it has bitand, bitshl, ...).
+        #expect(failure("12 & 10", .expr) != nil)
     }
 }
 
