@@ -6,6 +6,7 @@ import KubeSim
 import SkeinJSON
 import SkeinTestSupport
 import Testing
+import WorkflowModel
 
 @Suite struct ResourceConditionTests {
     let job: JSONValue = ["metadata": ["name": "j"], "status": ["succeeded": 2, "phase": "Running",
@@ -28,6 +29,21 @@ import Testing
         #expect(throws: ResourceCondition.ParseError.self) { try ResourceCondition(parsing: "status.phase") }
         #expect(throws: ResourceCondition.ParseError.self) { try ResourceCondition(parsing: "status.phase in Failed") }
         #expect(throws: ResourceCondition.ParseError.self) { try ResourceCondition(parsing: " , ") }
+    }
+
+    @Test func manifestFromIsNamedAsUnsupported() throws {
+        let h = try EngineHarness(yaml: """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: wf}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                resource: {action: create, manifestFrom: {artifact: {name: m}}}
+            """)
+        #expect(h.run() == .error)
+        #expect(h.node("wf")?.message == "resource.manifestFrom is not supported yet: give the object in resource.manifest", "\(h)")
     }
 
     @Test func jsonPathOutputs() {

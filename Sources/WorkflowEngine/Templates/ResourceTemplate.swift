@@ -69,6 +69,9 @@ extension WorkflowExecution {
                 return try substitute(v, scope: scope, field: "resource.\(key)")
             }
             guard let manifest = try text("manifest"), !manifest.isEmpty else {
+                if r["manifestFrom"] != nil {
+                    return .failure(EngineFailure("resource.manifestFrom is not supported yet: give the object in resource.manifest"))
+                }
                 return .failure(EngineFailure("resource.manifest is missing: give the object to \(action)"))
             }
             var launch = ResourceLaunch(nodeID: nid, nodeName: req.nodeName, action: action, manifest: manifest,
