@@ -344,3 +344,97 @@ import Testing
         }
     }
 }
+
+/// The variable table (`VariableTableTests`) on both runtimes: what the steps were given is
+/// the same, up to node IDs, times and the duration so far.
+@Suite(.serialized) struct VariablesE2ETests {
+    static let yaml = """
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {generateName: vars-}
+        spec:
+          entrypoint: main
+          priority: 7
+          arguments: {parameters: [{name: g, value: "G"}]}
+          templates:
+          - name: main
+            steps:
+            - - {name: first, template: show, arguments: {parameters: [{name: m, value: "{{node.name}}|{{ workflow.parameters.g }}"}]}}
+            - - {name: loop, template: out, withItems: [x, y]}
+            - - {name: flaky, template: flaky}
+            - - name: second
+                template: say
+                arguments:
+                  parameters:
+                  - name: m
+                    value: "{{steps.name}}|{{steps.first.id}}|{{steps.first.startedAt}}|{{steps.loop.outputs.parameters}}|{{steps.flaky.outputs.parameters.m}}|{{workflow.mainEntrypoint}}|{{workflow.serviceAccountName}}|{{workflow.uid}}|{{workflow.parameters}}|{{workflow.parameters.json}}|{{workflow.priority}}|{{workflow.duration}}"
+            - - {name: graph, template: graph}
+          - name: show
+            inputs: {parameters: [{name: m}]}
+            container: {image: alpine, command: [sh, -c, 'echo "$0" > /tmp/m', "{{inputs.parameters}}|{{inputs.parameters.m}}"]}
+            outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+          - name: say
+            inputs: {parameters: [{name: m}]}
+            container: {image: alpine, command: [sh, -c, 'echo "$0" > /tmp/m', "{{inputs.parameters.m}}"]}
+            outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+          - name: out
+            container: {image: alpine, command: [sh, -c, "echo {{item}} > /tmp/o"]}
+            outputs: {parameters: [{name: o, valueFrom: {path: /tmp/o}}]}
+          - name: flaky
+            retryStrategy: {limit: 2}
+            container: {image: alpine, command: [sh, -c, 'echo "attempt {{retries}}" > /tmp/m; [ {{retries}} -ge 1 ]']}
+            outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+          - name: graph
+            dag:
+              tasks:
+              - {name: a, template: out, withItems: [p, q]}
+              - {name: c, template: out, withItems: [r]}
+              - name: b
+                depends: a && c
+                template: say
+                arguments:
+                  parameters:
+                  - {name: m, value: "{{tasks.name}}|{{tasks.a.status}}|{{tasks.a.outputs.parameters}}|{{tasks.c.id}}|{{tasks.c.finishedAt}}"}
+        """
+
+    /// Each node's `m` output, with node IDs, RFC 3339 times and the trailing duration replaced.
+    static func said(_ wf: JSONValue) -> [String: String] {
+        var out: [String: String] = [:]
+        let name = wf.name ?? "?"
+        let uid = wf["metadata"]?["uid"]?.stringValue ?? "?"
+        for n in wf["status"]?["nodes"]?.objectValue?.values.map({ $0 }) ?? [] {
+            guard let m = n["outputs"]?["parameters"]?.arrayValue?.first(where: { $0["name"] == "m" })?["value"]?.stringValue else { continue }
+            var text = m.replacingOccurrences(of: uid, with: "UID").replacingOccurrences(of: name, with: "WF")
+            text = text.replacingOccurrences(of: #"WF-\d+"#, with: "ID", options: .regularExpression)
+            text = text.replacingOccurrences(of: #"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"#, with: "TIME", options: .regularExpression)
+            text = text.replacingOccurrences(of: #"\|[0-9]+(\.[0-9]+)?("|$)"#, with: "|DURATION$2", options: .regularExpression)
+            out[n["displayName"]?.stringValue ?? ""] = text
+        }
+        return out
+    }
+
+    @Test func theControllerAndSkeinRunGiveTheSameValues() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: Self.yaml)
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Succeeded", "\(wf["status"]?["message"]?.stringValue ?? "")")
+        let expected = [
+            // node.name in an argument is the caller's node: arguments are resolved where the step is written.
+            "first": #"[{"name":"m","value":"WF|G"}]|WF|G"#,
+            "flaky(1)": "attempt 1", "flaky(0)": "attempt 0",
+            "second": #"second|ID|TIME|[{"o":"x"},{"o":"y"}]|attempt 1|main|default|UID|[{"name":"g","value":"G"}]|[{"name":"g","value":"G"}]|7|DURATION"#,
+            "b": #"b|Succeeded|[{"o":"p"},{"o":"q"}]|ID|TIME"#,
+        ]
+        let onCluster = Self.said(wf)
+        let local = try await SimCluster.offPool {
+            let cli = try SkeinCLI()
+            return try cli.run(["run", try cli.write("vars.yaml", Self.yaml), "-o", "json"])
+        }
+        let locally = Self.said(try JSONValue.parseJSON(local.stdout))
+        for (step, text) in expected {
+            #expect(onCluster[step] == text, "controller, \(step): \(onCluster[step] ?? "none")")
+            #expect(locally[step] == text, "skein run, \(step): \(locally[step] ?? "none")")
+        }
+    }
+}

@@ -164,6 +164,9 @@ extension WorkflowExecution {
         switch rest {
         case "status": return group.phase.rawValue
         case "id": return group.id
+        // The group's own times, as Argo gives every node in scope.
+        case "startedAt": return group.startedAt?.description
+        case "finishedAt": return group.finishedAt?.description
         case "outputs.result":
             let list: [JSONValue] = children.compactMap { c in
                 guard let r = c.outputs?.result else { return nil }
