@@ -209,10 +209,7 @@ import Testing
         let expected = ["plain": #"Failed exec: "no-such-tool": executable file not found in $PATH"#,
                         "emissary": #"Failed exec: "no-such-tool": executable file not found in $PATH"#]
         #expect(Self.messages(wf) == expected)
-        let local = try await SimCluster.offPool {
-            let cli = try SkeinCLI()
-            return try cli.run(["run", try cli.write("missing.yaml", Self.yaml), "-o", "json"])
-        }
+        let local = try await runLocally(Self.yaml)
         #expect(Self.messages(try JSONValue.parseJSON(local.stdout)) == expected, "\(local.stderr)")
     }
 }
@@ -336,10 +333,7 @@ import Testing
             let name = try await h.submit(yaml: Self.yaml(param))
             let wf = try await h.waitForCompletion(name)
             #expect(Self.summary(wf) == expected, "\(param)")
-            let local = try await SimCluster.offPool {
-                let cli = try SkeinCLI()
-                return try cli.run(["run", try cli.write("loop.yaml", Self.yaml(param)), "-o", "json"])
-            }
+            let local = try await runLocally(Self.yaml(param))
             #expect(Self.summary(try JSONValue.parseJSON(local.stdout)) == expected, "\(param): \(local.stderr)")
         }
     }
@@ -427,14 +421,19 @@ import Testing
             "b": #"b|Succeeded|[{"o":"p"},{"o":"q"}]|ID|TIME"#,
         ]
         let onCluster = Self.said(wf)
-        let local = try await SimCluster.offPool {
-            let cli = try SkeinCLI()
-            return try cli.run(["run", try cli.write("vars.yaml", Self.yaml), "-o", "json"])
-        }
+        let local = try await runLocally(Self.yaml)
         let locally = Self.said(try JSONValue.parseJSON(local.stdout))
         for (step, text) in expected {
             #expect(onCluster[step] == text, "controller, \(step): \(onCluster[step] ?? "none")")
             #expect(locally[step] == text, "skein run, \(step): \(locally[step] ?? "none")")
         }
+    }
+}
+
+/// `skein run -o json` of the same workflow, off the simulator's threads, for comparing the runtimes.
+func runLocally(_ yaml: String) async throws -> CommandResult {
+    try await SimCluster.offPool {
+        let cli = try SkeinCLI()
+        return try cli.run(["run", try cli.write("workflow.yaml", yaml), "-o", "json"])
     }
 }
