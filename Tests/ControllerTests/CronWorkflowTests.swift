@@ -213,3 +213,34 @@ import WorkflowModel
         })
     }
 }
+
+/// What a CronWorkflow's `when` and `stopStrategy.expression` see, variable by variable.
+@Suite struct CronExpressionTests {
+    static let cron: JSONValue = [
+        "metadata": ["name": "nightly", "namespace": "team", "labels": ["tier": "batch"], "annotations": ["owner": "ann"]],
+        "status": ["lastScheduledTime": "2026-12-03T10:00:00Z"],
+    ]
+    /// 2026-12-03T10:10:00Z.
+    static let now = 1_796_292_600.0
+
+    @Test(arguments: [
+        "cronworkflow.name == 'nightly'", "cronworkflow.namespace == 'team'",
+        "cronworkflow.labels.tier == 'batch'", "cronworkflow.annotations.owner == 'ann'",
+        #"cronworkflow.labels.json == '{"tier":"batch"}'"#, #"cronworkflow.annotations.json == '{"owner":"ann"}'"#,
+        "cronworkflow.succeeded == 3", "cronworkflow.failed == 1", "succeeded == 3 && failed == 1",
+        "(now() - cronworkflow.lastScheduledTime).Minutes() == 10.0",
+        "{{= cronworkflow.lastScheduledTime.Hour() == 10 }}",
+    ])
+    func eachVariableHasItsValue(_ source: String) throws {
+        let r = CronExpressions.evaluate(source, cron: Self.cron, succeeded: 3, failed: 1, now: Self.now)
+        #expect(try r.get() == true, "\(source)")
+    }
+
+    @Test func aNonBooleanOrBrokenExpressionIsAFailureNamingIt() {
+        for source in ["cronworkflow.name", "cronworkflow.nope == 1"] {
+            let r = CronExpressions.evaluate(source, cron: Self.cron, succeeded: 0, failed: 0, now: Self.now)
+            guard case .failure(let e) = r else { Issue.record("\(source) evaluated"); continue }
+            #expect(e.description.contains(source), "\(e)")
+        }
+    }
+}

@@ -327,37 +327,8 @@ final class CronScheduler: Sendable {
         return s.flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// `when` and `stopStrategy` expressions, with `cronworkflow.*` (and, for the older
-    /// stopStrategy form, bare `succeeded` and `failed`). `{{= ... }}` around it is allowed.
-    /// `now()` is `now`, and `cronworkflow.lastScheduledTime` a date, so Argo's
-    /// `(now() - cronworkflow.lastScheduledTime).Seconds() > 360` works.
-    static func evaluate(_ text: String, cron: JSONValue, succeeded: Int, failed: Int, now: Double) -> Result<Bool, EvaluationFailure> {
-        var source = text.trimmingCharacters(in: .whitespaces)
-        if source.hasPrefix("{{="), source.hasSuffix("}}") { source = String(source.dropFirst(3).dropLast(2)) }
-        func strings(_ m: [String: String]) -> ExprValue { .map(m.mapValues { .string($0) }) }
-        let last = cron["status"]?["lastScheduledTime"]?.stringValue
-        let vars: [String: ExprValue] = [
-            "cronworkflow.name": .string(cron.name ?? ""), "cronworkflow.namespace": .string(cron.namespace ?? ""),
-            "cronworkflow.labels": strings(cron.labels), "cronworkflow.annotations": strings(cron.annotations),
-            "cronworkflow.succeeded": .int(succeeded), "cronworkflow.failed": .int(failed),
-            "cronworkflow.lastScheduledTime": last.map { t in Timestamp(rfc3339: t).map { .time(ExprTime(unix: $0.seconds)) } ?? .string(t) } ?? .null,
-            "succeeded": .int(succeeded), "failed": .int(failed),
-        ]
-        do {
-            var env = ExprEnvironment(flat: vars)
-            env.now = ExprTime(unix: now)
-            let value = try Expression.parse(source, dialect: .expr).evaluate(in: env)
-            guard case .bool(let b) = value else {
-                return .failure(EvaluationFailure(description: "'\(text)' gave \(value), not true or false"))
-            }
-            return .success(b)
-        } catch {
-            return .failure(EvaluationFailure(description: "'\(text)': \(error.message)"))
-        }
-    }
-
-    struct EvaluationFailure: Error, CustomStringConvertible {
-        let description: String
+    static func evaluate(_ text: String, cron: JSONValue, succeeded: Int, failed: Int, now: Double) -> Result<Bool, CronExpressions.Failure> {
+        CronExpressions.evaluate(text, cron: cron, succeeded: succeeded, failed: failed, now: now)
     }
 
     static func status(_ base: [String: JSONValue], active: [JSONValue], succeeded: Int, failed: Int,
