@@ -215,6 +215,13 @@ func command(_ l: StepLaunch) -> String? { l.template.container?["command"]?[1]?
         #expect(h.launches.map(\.at) == [0, 11, 32, 73])
     }
 
+    @Test func backoffCapLimitsEachWait() throws {
+        let h = try EngineHarness(yaml: Self.retrying("{limit: 3, backoff: {duration: '10s', factor: 10, cap: '30s'}}"))
+        #expect(h.run { _ in .fail(after: 1) } == .failed)
+        // Waits of 10, 100 and 1,000 seconds, each capped at 30.
+        #expect(h.launches.map(\.at) == [0, 11, 42, 73])
+    }
+
     @Test func backoffMaxDurationStopsRetrying() throws {
         let h = try EngineHarness(yaml: Self.retrying("{limit: 10, backoff: {duration: '10s', factor: 1, maxDuration: '25s'}}"))
         #expect(h.run { _ in .fail(after: 1) } == .failed)

@@ -1,0 +1,73 @@
+import Testing
+import WorkflowEngine
+import WorkflowModel
+import SkeinTestSupport
+
+/// `continueOn.error`, a DAG task's `hooks` and `onExit`, and workflow-level expression hooks.
+@Suite struct ContinueAndHookTests {
+    @Test(arguments: [(true, WorkflowPhase.succeeded), (false, .error)])
+    func continueOnErrorGoesOnAfterAStepThatErrored(_ continueOn: Bool, _ expected: WorkflowPhase) throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: broken, template: echo\(continueOn ? ", continueOn: {error: true}" : "")}
+          - - {name: after, template: echo}
+        \(echo)
+        """))
+        let phase = h.run { l in l.displayName == "broken" ? StepOutcome(phase: .error, message: "pod deleted") : .success }
+        #expect(phase == expected)
+        #expect(h.phase(of: "broken") == .error)
+        #expect(h.started.contains("after") == continueOn)
+    }
+
+    @Test func aDAGTasksHooksAndOnExitRun() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          dag:
+            tasks:
+            - name: work
+              template: echo
+              arguments: {parameters: [{name: msg, value: work}]}
+              onExit: bye
+              hooks:
+                done:
+                  expression: tasks.work.status == "Succeeded"
+                  template: echo
+                  arguments: {parameters: [{name: msg, value: "hook saw {{tasks.work.status}}"}]}
+                never:
+                  expression: tasks.work.status == "Failed"
+                  template: echo
+        - name: bye
+          container: {image: alpine, command: [echo, bye]}
+        \(echo)
+        """))
+        #expect(h.run() == .succeeded, "\(h)")
+        let said = h.launches.compactMap(command)
+        #expect(said.first == "work")
+        #expect(Set(said.dropFirst()) == ["hook saw Succeeded", "bye"], "\(said)")
+        let hooked = h.execution.status.nodes?.values.filter { $0.nodeFlag?.hooked == true }.map(\.displayName).sorted()
+        #expect(hooked?.count == 2, "\(hooked ?? [])")
+    }
+
+    /// `spec.hooks.<name>` with an expression over `workflow.status`: runs once, when it holds.
+    @Test func aWorkflowExpressionHookRunsWhenItsExpressionHolds() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: work, template: echo}
+        - name: running
+          container: {image: alpine, command: [echo, "workflow running"]}
+        - name: failed
+          container: {image: alpine, command: [echo, "workflow failed"]}
+        \(echo)
+        """, spec: """
+        hooks:
+          started: {expression: workflow.status == "Running", template: running}
+          failing: {expression: workflow.status == "Failed", template: failed}
+        """))
+        #expect(h.run() == .succeeded, "\(h)")
+        let said = h.launches.compactMap(command)
+        #expect(said.filter { $0 == "workflow running" }.count == 1, "\(said)")
+        #expect(!said.contains("workflow failed"))
+    }
+}
