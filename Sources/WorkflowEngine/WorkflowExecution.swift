@@ -224,12 +224,14 @@ public final class WorkflowExecution {
     @discardableResult
     func createNode(name nodeName: String, displayName: String, type: NodeType, templateName: String?,
                     boundaryID: String?, parentID: String?, phase: NodePhase = .running,
-                    message: String? = nil, inputs: Inputs? = nil, templateRef: TemplateRef? = nil) -> NodeStatus
+                    message: String? = nil, inputs: Inputs? = nil, templateRef: TemplateRef? = nil,
+                    templateScope: TemplateScope? = nil) -> NodeStatus
     {
         let nid = id(of: nodeName)
         var n = NodeStatus(id: nid, name: nodeName, displayName: displayName, type: type, phase: phase)
         n.templateName = templateName
         n.templateRef = templateRef
+        n.templateScope = templateScope.map(scopeLabel)
         n.boundaryID = boundaryID
         n.message = message
         n.inputs = (inputs?.parameters ?? []).isEmpty && (inputs?.artifacts ?? []).isEmpty ? nil : inputs
@@ -239,6 +241,10 @@ public final class WorkflowExecution {
         if let p = parentID { parentOf[nid] = p }
         return n
     }
+
+    /// A node's `templateScope` as Argo writes it: where its template name is looked up
+    /// (`local/WORKFLOW`, `namespaced/NAME` or `cluster/NAME`).
+    func scopeLabel(_ s: TemplateScope) -> String { s.label ?? "local/\(name)" }
 
     /// Record a phase change; finishing a pod frees a parallelism slot.
     func setPhase(_ nid: String, _ phase: NodePhase, message: String? = nil) {

@@ -150,3 +150,63 @@ import SkeinTestSupport
         #expect(message.contains("failed to resolve {{steps.pick.outputs.parameters.dir}}") && message.contains("'pick' did not run (Skipped)"), "\(message) \(h)")
     }
 }
+
+/// The node fields Argo writes besides phase and message: templateName, templateRef,
+/// templateScope (where the template name was looked up), boundaryID, outboundNodes, inputs
+/// and times.
+@Suite struct NodeFieldTests {
+    static let yaml = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: WorkflowTemplate
+        metadata: {name: lib}
+        spec:
+          templates:
+          - name: pair
+            steps:
+            - - {name: x, template: leaf}
+              - {name: skipped, template: leaf, when: "false"}
+          - name: leaf
+            outputs: {parameters: [{name: p, valueFrom: {path: /tmp/p, default: from-lib}}]}
+            container: {image: alpine, command: [echo, lib]}
+        ---
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: tree}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - {name: a, template: echo, arguments: {parameters: [{name: msg, value: hi}]}}
+            - - {name: b, templateRef: {name: lib, template: pair}}
+              - {name: c, template: echo, arguments: {parameters: [{name: msg, value: "{{steps.a.id}}"}]}}
+          - name: echo
+            inputs: {parameters: [{name: msg}]}
+            container: {image: alpine, command: [echo, "{{inputs.parameters.msg}}"]}
+        """
+
+    @Test func eachNodeCarriesArgosFields() throws {
+        let h = try EngineHarness(yaml: Self.yaml)
+        #expect(h.run() == .succeeded, "\(h)")
+        func node(_ name: String) throws -> NodeStatus { try #require(h.execution.node(named: name), "\(name)") }
+        let root = try node("tree"), a = try node("tree[0].a"), b = try node("tree[1].b"), x = try node("tree[1].b[0].x")
+        let c = try node("tree[1].c"), skipped = try node("tree[1].b[0].skipped")
+        #expect(root.templateName == "main" && root.templateScope == "local/tree" && root.boundaryID == nil)
+        #expect(try node("tree[0]").templateScope == "local/tree" && node("tree[0]").boundaryID == root.id)
+        #expect(a.templateName == "echo" && a.templateScope == "local/tree" && a.boundaryID == root.id)
+        #expect(a.inputs?.parameters?.first?.value?.value == "hi")
+        #expect(b.templateRef?.name == "lib" && b.templateRef?.template == "pair" && b.templateScope == "local/tree")
+        #expect(x.templateName == "leaf" && x.templateScope == "namespaced/lib" && x.boundaryID == b.id)
+        #expect(skipped.phase == .skipped && skipped.templateScope == "namespaced/lib")
+        // The steps nodes' outbound nodes are the pods of their last group.
+        // The steps nodes' outbound nodes: the leaves of their last group (a Skipped one included, as Argo counts it).
+        #expect(Set(root.outboundNodes ?? []) == [x.id, skipped.id, c.id], "\(root.outboundNodes ?? [])")
+        #expect(Set(b.outboundNodes ?? []) == [x.id, skipped.id])
+        // Times: each pod's start is before its end, within the workflow's.
+        for n in [a, c, x] {
+            let (s, f) = (try #require(n.startedAt), try #require(n.finishedAt))
+            #expect(s <= f && s >= (root.startedAt ?? s) && f <= (root.finishedAt ?? f))
+        }
+        #expect(h.launches.compactMap(command).contains(a.id))
+    }
+}

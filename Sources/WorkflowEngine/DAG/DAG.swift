@@ -72,7 +72,8 @@ extension WorkflowExecution {
                 let tname = "\(req.nodeName).\(task.name)"
                 let n = createNode(name: tname, displayName: task.name, type: .skipped, templateName: task.template,
                                    boundaryID: nid, parentID: nid, phase: .omitted,
-                                   message: "omitted: depends condition not met", templateRef: task.templateRef)
+                                   message: "omitted: depends condition not met", templateRef: task.templateRef,
+                                   templateScope: ctx.templateScope)
                 linkTask(t, n.id, st, ctx)
                 st.state[t] = .started
                 taskFinished(t, n, st, failFast: failFast)
@@ -184,7 +185,8 @@ extension WorkflowExecution {
                     if try !evaluateWhen(when, scope: ctx.scope, field: "\(field).when") {
                         return createNode(name: name, displayName: task.name, type: .skipped, templateName: task.template,
                                           boundaryID: ctx.dagID, parentID: ctx.dagID, phase: .skipped,
-                                          message: "when '\((try? substitutePartially(when, scope: ctx.scope)) ?? when)' evaluated false", templateRef: task.templateRef)
+                                          message: "when '\((try? substitutePartially(when, scope: ctx.scope)) ?? when)' evaluated false", templateRef: task.templateRef,
+                                          templateScope: ctx.templateScope)
                     }
                 } catch {
                     return createNode(name: name, displayName: task.name, type: .skipped, templateName: task.template,
@@ -194,7 +196,8 @@ extension WorkflowExecution {
             // A loop over an empty list is one Skipped node, not a TaskGroup, as Argo makes it.
             if let items = try? loopItems(task, scope: ctx.scope, field: field), items.isEmpty {
                 return createNode(name: name, displayName: task.name, type: .skipped, templateName: task.template,
-                                  boundaryID: ctx.dagID, parentID: ctx.dagID, phase: .skipped, message: Self.emptyLoopMessage)
+                                  boundaryID: ctx.dagID, parentID: ctx.dagID, phase: .skipped, message: Self.emptyLoopMessage,
+                                  templateScope: ctx.templateScope)
             }
             createNode(name: name, displayName: task.name, type: .taskGroup, templateName: task.template,
                        boundaryID: ctx.dagID, parentID: ctx.dagID)

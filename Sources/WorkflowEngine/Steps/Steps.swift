@@ -20,7 +20,7 @@ extension WorkflowExecution {
             let sgID = id(of: sgName)
             if nodes[sgID] == nil {
                 createNode(name: sgName, displayName: "[\(i)]", type: .stepGroup, templateName: resolved.name,
-                           boundaryID: nid, parentID: nid)
+                           boundaryID: nid, parentID: nid, templateScope: req.templateScope)
                 if i == 0 {
                     addChild(nid, sgID)
                 } else {
@@ -102,7 +102,8 @@ extension WorkflowExecution {
                 let cid = id(of: name)
                 if nodes[cid] == nil {
                     _ = createNode(name: name, displayName: step.name, type: .skipped, templateName: step.template,
-                                   boundaryID: stepsID, parentID: sgID, phase: .skipped, message: Self.emptyLoopMessage)
+                                   boundaryID: stepsID, parentID: sgID, phase: .skipped, message: Self.emptyLoopMessage,
+                                   templateScope: resolved.scope)
                 }
                 addChild(sgID, cid)
                 members[step.name] = [cid]
@@ -181,11 +182,13 @@ extension WorkflowExecution {
                     let resolvedWhen = (try? substitutePartially(when, scope: scope)) ?? when
                     return createNode(name: nodeName, displayName: displayName, type: .skipped, templateName: step.template,
                                       boundaryID: boundaryID, parentID: parentID, phase: .skipped,
-                                      message: "when '\(resolvedWhen)' evaluated false", templateRef: step.templateRef)
+                                      message: "when '\(resolvedWhen)' evaluated false", templateRef: step.templateRef,
+                                      templateScope: templateScope)
                 }
             } catch {
                 return createNode(name: nodeName, displayName: displayName, type: .skipped, templateName: step.template,
-                                  boundaryID: boundaryID, parentID: parentID, phase: .error, message: error.message)
+                                  boundaryID: boundaryID, parentID: parentID, phase: .error, message: error.message,
+                                  templateScope: templateScope)
             }
         }
         let args: Arguments

@@ -40,7 +40,7 @@ extension WorkflowExecution {
         }
         // The template's retryStrategy, else the workflow's (which Argo applies to every template).
         if resolved.template.retryStrategy ?? spec.retryStrategy != nil, req.retryAttempt == nil {
-            return executeRetry(req, resolved, inputs)
+            return scoped(executeRetry(req, resolved, inputs), req)
         }
         let node: NodeStatus?
         switch resolved.template.kind {
@@ -60,8 +60,16 @@ extension WorkflowExecution {
         case .none:
             node = errorNode(req, resolved: resolved, message: "template '\(resolved.name ?? "?")' has none of container, script, steps, dag, suspend or resource")
         }
-        guard let node else { return nil }
+        guard let node = scoped(node, req) else { return nil }
         return runExitWork(node, req, resolved)
+    }
+
+    /// The node with its `templateScope`: the scope its request's template name was looked up in.
+    func scoped(_ node: NodeStatus?, _ req: ExecRequest) -> NodeStatus? {
+        guard var node, node.templateScope == nil, nodes[node.id] != nil else { return node }
+        node.templateScope = scopeLabel(req.templateScope)
+        nodes[node.id]?.templateScope = node.templateScope
+        return node
     }
 
     /// An Error node for a template that cannot run, with the reason.
@@ -74,7 +82,7 @@ extension WorkflowExecution {
         let type: NodeType = resolved.map { nodeType(for: $0.template) } ?? .pod
         return createNode(name: req.nodeName, displayName: req.displayName, type: type == .pod ? .skipped : type,
                           templateName: resolved?.name ?? req.holderName, boundaryID: req.boundaryID,
-                          parentID: req.parentID, phase: .error, message: message)
+                          parentID: req.parentID, phase: .error, message: message, templateScope: req.templateScope)
     }
 
     func nodeType(for t: Template) -> NodeType {
