@@ -60,8 +60,15 @@ public struct StatusTree {
             generation[id] = g
             return g
         }
+        // The children of a group, a loop or a retry keep their order (steps as written, items,
+        // attempts): their pods may start in either order, across a second's boundary.
+        var position: [String: (parent: String, index: Int)] = [:]
+        for n in nodes.values where [NodeType.stepGroup, .taskGroup, .retry].contains(n.type) {
+            for (i, c) in (n.children ?? []).enumerated() where position[c] == nil { position[c] = (n.id, i) }
+        }
         for k in kids.keys {
             kids[k]?.sort { a, b in
+                if let pa = position[a], let pb = position[b], pa.parent == pb.parent { return pa.index < pb.index }
                 let na = nodes[a], nb = nodes[b]
                 return (na?.startedAt?.seconds ?? 0, gen(a), na?.name ?? "") < (nb?.startedAt?.seconds ?? 0, gen(b), nb?.name ?? "")
             }
