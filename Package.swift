@@ -37,7 +37,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSandbox"),
         .target(name: "SkeinJSON", swiftSettings: strict),
-        .target(name: "WorkflowExpressions", dependencies: ["SkeinJSON"], swiftSettings: strict),
+        .target(name: "WorkflowExpressions", dependencies: ["SkeinJSON", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
 
         // L1
         .target(name: "WorkflowModel", dependencies: ["CYAML", "SkeinJSON", "WorkflowExpressions"], swiftSettings: strict),
