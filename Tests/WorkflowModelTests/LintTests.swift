@@ -29,6 +29,16 @@ func wf(_ templates: String, spec: String = "") -> String {
 let leaf = "- name: t\n  container: {image: alpine, command: [echo]}"
 
 @Suite struct LintTests {
+    /// Fields Argo removed or never had on a workflow's spec say what to write instead.
+    @Test(arguments: [("ttlSecondsAfterFinished: 60", "ttlStrategy: {secondsAfterCompletion: N}"),
+                      ("podPriority: 5", "podPriorityClassName"), ("failFast: true", "dag.failFast")])
+    func removedSpecFieldsNameTheirReplacement(_ field: String, _ fix: String) {
+        let d = lint(wf(leaf.replacingOccurrences(of: "name: t", with: "name: main"), spec: "  " + field))
+        #expect(d.count == 1 && d.first?.fix?.contains(fix) == true, "\(d)")
+        // A template's own failFast stays valid.
+        #expect(lint(wf("- name: main\n  failFast: true\n  steps: [[{name: a, template: t}]]\n" + leaf)).isEmpty)
+    }
+
     @Test func aValidWorkflowHasNoProblems() {
         #expect(lint(wf("- name: main\n  steps:\n  - - {name: a, template: t}\n\(leaf)")).isEmpty)
     }
@@ -51,6 +61,10 @@ let leaf = "- name: t\n  container: {image: alpine, command: [echo]}"
         (wf("- name: main\n  dag:\n    tasks:\n    - {name: a, template: t, depends: b, dependencies: [b]}\n    - {name: b, template: t}\n\(leaf)"),
          "dependencies", "spec.templates[0].dag.tasks[0]", 12),
         (wf("- name: main\n  containr: {image: alpine}"), "unknown field 'containr'", "spec.templates[0].containr", 10),
+        (wf(leaf.replacingOccurrences(of: "name: t", with: "name: main"), spec: "  ttlSecondsAfterFinished: 60"),
+         "unknown field 'ttlSecondsAfterFinished'", "spec.ttlSecondsAfterFinished", 7),
+        (wf(leaf.replacingOccurrences(of: "name: t", with: "name: main"), spec: "  failFast: false"),
+         "unknown field 'failFast'", "spec.failFast", 7),
         (wf("- name: main\n  container: {image: alpine}").replacingOccurrences(of: "entrypoint: main", with: "entrypoint: start"),
          "entrypoint", "spec.entrypoint", 6),
         (wf("- name: main\n  container: {image: alpine}\n- name: main\n  container: {image: alpine}"), "used twice", "spec.templates[1].name", 11),

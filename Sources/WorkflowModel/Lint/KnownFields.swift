@@ -12,10 +12,19 @@ enum KnownFields {
         "automountServiceAccountToken", "executor", "volumes", "volumeClaimTemplates", "volumeClaimGC",
         "nodeSelector", "affinity", "tolerations", "securityContext", "imagePullSecrets", "hostNetwork",
         "dnsPolicy", "dnsConfig", "hostAliases", "priorityClassName", "priority", "schedulerName", "podGC",
-        "podPriorityClassName", "podPriority", "podSpecPatch", "podMetadata", "podDisruptionBudget", "ttlStrategy",
+        "podPriorityClassName", "podSpecPatch", "podMetadata", "podDisruptionBudget", "ttlStrategy",
         "retryStrategy", "metrics", "synchronization", "artifactRepositoryRef", "artifactGC", "archiveLogs",
-        "workflowMetadata", "failFast", "ttlSecondsAfterFinished", "ttlSecondsAfterSuccess", "ttlSecondsAfterFailure",
-        "securityContext", "runtimeClassName", "podResources", "resourceClaims", "executorPlugins",
+        "workflowMetadata", "securityContext", "runtimeClassName", "podResources", "resourceClaims", "executorPlugins",
+    ]
+
+    /// Fields some Argo workflows still carry that Argo's language does not have (any more),
+    /// with what to write instead.
+    static let replaced: [String: String] = [
+        "ttlSecondsAfterFinished": "removed from Argo: write ttlStrategy: {secondsAfterCompletion: N}",
+        "ttlSecondsAfterSuccess": "write ttlStrategy: {secondsAfterSuccess: N}",
+        "ttlSecondsAfterFailure": "write ttlStrategy: {secondsAfterFailure: N}",
+        "podPriority": "removed in Argo 4: use podPriorityClassName",
+        "failFast": "failFast is a field of a DAG (dag.failFast) or of a template, not of the workflow's spec",
     ]
 
     static let cronSpec: Set<String> = [

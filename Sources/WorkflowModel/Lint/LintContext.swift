@@ -19,6 +19,10 @@ struct LintContext {
     mutating func checkFields(_ value: JSONValue?, _ known: Set<String>, at path: FieldPath) {
         guard case .object(let o)? = value else { return }
         for key in o.keys.sorted() where !known.contains(key) {
+            if known.contains("entrypoint"), let fix = KnownFields.replaced[key] {
+                error(path / key, "unknown field '\(key)'", fix: fix)
+                continue
+            }
             let suggestion = KnownFields.suggestion(for: key, in: known)
             error(path / key, "unknown field '\(key)'",
                   fix: suggestion.map { "did you mean '\($0)'?" } ?? "remove it, or check the spelling against Argo's field reference")
