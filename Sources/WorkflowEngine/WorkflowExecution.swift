@@ -47,9 +47,10 @@ public final class WorkflowExecution {
     var blocked: Set<String> = []
     var activePods = 0
     var globalParameters: [String: String] = [:]
-    /// Output parameter name → `globalName`, for steps started by this execution: a runtime
-    /// reports values by name only.
+    /// Output parameter name (or `artifactGlobalKey` of an artifact's) → `globalName`, for steps
+    /// started by this execution: a runtime reports values by name only.
     var declaredGlobals: [String: [String: String]] = [:]
+    static func artifactGlobalKey(_ name: String) -> String { "artifacts/" + name }
     /// Hooks already fired (node name of the hook node).
     var firedHooks: Set<String> = []
     /// Every parent → child link in `nodes`, so adding one is O(1) even for wide fan-outs.
@@ -289,9 +290,17 @@ public final class WorkflowExecution {
             if phase.isFulfilled {
                 var out = outputs ?? n.outputs ?? Outputs()
                 if let exitCode { out.exitCode = String(exitCode) }
-                if let globals = declaredGlobals.removeValue(forKey: nid), var ps = out.parameters {
-                    for i in ps.indices where ps[i].globalName == nil { ps[i].globalName = globals[ps[i].name] }
-                    out.parameters = ps
+                if let globals = declaredGlobals.removeValue(forKey: nid) {
+                    if var ps = out.parameters {
+                        for i in ps.indices where ps[i].globalName == nil { ps[i].globalName = globals[ps[i].name] }
+                        out.parameters = ps
+                    }
+                    if var arts = out.artifacts {
+                        for i in arts.indices where arts[i].globalName == nil {
+                            arts[i].globalName = globals[Self.artifactGlobalKey(arts[i].name)]
+                        }
+                        out.artifacts = arts
+                    }
                 }
                 n.outputs = out.isEmpty ? nil : out
                 n.finishedAt = finishedAt ?? now

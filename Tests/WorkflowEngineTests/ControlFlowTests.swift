@@ -237,6 +237,16 @@ func command(_ l: StepLaunch) -> String? { l.template.container?["command"]?[1]?
         #expect(h.launches.count == attempts)
     }
 
+    /// Each `lastRetry.*` variable, as the retry expression sees it after the first attempt
+    /// (failed with exit code 2 and Argo's message, after 3 seconds).
+    @Test(arguments: ["lastRetry.status == 'Failed'", "lastRetry.exitCode == '2'", "lastRetry.message == 'Error (exit code 2)'",
+                      "lastRetry.duration == '3'", "asInt(lastRetry.duration) == 3"])
+    func retryExpressionVariables(_ expression: String) throws {
+        let h = try EngineHarness(yaml: Self.retrying("{limit: 1, expression: \"\(expression)\"}"))
+        h.run { _ in .fail(exitCode: 2, after: 3) }
+        #expect(h.launches.count == 2, "\(expression) did not hold: \(h.execution.node(named: "wf")?.message ?? "")")
+    }
+
     @Test func retryExpressionSeesTheLastAttempt() throws {
         let h = try EngineHarness(yaml: Self.retrying("{limit: 5, expression: \"asInt(lastRetry.exitCode) == 2\"}"))
         var n = 0

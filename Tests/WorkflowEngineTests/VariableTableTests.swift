@@ -90,4 +90,36 @@ import SkeinTestSupport
         // tasks.name, tasks.X.status, a loop task's outputs.parameters, tasks.X.outputs.parameters.NAME, id, times.
         #expect(said("b") == [#"b|Succeeded|[{"o":"p"},{"o":"q"}]|one|"# + "\(cID)|2027-01-15T08:00:05Z|2027-01-15T08:00:06Z"])
     }
+
+    /// `inputs.artifacts.NAME.path`, and a global output (`globalName`) read later as
+    /// `workflow.outputs.parameters.NAME` and `workflow.outputs.artifacts.NAME` (as a `from`).
+    @Test func artifactPathsAndGlobalOutputs() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: make, template: make}
+          - - name: use
+              template: use
+              arguments:
+                parameters: [{name: g, value: "{{workflow.outputs.parameters.shared}}"}]
+                artifacts: [{name: in, from: "{{workflow.outputs.artifacts.blob}}"}]
+        - name: make
+          container: {image: alpine, command: [echo]}
+          outputs:
+            parameters: [{name: p, globalName: shared, valueFrom: {path: /tmp/p}}]
+            artifacts: [{name: a, globalName: blob, path: /tmp/a}]
+        - name: use
+          inputs:
+            parameters: [{name: g}]
+            artifacts: [{name: in, path: /data/in.txt}]
+          container: {image: alpine, command: [echo, "{{inputs.parameters.g}} at {{inputs.artifacts.in.path}}"]}
+        """))
+        let phase = h.run { l in l.displayName == "make" ? .succeed(parameters: ["p": "made"], artifacts: ["a": "key-a"]) : .success }
+        let messages = (h.execution.status.nodes?.values.map { $0 } ?? []).compactMap { n in n.message.map { "\(n.displayName): \($0)" } }
+        #expect(phase == .succeeded, "\(messages)")
+        let use = try #require(h.launches.first { $0.launch.displayName == "use" })
+        #expect(command(use) == "made at /data/in.txt")
+        #expect(use.launch.inputArtifacts.first?.path == "/data/in.txt")
+        #expect(h.execution.status.outputs?.parameters?.first { $0.name == "shared" }?.value?.value == "made")
+    }
 }

@@ -34,6 +34,7 @@ extension WorkflowExecution {
         }
         let node = createStepNode(req, resolved, inputs)
         let globals = launch.outputParameters.compactMap { p in p.globalName.map { (p.name, $0) } }
+            + launch.outputArtifacts.compactMap { a in a.artifact.globalName.map { (WorkflowExecution.artifactGlobalKey(a.artifact.name), $0) } }
         if !globals.isEmpty { declaredGlobals[launch.nodeID] = Dictionary(globals, uniquingKeysWith: { a, _ in a }) }
         actions.append(.startStep(launch))
         if let d = launch.deadline {
