@@ -51,6 +51,15 @@ public final class WorkflowExecution {
     /// started by this execution: a runtime reports values by name only.
     var declaredGlobals: [String: [String: String]] = [:]
     static func artifactGlobalKey(_ name: String) -> String { "artifacts/" + name }
+
+    /// The `globalName`s a node's template declares for its outputs (as `declaredGlobals` keeps them).
+    func templateGlobals(of node: NodeStatus) -> [String: String]? {
+        guard let outputs = declaredTemplate(of: node)?.outputs else { return nil }
+        var out: [String: String] = [:]
+        for p in outputs.parameters ?? [] { if let g = p.globalName, !g.contains("{{") { out[p.name] = g } }
+        for a in outputs.artifacts ?? [] { if let g = a.globalName, !g.contains("{{") { out[Self.artifactGlobalKey(a.name)] = g } }
+        return out.isEmpty ? nil : out
+    }
     /// Hooks already fired (node name of the hook node).
     var firedHooks: Set<String> = []
     /// Every parent → child link in `nodes`, so adding one is O(1) even for wide fan-outs.
@@ -290,7 +299,8 @@ public final class WorkflowExecution {
             if phase.isFulfilled {
                 var out = outputs ?? n.outputs ?? Outputs()
                 if let exitCode { out.exitCode = String(exitCode) }
-                if let globals = declaredGlobals.removeValue(forKey: nid) {
+                // The globalNames the step's template declares; after a restart, read from the template again.
+                if let globals = declaredGlobals.removeValue(forKey: nid) ?? templateGlobals(of: n) {
                     if var ps = out.parameters {
                         for i in ps.indices where ps[i].globalName == nil { ps[i].globalName = globals[ps[i].name] }
                         out.parameters = ps

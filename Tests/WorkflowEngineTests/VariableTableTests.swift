@@ -122,4 +122,32 @@ import SkeinTestSupport
         #expect(use.launch.inputArtifacts.first?.path == "/data/in.txt")
         #expect(h.execution.status.outputs?.parameters?.first { $0.name == "shared" }?.value?.value == "made")
     }
+
+    /// Rebuilt from its status (a controller restart), the execution still knows which outputs
+    /// of a running step are global: they come from its template.
+    @Test func globalOutputsSurviveARestart() throws {
+        let yaml = workflow("""
+        - name: main
+          container: {image: alpine, command: [echo]}
+          outputs:
+            parameters: [{name: p, globalName: shared, valueFrom: {path: /tmp/p}}]
+            artifacts: [{name: a, globalName: blob, path: /tmp/a}]
+        """)
+        let first = try EngineHarness(yaml: yaml)
+        _ = first.run(maxRounds: 2) { _ in .hang }
+        var wf = first.execution.workflow
+        wf.status = first.execution.status
+        let node = try #require(first.execution.node(named: "wf"))
+        let restarted = WorkflowExecution(workflow: wf)
+        let at = Timestamp(seconds: 1_800_000_050)
+        var outputs = Outputs()
+        outputs.parameters = [Parameter(name: "p", value: "made")]
+        var artifact = Artifact(name: "a")
+        artifact.key = "key-a"
+        outputs.artifacts = [artifact]
+        _ = restarted.reconcile(observations: [.step(node.id, phase: .succeeded, exitCode: 0, outputs: outputs, finishedAt: at)], now: at)
+        #expect(restarted.status.phase == .succeeded)
+        #expect(restarted.status.outputs?.parameters?.first?.name == "shared")
+        #expect(restarted.status.outputs?.artifacts?.first?.name == "blob" && restarted.status.outputs?.artifacts?.first?.key == "key-a")
+    }
 }

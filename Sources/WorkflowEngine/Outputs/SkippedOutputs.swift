@@ -9,16 +9,16 @@ extension WorkflowExecution {
     /// would have run, or nil.
     func declaredOutputDefault(of node: NodeStatus, parameter name: String) -> String? {
         guard node.phase == .skipped || node.phase == .omitted,
-              let p = unrunTemplate(of: node)?.outputs?.parameters?.first(where: { $0.name == name }) else { return nil }
+              let p = declaredTemplate(of: node)?.outputs?.parameters?.first(where: { $0.name == name }) else { return nil }
         return p.valueFrom?.default?.value ?? p.default?.value
     }
 
     /// The output parameter names the template of a node that did not run declares.
     func declaredOutputNames(of node: NodeStatus) -> [String] {
-        (unrunTemplate(of: node)?.outputs?.parameters ?? []).map(\.name)
+        (declaredTemplate(of: node)?.outputs?.parameters ?? []).map(\.name)
     }
 
-    private func unrunTemplate(of node: NodeStatus) -> Template? {
+    func declaredTemplate(of node: NodeStatus) -> Template? {
         if let r = node.templateRef {
             return library.lookup(r.name, clusterScope: r.clusterScope ?? false)?.spec.templates?.first { $0.name == r.template }
         }
