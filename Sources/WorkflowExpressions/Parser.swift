@@ -220,6 +220,8 @@ struct Parser {
             return .literal(v)
         case .string(let s):
             index += 1
+            // govaluate reads a quoted literal that is a date as the date, in Unix seconds.
+            if dialect == .govaluate, let t = Self.govaluateDate(s) { return .literal(.double(t.unix)) }
             return .literal(.string(s))
         case .word(let w):
             index += 1
@@ -393,3 +395,22 @@ struct Parser {
         return .member(base, key: key, optional: optional, offset: offset)
     }
 }
+
+extension Parser {
+    /// The layouts govaluate tries on a quoted literal, in its order.
+    static let govaluateDateLayouts = [
+        "Mon Jan _2 15:04:05 2006", "Mon Jan _2 15:04:05 MST 2006", "Mon Jan 02 15:04:05 -0700 2006", "3:04PM",
+        "2006-01-02T15:04:05Z07:00", "2006-01-02", "2006-01-02 15:04", "2006-01-02 15:04:05",
+        "2006-01-02 15:04:05-07:00", "2006-01-02T15Z0700", "2006-01-02T15:04Z0700", "2006-01-02T15:04:05Z0700",
+    ]
+
+    static func govaluateDate(_ s: String) -> ExprTime? {
+        // Cheap filter: every layout has a digit and a ':' or '-'.
+        guard s.count >= 6, s.contains(where: \.isNumber), s.contains(where: { $0 == ":" || $0 == "-" }) else { return nil }
+        for layout in govaluateDateLayouts {
+            if let t = GoTime.parse(s, layout: layout) { return t }
+        }
+        return nil
+    }
+}
+

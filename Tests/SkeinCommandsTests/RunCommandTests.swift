@@ -178,6 +178,26 @@ func workflowYAML(_ templates: String, spec: String = "") -> String {
         #expect(run.stderr.contains("warning: 'memoize' has no effect in Skein yet") && run.stdout.contains(": ran"), "\(run.stdout)\(run.stderr)")
     }
 
+    /// A step of `skein run` runs on this host: its ip is the loopback address, its node the host.
+    @Test func aStepsIPAndNodeAreThisHost() throws {
+        let cli = try SkeinCLI()
+        let f = try cli.write("ip.yaml", workflowYAML("""
+        - name: main
+          steps:
+          - - {name: a, template: hi}
+          - - {name: b, template: say, arguments: {parameters: [{name: m, value: "{{steps.a.ip}} {{steps.a.hostNodeName}}"}]}}
+        - name: hi
+          container: {image: alpine, command: [echo, hi]}
+        - name: say
+          inputs: {parameters: [{name: m}]}
+          container: {image: alpine, command: [echo, "{{inputs.parameters.m}}"]}
+        """))
+        let r = try cli.run(["run", f])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("b: 127.0.0.1 "), "\(r.stdout)")
+        #expect(!r.stdout.contains("b:  "), "the node name is not empty: \(r.stdout)")
+    }
+
     @Test func entrypointOverride() throws {
         let cli = try SkeinCLI()
         let f = try cli.write("two.yaml", workflowYAML("""

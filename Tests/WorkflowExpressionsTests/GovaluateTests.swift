@@ -36,6 +36,9 @@ import Testing
         ("12 & 10", .double(8)), ("12 | 10", .double(14)), ("12 ^ 10", .double(6)), ("1 << 4", .double(16)),
         ("256 >> 4", .double(16)), ("~5", .double(-6)), ("1 + 1 << 2", .double(8)), ("6 & 3 == 2", .bool(true)),
         ("'12' & 4 == 4", .bool(true)),
+        // Quoted dates are dates (Unix seconds), whatever layout each is written in.
+        ("'2024-01-02' > '2023-12-31T23:00:00Z'", .bool(true)), ("'2024-01-02' == '2024-01-02T00:00:00Z'", .bool(true)),
+        ("'2024-01-02 10:00' < '2024-01-02T09:00:00-02:00'", .bool(true)), ("'2024-13-45' == '2024-13-45'", .bool(true)),
     ])
     func evaluates(source: String, expected: ExprValue) throws {
         #expect(try evaluate(source, .govaluate) == expected)

@@ -63,6 +63,13 @@ public actor LocalRun {
         (try? String(contentsOfFile: path, encoding: .utf8)).flatMap(StepProgress.parse)
     }
 
+    /// This host's name, from gethostname (no resolver lookup).
+    static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
+
     static func clock() -> Timestamp { Timestamp(seconds: Date().timeIntervalSince1970) }
 
     /// Run to the end and return the workflow with its final status.
@@ -216,6 +223,8 @@ public actor LocalRun {
         }
         register(nodeID, process)
         c.yield(.observation(.step(nodeID, phase: .running, startedAt: LocalRun.clock())))
+        // A step runs on this host: {{steps.X.ip}} is the loopback address, hostNodeName the host's name.
+        c.yield(.observation(.placed(nodeID, hostNodeName: LocalRun.hostName, podIP: "127.0.0.1")))
         let step = launch.displayName
         let log = runner.log
         async let outDone: Void = { for await line in process.stdoutLines() { log(step, line, false) } }()
