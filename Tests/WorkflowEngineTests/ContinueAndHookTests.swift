@@ -71,3 +71,33 @@ import SkeinTestSupport
         #expect(!said.contains("workflow failed"))
     }
 }
+
+/// Argo 4.1's template `pendingTimeout`: a step whose pod stays Pending that long fails; one
+/// that started running in time is not affected.
+@Suite struct PendingTimeoutTests {
+    static let yaml = workflow("""
+    - name: main
+      pendingTimeout: 30s
+      container: {image: alpine, command: [echo, hi]}
+    """)
+
+    @Test func aStepPendingTooLongFails() throws {
+        let h = try EngineHarness(yaml: Self.yaml)
+        _ = h.run(maxRounds: 1) { _ in .hang }
+        let node = try #require(h.execution.node(named: "wf"))
+        let start = try #require(node.startedAt)
+        // The runtime says the pod is Pending (unschedulable, say), and nothing changes for 31 s.
+        let waiting = h.execution.reconcile(observations: [.step(node.id, phase: .pending, message: "Unschedulable")], now: start.adding(1))
+        // The engine asks to look again when the timeout is due.
+        #expect(waiting.contains { if case .requeue(let after) = $0 { return after == 29 } else { return false } }, "\(waiting)")
+        let actions = h.execution.reconcile(observations: [], now: start.adding(31))
+        #expect(h.execution.node(named: "wf")?.phase == .failed)
+        #expect(h.execution.node(named: "wf")?.message == "Pod was pending for longer than its pendingTimeout (30s)")
+        #expect(actions.contains { if case .stopStep(let id, _) = $0 { return id == node.id } else { return false } })
+    }
+
+    @Test func aStepRunningInTimeIsNotAffected() throws {
+        let h = try EngineHarness(yaml: Self.yaml)
+        #expect(h.run { _ in .succeed(after: 120) } == .succeeded)
+    }
+}

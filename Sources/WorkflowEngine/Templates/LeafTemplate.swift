@@ -5,6 +5,20 @@ extension WorkflowExecution {
     func executeLeaf(_ req: ExecRequest, _ resolved: ResolvedTemplate, _ inputs: Inputs) -> NodeStatus? {
         let nid = id(of: req.nodeName)
         if let existing = nodes[nid] {
+            // pendingTimeout: a step whose pod is still Pending that long fails (Argo 4.1).
+            if existing.phase == .pending, let text = resolved.template.pendingTimeout, let secs = Durations.seconds(text),
+               let start = existing.startedAt {
+                let limit = start.adding(secs)
+                if now >= limit {
+                    let message = "Pod was pending for longer than its pendingTimeout (\(text))"
+                    actions.append(.stopStep(nodeID: nid, reason: message))
+                    setPhase(nid, .failed, message: message)
+                    return nodes[nid]
+                }
+                wake(nid, at: limit)
+            }
+            // The step's own deadline stays armed whatever woke it earlier.
+            if !existing.phase.isFulfilled, let d = deadlines[nid], d > now { wake(nid, at: d) }
             if !existing.phase.isFulfilled, let deadline = wakeAt[nid] ?? deadlines[nid], deadline <= now {
                 actions.append(.stopStep(nodeID: nid, reason: "Step exceeded its deadline"))
                 setPhase(nid, .failed, message: "Step exceeded its deadline")

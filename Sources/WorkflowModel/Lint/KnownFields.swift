@@ -35,7 +35,7 @@ enum KnownFields {
 
     static let template: Set<String> = [
         "name", "inputs", "outputs", "container", "script", "steps", "dag", "suspend", "resource", "data", "http",
-        "plugin", "containerSet", "retryStrategy", "activeDeadlineSeconds", "timeout", "parallelism", "failFast",
+        "plugin", "containerSet", "retryStrategy", "activeDeadlineSeconds", "timeout", "pendingTimeout", "parallelism", "failFast",
         "daemon", "memoize", "synchronization", "metadata", "podSpecPatch", "volumes", "initContainers", "sidecars",
         "nodeSelector", "affinity", "tolerations", "securityContext", "serviceAccountName",
         "automountServiceAccountToken", "executor", "priorityClassName", "priority", "schedulerName", "hostAliases",

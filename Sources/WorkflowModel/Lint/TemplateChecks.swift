@@ -41,6 +41,7 @@ extension LintContext {
         checkFields(raw["suspend"], KnownFields.suspend, at: path / "suspend")
         checkDuration(raw["suspend"]?["duration"], at: path / "suspend" / "duration", name: "suspend.duration", example: "20s, 5m or 1h")
         checkDuration(raw["timeout"], at: path / "timeout", name: "timeout")
+        checkDuration(raw["pendingTimeout"], at: path / "pendingTimeout", name: "pendingTimeout")
         let inputs = Set((t.inputs?.parameters ?? []).map(\.name))
         let artifacts = Set((t.inputs?.artifacts ?? []).map(\.name))
         if t.isLeaf {

@@ -18,6 +18,8 @@ public struct Template: Codable, Sendable, Hashable {
     public var retryStrategy: RetryStrategy?
     public var activeDeadlineSeconds: IntOrString?
     public var timeout: String?
+    /// Argo 4.1: the longest a step's pod may stay Pending.
+    public var pendingTimeout: String?
     public var parallelism: Int?
     public var failFast: Bool?
     public var daemon: Bool?
@@ -101,6 +103,7 @@ extension Template: ValueDecodable {
         .optional("retryStrategy", \.retryStrategy),
         .optional("activeDeadlineSeconds", \.activeDeadlineSeconds),
         .optional("timeout", \.timeout),
+        .optional("pendingTimeout", \.pendingTimeout),
         .optional("parallelism", \.parallelism),
         .optional("failFast", \.failFast),
         .optional("daemon", \.daemon),
