@@ -332,10 +332,9 @@ final class WorkflowReconciler: Sendable {
             // (at their end) instead of two.
             let runningFor = now.seconds - (state.runningSince ?? now.seconds)
             if execution.phase == .running, !execution.phase.isCompleted, runningFor < 1, !state.syncedRunning {
-                if state.runningSince == nil {
-                    state.runningSince = now.seconds
-                    requeue(key, .seconds(1))
-                }
+                // Asked for on every such reconcile: one that comes between may consume a delayed key.
+                if state.runningSince == nil { state.runningSince = now.seconds }
+                requeue(key, .milliseconds(Int64(max(1, (1 - runningFor) * 1000))))
             } else {
                 try await syncMetadata(object, labels: execution.workflowLabels, annotations: execution.workflowAnnotations,
                                        phase: execution.phase.rawValue, state: state)
