@@ -65,13 +65,7 @@ struct GoTime {
         }
         guard i == b.count else { return nil }
         // Days from civil, then back through init(unix:) for the weekday.
-        let yy = mo <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let mp = mo > 2 ? mo - 3 : mo + 9
-        let doy = (153 * mp + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
+        let days = GoTime.daysFromCivil(year: y, month: mo, day: d)
         self.init(unix: days * 86400 + h * 3600 + mi * 60 + s - offset, offset: offset)
     }
 

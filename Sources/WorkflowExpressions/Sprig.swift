@@ -60,7 +60,7 @@ enum Sprig {
     }
 
     static func call(_ name: String, _ c: CallContext) throws(ExpressionError) -> ExprValue {
-        if let r = try SprigRegex.call(name, c) { return r }
+        if SprigRegex.names.contains(name), let r = try SprigRegex.call(name, c) { return r }
         let a = c.args
         switch name {
         case "now":

@@ -5,6 +5,12 @@ import Crypto
 /// expansion), `regexReplaceAllLiteral`, `regexSplit`, `regexQuoteMeta` (and their `must`
 /// forms), and `sha1sum`, `sha256sum`, `sha512sum`, `adler32sum`.
 enum SprigRegex {
+    static let names: Set<String> = [
+        "regexMatch", "mustRegexMatch", "regexFind", "mustRegexFind", "regexFindAll", "mustRegexFindAll",
+        "regexReplaceAll", "mustRegexReplaceAll", "regexReplaceAllLiteral", "mustRegexReplaceAllLiteral",
+        "regexSplit", "mustRegexSplit", "regexQuoteMeta", "sha1sum", "sha256sum", "sha512sum", "adler32sum",
+    ]
+
     static func regex(_ c: CallContext, _ i: Int) throws(ExpressionError) -> Regex<AnyRegexOutput> {
         let pattern = try c.string(i)
         do {

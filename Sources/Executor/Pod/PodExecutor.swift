@@ -212,18 +212,22 @@ public struct PodExecutor: Sendable {
 /// Reads a running step's progress file and sets it as its pod's progress annotation when it
 /// changes: at most once a second, and a failed patch is only tried again on the next change
 /// (progress is a display; it never holds the step up).
-struct ProgressReporter {
+public struct ProgressReporter {
     let path: String
     var reported: String?
     var lastRead = ContinuousClock.now - .seconds(10)
 
     init(path: String) { self.path = path }
 
+    /// The valid `N/M` the step last wrote to its progress file, if any.
+    public static func read(_ path: String) -> String? {
+        (try? String(contentsOfFile: path, encoding: .utf8)).flatMap(StepProgress.parse)
+    }
+
     mutating func report(to client: KubeClient, pod: String, namespace: String, force: Bool = false) async {
         guard force || ContinuousClock.now - lastRead >= .seconds(1) else { return }
         lastRead = .now
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let value = StepProgress.parse(text),
-              value != reported else { return }
+        guard let value = Self.read(path), value != reported else { return }
         reported = value
         let patch: JSONValue = ["metadata": ["annotations": .object([StepProgress.annotation: .string(value)])]]
         _ = try? await client.patch(.pods, pod, namespace: namespace, type: .merge, patch)

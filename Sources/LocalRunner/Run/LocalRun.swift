@@ -59,10 +59,6 @@ public actor LocalRun {
         continuation.yield(.resume)
     }
 
-    static func readProgress(_ path: String) -> String? {
-        (try? String(contentsOfFile: path, encoding: .utf8)).flatMap(StepProgress.parse)
-    }
-
     /// This host's name, from gethostname (no resolver lookup).
     static let hostName: String = {
         var buffer = [CChar](repeating: 0, count: 256)
@@ -235,7 +231,7 @@ public actor LocalRun {
             var last: String?
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: 500_000_000)
-                if let p = LocalRun.readProgress(progressFile), p != last {
+                if let p = ProgressReporter.read(progressFile), p != last {
                     last = p
                     c.yield(.observation(.progress(nodeID, p)))
                 }
@@ -244,7 +240,7 @@ public actor LocalRun {
         let exit = await process.wait()
         _ = await (outDone, errDone)
         progressWatch.cancel()
-        if let p = LocalRun.readProgress(progressFile) { c.yield(.observation(.progress(nodeID, p))) }
+        if let p = ProgressReporter.read(progressFile) { c.yield(.observation(.progress(nodeID, p))) }
         let collected = OutputCollector.collect(launch: launch, controlDirectory: prepared.controlHost, store: store)
         let phase: NodePhase
         var message: String?
