@@ -438,3 +438,63 @@ func runLocally(_ yaml: String) async throws -> CommandResult {
         return try cli.run(["run", try cli.write("workflow.yaml", yaml), "-o", "json"])
     }
 }
+
+/// Hooks that cannot be decided, and exit hooks with an expression (`HookErrorTests`), on both
+/// runtimes: the same nodes, phases and messages.
+@Suite(.serialized) struct HookErrorE2ETests {
+    static let yaml = """
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {generateName: hook-errors-}
+        spec:
+          entrypoint: main
+          hooks:
+            started: {expression: workflow.status == "Running", template: echo}
+            exit: {template: echo}
+          templates:
+          - name: main
+            steps:
+            - - name: work
+                template: echo
+                hooks:
+                  exit: {expression: "steps.work.status == 'Failed'", template: echo}
+            - - name: checked
+                template: echo
+                hooks:
+                  check: {expression: "steps.checked.outputs.parameters.missing.x == 1", template: echo}
+          - name: echo
+            container: {image: alpine, command: [echo, hi]}
+        """
+
+    static func summary(_ wf: JSONValue) -> [String] {
+        let nodes = wf["status"]?["nodes"]?.objectValue?.values ?? [:].values
+        return [phase(wf) ?? "-", wf["status"]?["message"]?.stringValue ?? "-"]
+            + nodes.filter { $0["type"]?.stringValue != "StepGroup" && $0["type"]?.stringValue != "Steps" }
+                .map { "\($0["displayName"]?.stringValue ?? "") \($0["phase"]?.stringValue ?? "") \($0["message"]?.stringValue ?? "")" }
+                .sorted()
+    }
+
+    @Test func bothRuntimesEndTheSame() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let problem = "unable to evaluate expression 'steps.checked.outputs.parameters.missing.x == 1' of hook "
+        let name = try await h.submit(yaml: Self.yaml)
+        let wf = try await h.waitForCompletion(name)
+        let got = Self.summary(wf)
+        #expect(got.first == "Error", "\(got)")
+        #expect(got.contains("hooks.check Error \(problem)\(name)[1].checked.hooks.check: unknown name 'steps.checked.outputs.parameters.missing.x'"), "\(got)")
+        #expect(got.contains { $0.hasPrefix("checked Error \(problem)") }, "\(got)")
+        #expect(got.contains("work Succeeded "), "\(got)")
+        #expect(got.contains("\(name).hooks.started Succeeded "), "\(got)")
+        #expect(got.contains("\(name).onExit Succeeded "), "\(got)")
+        #expect(!got.contains { $0.hasPrefix("work.onExit") }, "the exit hook's expression is false: \(got)")
+        let local = try await runLocally(Self.yaml)
+        let localGot = Self.summary(try JSONValue.parseJSON(local.stdout))
+        // Node names and IDs carry the workflow's name, which differs between the two runs.
+        let localName = try JSONValue.parseJSON(local.stdout)["metadata"]?["name"]?.stringValue ?? "?"
+        func strip(_ lines: [String], _ wf: String) -> [String] {
+            lines.map { $0.replacingOccurrences(of: wf, with: "WF").replacing(/WF-[0-9]+/, with: "WF-ID") }
+        }
+        #expect(strip(got, name) == strip(localGot, localName), "\(local.stderr)")
+    }
+}

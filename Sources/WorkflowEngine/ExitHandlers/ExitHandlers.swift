@@ -54,7 +54,31 @@ extension WorkflowExecution {
             // Every template the handler calls, at any depth, sees them (as in Argo, where they
             // become global parameters once the workflow's main part is done).
             exitGlobals = req.extraVariables
-            if let args = try? resolveArguments(req.arguments, scope: Scope().with(req.extraVariables), field: "spec.hooks.exit.arguments") {
+            if nodes[id(of: req.nodeName)] == nil {
+                let scope = Scope().with(req.extraVariables)
+                var condition = Result<Bool, EngineFailure>.success(true)
+                if spec.onExit == nil, let e = exitHook?.expression, !e.isEmpty {
+                    condition = hookCondition(e, hookNode: req.nodeName, scope: scope)
+                }
+                switch condition {
+                case .success(true):
+                    do {
+                        req.arguments = try resolveArguments(req.arguments, scope: scope, field: "spec.hooks.exit.arguments")
+                    } catch {
+                        condition = .failure(error)
+                    }
+                case .success(false):
+                    finishWorkflow(phase, message: phase == .succeeded ? nil : (workflowFailure?.message ?? mainMessage))
+                    return
+                case .failure: break
+                }
+                if case .failure(let why) = condition {
+                    hookErrorNode(req, message: why.message)
+                    finishWorkflow(phase == .succeeded ? .error : phase,
+                                   message: phase == .succeeded ? "exit handler failed: \(why.message)" : (workflowFailure?.message ?? mainMessage))
+                    return
+                }
+            } else if let args = try? resolveArguments(req.arguments, scope: Scope().with(req.extraVariables), field: "spec.hooks.exit.arguments") {
                 req.arguments = args
             }
             guard let exitNode = execute(req), exitNode.phase.isFulfilled, activePods == 0 else { return }
@@ -128,15 +152,33 @@ extension WorkflowExecution {
             }
         }
         guard req.onExit != nil || req.hooks?["exit"] != nil else { return false }
-        guard let exitNode = nodes[id(of: "\(req.nodeName).onExit")] else { return true }
+        guard let exitNode = nodes[id(of: "\(req.nodeName).onExit")] else {
+            // An exit hook whose expression is false has nothing to run.
+            return req.onExit != nil || exitHookCondition(node, req) != .success(false)
+        }
         return !exitNode.phase.isFulfilled
+    }
+
+    /// An exit hook may carry an `expression` (Argo 4): it runs only when that holds once the
+    /// step has finished.
+    func exitHookCondition(_ node: NodeStatus, _ req: ExecRequest) -> Result<Bool, EngineFailure> {
+        guard req.onExit == nil, let hook = req.hooks?["exit"], let expression = hook.expression, !expression.isEmpty else {
+            return .success(true)
+        }
+        let scope = (req.stepScope ?? Scope()).with(stepStatusVariables(node, req))
+        return hookCondition(expression, hookNode: "\(req.nodeName).onExit", scope: scope)
     }
 
     /// After a step finishes, run its exit handler; while any hook runs, report the step as running.
     func runExitWork(_ node: NodeStatus, _ req: ExecRequest, _ resolved: ResolvedTemplate) -> NodeStatus {
         var effective = node
-        let hooksPending = runStepHooks(node, req)
+        let (hooksPending, hookFailure) = runStepHooks(node, req)
         guard node.phase.isFulfilled else { return effective }
+        if let hookFailure, !node.phase.isFailure {
+            // Argo marks the step whose hook is in error as Error.
+            setPhase(node.id, .error, message: hookFailure)
+            effective = nodes[node.id] ?? effective
+        }
         // A step is done once the hooks it started are done, as Argo waits for them.
         if hooksPending { effective.phase = .running }
         let handler: TemplateHolder?
@@ -150,14 +192,33 @@ extension WorkflowExecution {
             handler = nil
         }
         guard let handler else { return effective }
-        let scope = (req.stepScope ?? Scope()).with(stepStatusVariables(node, req))
+        let finished = nodes[node.id] ?? node   // `effective` may read Running while hooks run
+        let vars = stepStatusVariables(finished, req)
+        let scope = (req.stepScope ?? Scope()).with(vars)
         var exitReq = ExecRequest(nodeName: "\(req.nodeName).onExit", displayName: "\(req.displayName).onExit", holder: handler,
-                                  arguments: (try? resolveArguments(args, scope: scope, field: "hooks.exit.arguments")) ?? args,
-                                  templateScope: req.templateScope, boundaryID: req.boundaryID, parentID: node.id)
+                                  arguments: args, templateScope: req.templateScope, boundaryID: req.boundaryID, parentID: node.id)
         exitReq.isExitWork = true
         exitReq.nodeFlag = NodeFlag(hooked: true)
-        exitReq.extraVariables = stepStatusVariables(node, req)
+        exitReq.extraVariables = vars
         exitReq.stepScope = scope
+        if nodes[id(of: exitReq.nodeName)] == nil {
+            switch exitHookCondition(finished, req) {
+            case .success(true): break
+            case .success(false): return effective
+            case .failure(let why):
+                hookErrorNode(exitReq, message: why.message)
+                return effective
+            }
+            do {
+                exitReq.arguments = try resolveArguments(args, scope: scope, field: "hooks.exit.arguments")
+            } catch {
+                // Argo records an exit hook's argument that cannot be resolved on the hook's node.
+                hookErrorNode(exitReq, message: error.message)
+                return effective
+            }
+        } else {
+            exitReq.arguments = (try? resolveArguments(args, scope: scope, field: "hooks.exit.arguments")) ?? args
+        }
         let exitNode = execute(exitReq)
         if exitNode.map({ !$0.phase.isFulfilled }) ?? true {
             effective.phase = .running
@@ -188,22 +249,58 @@ extension WorkflowExecution {
     }
 
     /// Named hooks with an `expression`: each runs once, the first time its expression holds.
-    /// Returns whether a hook it started is still running.
-    func runStepHooks(_ node: NodeStatus, _ req: ExecRequest) -> Bool {
-        guard let hooks = req.hooks else { return false }
+    /// Returns whether a hook it started is still running, and the first hook that could not
+    /// be evaluated once the step had finished.
+    func runStepHooks(_ node: NodeStatus, _ req: ExecRequest) -> (pending: Bool, failure: String?) {
+        guard let hooks = req.hooks else { return (false, nil) }
         var pending = false
+        var failure: String?
         for (hookName, hook) in hooks.sorted(by: { $0.key < $1.key }) where hookName != "exit" {
             let hookNodeName = "\(req.nodeName).hooks.\(hookName)"
             if nodes[id(of: hookNodeName)] == nil {
-                guard let expr = hook.expression else { continue }
                 let scope = (req.stepScope ?? Scope()).with(stepStatusVariables(node, req))
-                guard let v = try? evaluateExpression(expr, scope: scope, dialect: .expr), v.isTruthy else { continue }
+                switch hookCondition(hook.expression, hookNode: hookNodeName, scope: scope) {
+                case .success(true): break
+                case .success(false): continue
+                case .failure(let why):
+                    // While the step runs, what it refers to may not exist yet: asked again later.
+                    guard node.phase.isFulfilled else { continue }
+                    failure = failure ?? why.message
+                    hookErrorNode(hookRequest(hookNodeName, hook, req, parent: node.id), message: why.message)
+                    continue
+                }
             }
             if let hookNode = execute(hookRequest(hookNodeName, hook, req, parent: node.id)), !hookNode.phase.isFulfilled {
                 pending = true
             }
         }
-        return pending
+        return (pending, failure)
+    }
+
+    /// A hook that cannot start: its node, flagged `hooked`, in Error with the reason.
+    func hookErrorNode(_ req: ExecRequest, message: String) {
+        let node = errorNode(req, message: message)
+        nodes[node.id]?.nodeFlag = req.nodeFlag
+    }
+
+    /// Whether a hook's `expression` holds. As in Argo, a named hook needs one, and one that
+    /// cannot be evaluated, or is not a boolean, is an error (the reason is returned).
+    func hookCondition(_ expression: String?, hookNode: String, scope: Scope) -> Result<Bool, EngineFailure> {
+        guard let expression, !expression.isEmpty else {
+            return .failure(EngineFailure("Expression required for hook \(hookNode)"))
+        }
+        do {
+            let v = try evaluateExpression(expression, scope: scope, dialect: .expr)
+            guard case .bool(let b) = v else {
+                return .failure(EngineFailure("unable to cast expression result '\(v.text)' of hook \(hookNode) to bool; the expression must be true or false"))
+            }
+            return .success(b)
+        } catch {
+            // Argo's wording, with the hook named.
+            let prefix = "expression '\(expression)' failed: "
+            let why = error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message
+            return .failure(EngineFailure("unable to evaluate expression '\(expression)' of hook \(hookNode): \(why)"))
+        }
     }
 
     func hookRequest(_ nodeName: String, _ hook: LifecycleHook, _ req: ExecRequest, parent: String) -> ExecRequest {
@@ -233,10 +330,17 @@ extension WorkflowExecution {
                 execute(r)
                 continue
             }
-            guard let expr = hook.expression else { continue }
             let scope = Scope().with(["workflow.status": phase.rawValue])
-            guard let v = try? evaluateExpression(expr, scope: scope, dialect: .expr), v.isTruthy else { continue }
-            execute(r)
+            switch hookCondition(hook.expression, hookNode: nodeName, scope: scope) {
+            case .success(true): execute(r)
+            case .success(false): continue
+            case .failure(let why):
+                // Asked again on the next reconcile while the workflow runs; once its main part
+                // has finished the error stands, on the hook's node and on the workflow.
+                guard let root = nodes[id(of: name)], root.phase.isFulfilled else { continue }
+                hookErrorNode(r, message: why.message)
+                if !root.phase.isFailure { setPhase(root.id, .error, message: why.message) }
+            }
         }
     }
 }

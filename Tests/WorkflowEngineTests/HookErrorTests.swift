@@ -1,0 +1,103 @@
+import Testing
+import WorkflowEngine
+import WorkflowModel
+import SkeinTestSupport
+
+/// Hooks whose `expression` cannot be decided end as Argo's do: the hook's node in Error with
+/// the reason, and the step (or the workflow) in Error; an exit hook's `expression` decides
+/// whether it runs.
+@Suite struct HookErrorTests {
+    func stepWithHook(_ hook: String) -> String {
+        workflow("""
+        - name: main
+          steps:
+          - - name: work
+              template: work
+              hooks:
+                check: \(hook)
+        - name: work
+          container: {image: alpine, command: [echo, work]}
+          outputs: {parameters: [{name: p, valueFrom: {path: /tmp/p}}]}
+        \(echo)
+        """)
+    }
+
+    @Test(arguments: [
+        (#"{expression: "steps.work.outputs.parameters.missing.x == 1", template: echo}"#, "unable to evaluate expression 'steps.work.outputs.parameters.missing.x == 1' of hook wf[0].work.hooks.check: unknown name 'steps.work.outputs.parameters.missing.x'"),
+        (#"{expression: "steps.work.status", template: echo}"#, "unable to cast expression result 'Succeeded' of hook wf[0].work.hooks.check to bool"),
+        (#"{template: echo}"#, "Expression required for hook wf[0].work.hooks.check"),
+    ])
+    func aStepHookThatCannotBeDecidedIsAnError(_ hook: String, _ message: String) throws {
+        let h = try EngineHarness(yaml: stepWithHook(hook))
+        #expect(h.run() == .error, "\(h)")
+        let hookNode = try #require(h.node("hooks.check"), "\(h)")
+        #expect(hookNode.phase == .error)
+        #expect(hookNode.nodeFlag?.hooked == true)
+        #expect(hookNode.message?.hasPrefix(message) == true, "\(hookNode.message ?? "")")
+        #expect(h.phase(of: "work") == .error)
+        #expect(h.node("work")?.message == hookNode.message)
+        #expect(h.started == ["work"], "the hook's template never runs: \(h.started)")
+    }
+
+    /// An expression over outputs that exist only once the step has finished is asked again
+    /// then, and the hook runs.
+    @Test func anExpressionOverOutputsIsDecidedOnceTheStepHasFinished() throws {
+        let h = try EngineHarness(yaml: stepWithHook(#"{expression: "steps.work.outputs.parameters.p == 'v'", template: echo, arguments: {parameters: [{name: msg, value: hooked}]}}"#))
+        let phase = h.run { l in l.displayName == "work" ? StepOutcome(phase: .succeeded, parameters: ["p": "v"]) : .success }
+        #expect(phase == .succeeded, "\(h)")
+        #expect(h.launches.compactMap(command) == ["work", "hooked"])
+        #expect(h.phase(of: "hooks.check") == .succeeded)
+    }
+
+    @Test(arguments: [("steps.work.status == 'Failed'", false), ("steps.work.status == 'Succeeded'", true)])
+    func anExitHooksExpressionDecidesWhetherItRuns(_ expression: String, _ runs: Bool) throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - name: work
+              template: echo
+              arguments: {parameters: [{name: msg, value: work}]}
+              hooks:
+                exit: {expression: "\(expression)", template: echo, arguments: {parameters: [{name: msg, value: bye}]}}
+        \(echo)
+        """))
+        #expect(h.run() == .succeeded, "\(h)")
+        #expect(h.launches.compactMap(command) == (runs ? ["work", "bye"] : ["work"]))
+        #expect((h.node("work.onExit") != nil) == runs)
+    }
+
+    @Test func aWorkflowHookThatCannotBeEvaluatedErrorsTheWorkflow() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: work, template: echo}
+        \(echo)
+        """, spec: """
+        hooks:
+          broken: {expression: "workflow.status.nope.x == 1", template: echo}
+        """))
+        #expect(h.run() == .error, "\(h)")
+        let hookNode = try #require(h.node("wf.hooks.broken"), "\(h)")
+        #expect(hookNode.phase == .error)
+        #expect(hookNode.message?.hasPrefix("unable to evaluate expression 'workflow.status.nope.x == 1' of hook wf.hooks.broken: ") == true, "\(hookNode.message ?? "")")
+        #expect(h.message == hookNode.message)
+        #expect(h.started == ["work"])
+    }
+
+    @Test(arguments: [("workflow.status == 'Failed'", false), ("workflow.status == 'Succeeded'", true)])
+    func aWorkflowExitHooksExpressionDecidesWhetherItRuns(_ expression: String, _ runs: Bool) throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: work, template: echo}
+        - name: bye
+          container: {image: alpine, command: [echo, bye]}
+        \(echo)
+        """, spec: """
+        hooks:
+          exit: {expression: "\(expression)", template: bye}
+        """))
+        #expect(h.run() == .succeeded, "\(h)")
+        #expect(h.started == (runs ? ["work", "wf.onExit"] : ["work"]), "\(h.started)")
+    }
+}
