@@ -31,12 +31,27 @@ let leaf = "- name: t\n  container: {image: alpine, command: [echo]}"
 @Suite struct LintTests {
     /// Fields Argo removed or never had on a workflow's spec say what to write instead.
     @Test(arguments: [("ttlSecondsAfterFinished: 60", "ttlStrategy: {secondsAfterCompletion: N}"),
-                      ("podPriority: 5", "podPriorityClassName"), ("failFast: true", "dag.failFast")])
+                      ("podPriority: 5", "podPriorityClassName"), ("failFast: true", "dag.failFast"),
+                      ("priorityClassName: high", "podPriorityClassName"), ("runtimeClassName: gvisor", "podSpecPatch")])
     func removedSpecFieldsNameTheirReplacement(_ field: String, _ fix: String) {
         let d = lint(wf(leaf.replacingOccurrences(of: "name: t", with: "name: main"), spec: "  " + field))
         #expect(d.count == 1 && d.first?.fix?.contains(fix) == true, "\(d)")
         // A template's own failFast stays valid.
         #expect(lint(wf("- name: main\n  failFast: true\n  steps: [[{name: a, template: t}]]\n" + leaf)).isEmpty)
+    }
+
+    /// Fields put on the wrong object say where they belong.
+    @Test(arguments: [
+        ("- name: main\n  hooks: {done: {expression: 'true', template: t}}\n  container: {image: alpine}", "spec.templates[0].hooks", "step or a DAG task"),
+        ("- name: main\n  runtimeClassName: gvisor\n  container: {image: alpine}", "spec.templates[0].runtimeClassName", "podSpecPatch"),
+        ("- name: main\n  outputs: {artifacts: [{name: a, path: /tmp/a, key: out.tgz}]}\n  container: {image: alpine}",
+         "spec.templates[0].outputs.artifacts[0].key", "s3: {key: ...}"),
+    ])
+    func misplacedFieldsNameWhereTheyBelong(_ template: String, _ path: String, _ fix: String) {
+        let d = lint(wf(template))
+        #expect(d.count == 1, "\(d)")
+        #expect(d.first?.location.path?.description == path, "\(d)")
+        #expect(d.first?.fix?.contains(fix) == true, "\(d)")
     }
 
     @Test func aValidWorkflowHasNoProblems() {

@@ -11,10 +11,10 @@ enum KnownFields {
         "templateDefaults", "workflowTemplateRef", "suspend", "shutdown", "serviceAccountName",
         "automountServiceAccountToken", "executor", "volumes", "volumeClaimTemplates", "volumeClaimGC",
         "nodeSelector", "affinity", "tolerations", "securityContext", "imagePullSecrets", "hostNetwork",
-        "dnsPolicy", "dnsConfig", "hostAliases", "priorityClassName", "priority", "schedulerName", "podGC",
+        "dnsPolicy", "dnsConfig", "hostAliases", "priority", "schedulerName", "podGC",
         "podPriorityClassName", "podSpecPatch", "podMetadata", "podDisruptionBudget", "ttlStrategy",
         "retryStrategy", "metrics", "synchronization", "artifactRepositoryRef", "artifactGC", "archiveLogs",
-        "workflowMetadata", "securityContext", "runtimeClassName", "podResources", "resourceClaims", "executorPlugins",
+        "workflowMetadata", "podResources", "resourceClaims", "executorPlugins",
     ]
 
     /// Fields some Argo workflows still carry that Argo's language does not have (any more),
@@ -25,7 +25,28 @@ enum KnownFields {
         "ttlSecondsAfterFailure": "write ttlStrategy: {secondsAfterFailure: N}",
         "podPriority": "removed in Argo 4: use podPriorityClassName",
         "failFast": "failFast is a field of a DAG (dag.failFast) or of a template, not of the workflow's spec",
+        "priorityClassName": "on the workflow's spec it is podPriorityClassName (priorityClassName is a template field)",
+        "runtimeClassName": "Argo has no runtimeClassName field: set it on the pods with podSpecPatch: '{\"runtimeClassName\": \"NAME\"}'",
     ]
+
+    /// The same for a template.
+    static let replacedInTemplate: [String: String] = [
+        "hooks": "hooks belong to a step or a DAG task (or to the workflow's spec), not to a template",
+        "runtimeClassName": "Argo has no runtimeClassName field: set it on the pod with podSpecPatch: '{\"runtimeClassName\": \"NAME\"}'",
+    ]
+
+    /// The same for an artifact.
+    static let replacedInArtifact: [String: String] = [
+        "key": "a key belongs to the artifact's location: s3: {key: ...} (or gcs, oss, azure: blob, ...)",
+    ]
+
+    /// What to write instead of `key`, in the object whose fields are `known`.
+    static func replacement(for key: String, in known: Set<String>) -> String? {
+        if known.contains("entrypoint") { return replaced[key] }
+        if known.contains("container") { return replacedInTemplate[key] }
+        if known.contains("fromExpression") { return replacedInArtifact[key] }
+        return nil
+    }
 
     static let cronSpec: Set<String> = [
         "schedule", "schedules", "timezone", "concurrencyPolicy", "startingDeadlineSeconds",
@@ -39,7 +60,7 @@ enum KnownFields {
         "daemon", "memoize", "synchronization", "metadata", "podSpecPatch", "volumes", "initContainers", "sidecars",
         "nodeSelector", "affinity", "tolerations", "securityContext", "serviceAccountName",
         "automountServiceAccountToken", "executor", "priorityClassName", "priority", "schedulerName", "hostAliases",
-        "archiveLocation", "metrics", "outputs", "hooks", "annotations", "podResources", "resourceClaims",
+        "archiveLocation", "metrics", "outputs", "annotations", "podResources", "resourceClaims",
     ]
 
     static let step: Set<String> = [
@@ -59,8 +80,8 @@ enum KnownFields {
 
     static let artifact: Set<String> = [
         "name", "path", "mode", "from", "fromExpression", "optional", "subPath", "globalName", "archive", "raw",
-        "http", "s3", "gcs", "git", "hdfs", "oss", "azure", "artifactory", "huggingFace", "plugin", "archiveLogs",
-        "recurseMode", "deleted", "artifactGC", "key",
+        "http", "s3", "gcs", "git", "hdfs", "oss", "azure", "artifactory", "plugin", "archiveLogs",
+        "recurseMode", "deleted", "artifactGC",
     ]
 
     static let io: Set<String> = ["parameters", "artifacts"]

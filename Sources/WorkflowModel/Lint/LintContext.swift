@@ -19,7 +19,7 @@ struct LintContext {
     mutating func checkFields(_ value: JSONValue?, _ known: Set<String>, at path: FieldPath) {
         guard case .object(let o)? = value else { return }
         for key in o.keys.sorted() where !known.contains(key) {
-            if known.contains("entrypoint"), let fix = KnownFields.replaced[key] {
+            if let fix = KnownFields.replacement(for: key, in: known) {
                 error(path / key, "unknown field '\(key)'", fix: fix)
                 continue
             }
