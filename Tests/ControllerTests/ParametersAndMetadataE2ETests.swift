@@ -362,7 +362,7 @@ import Testing
                 arguments:
                   parameters:
                   - name: m
-                    value: "{{steps.name}}|{{steps.first.id}}|{{steps.first.startedAt}}|{{steps.loop.outputs.parameters}}|{{steps.flaky.outputs.parameters.m}}|{{workflow.mainEntrypoint}}|{{workflow.serviceAccountName}}|{{workflow.uid}}|{{workflow.parameters}}|{{workflow.parameters.json}}|{{workflow.priority}}|{{workflow.duration}}"
+                    value: "{{steps.name}}|{{steps.first.id}}|{{steps.first.startedAt}}|{{steps.first.finishedAt}}|{{steps.loop.outputs.parameters}}|{{steps.flaky.outputs.parameters.m}}|{{workflow.mainEntrypoint}}|{{workflow.serviceAccountName}}|{{workflow.uid}}|{{workflow.parameters}}|{{workflow.parameters.json}}|{{workflow.priority}}|{{workflow.duration}}"
             - - {name: graph, template: graph}
           - name: show
             inputs: {parameters: [{name: m}]}
@@ -389,7 +389,7 @@ import Testing
                 template: say
                 arguments:
                   parameters:
-                  - {name: m, value: "{{tasks.name}}|{{tasks.a.status}}|{{tasks.a.outputs.parameters}}|{{tasks.c.id}}|{{tasks.c.finishedAt}}"}
+                  - {name: m, value: "{{tasks.name}}|{{tasks.a.status}}|{{tasks.a.outputs.parameters}}|{{tasks.c.id}}|{{tasks.c.startedAt}}|{{tasks.c.finishedAt}}"}
         """
 
     /// Each node's `m` output, with node IDs, RFC 3339 times and the trailing duration replaced.
@@ -418,8 +418,8 @@ import Testing
             // node.name in an argument is the caller's node: arguments are resolved where the step is written.
             "first": #"[{"name":"m","value":"WF|G"}]|WF|G"#,
             "flaky(1)": "attempt 1", "flaky(0)": "attempt 0",
-            "second": #"second|ID|TIME|[{"o":"x"},{"o":"y"}]|attempt 1|main|default|UID|[{"name":"g","value":"G"}]|[{"name":"g","value":"G"}]|7|DURATION"#,
-            "b": #"b|Succeeded|[{"o":"p"},{"o":"q"}]|ID|TIME"#,
+            "second": #"second|ID|TIME|TIME|[{"o":"x"},{"o":"y"}]|attempt 1|main|default|UID|[{"name":"g","value":"G"}]|[{"name":"g","value":"G"}]|7|DURATION"#,
+            "b": #"b|Succeeded|[{"o":"p"},{"o":"q"}]|ID|TIME|TIME"#,
         ]
         let onCluster = Self.said(wf)
         let local = try await runLocally(Self.yaml)
@@ -496,5 +496,57 @@ func runLocally(_ yaml: String) async throws -> CommandResult {
             lines.map { $0.replacingOccurrences(of: wf, with: "WF").replacing(/WF-[0-9]+/, with: "WF-ID") }
         }
         #expect(strip(got, name) == strip(localGot, localName), "\(local.stderr)")
+    }
+}
+
+/// Artifact variables as a `from`, on both runtimes: a task's output artifact
+/// (`tasks.X.outputs.artifacts.NAME`) and, inside a steps template, its own input artifact
+/// (`inputs.artifacts.NAME`) passed on to a child.
+@Suite(.serialized) struct ArtifactVariablesE2ETests {
+    static let yaml = """
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {generateName: art-vars-}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            dag:
+              tasks:
+              - {name: make, template: make}
+              - name: wrap
+                depends: make
+                template: wrap
+                arguments: {artifacts: [{name: in, from: "{{tasks.make.outputs.artifacts.file}}"}]}
+          - name: make
+            container: {image: alpine, command: [sh, -c, "echo made-by-make > /tmp/f"]}
+            outputs: {artifacts: [{name: file, path: /tmp/f}]}
+          - name: wrap
+            inputs: {artifacts: [{name: in}]}
+            steps:
+            - - name: read
+                template: read
+                arguments: {artifacts: [{name: a, from: "{{inputs.artifacts.in}}"}]}
+          - name: read
+            inputs: {artifacts: [{name: a, path: /tmp/a}]}
+            container: {image: alpine, command: [sh, -c, "cat /tmp/a > /tmp/m"]}
+            outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+        """
+
+    static func read(_ wf: JSONValue) -> String? {
+        wf["status"]?["nodes"]?.objectValue?.values.first { $0["displayName"] == "read" }?["outputs"]?["parameters"]?[0]?["value"]?.stringValue
+    }
+
+    @Test func bothRuntimesPassTheArtifactOn() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: Self.yaml)
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Succeeded", "\(wf["status"]?["message"]?.stringValue ?? "")")
+        #expect(Self.read(wf) == "made-by-make")
+        let local = try await runLocally(Self.yaml)
+        let localWF = try JSONValue.parseJSON(local.stdout)
+        #expect(phase(localWF) == "Succeeded", "\(local.stderr)")
+        #expect(Self.read(localWF) == "made-by-make", "\(local.stderr)")
     }
 }
