@@ -550,3 +550,78 @@ func runLocally(_ yaml: String) async throws -> CommandResult {
         #expect(Self.read(localWF) == "made-by-make", "\(local.stderr)")
     }
 }
+
+/// Artifact fields on both runtimes: an optional output that was not made and an optional input
+/// fed from it, `subPath` into a directory artifact, `archive: none`, an input's `mode`, a global
+/// output artifact, and the `ip` and `hostNodeName` of a step that ran.
+@Suite(.serialized) struct ArtifactFieldsE2ETests {
+    static let yaml = """
+        apiVersion: skein.dev/v1alpha1
+        kind: Workflow
+        metadata: {generateName: art-fields-}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - {name: make, template: make}
+            - - name: use
+                template: use
+                arguments:
+                  artifacts:
+                  - {name: missing, from: "{{steps.make.outputs.artifacts.nothing}}", optional: true}
+                  - {name: file, from: "{{steps.make.outputs.artifacts.dir}}", subPath: sub/f}
+                  - {name: plain, from: "{{steps.make.outputs.artifacts.plain}}"}
+            - - name: where
+                template: say
+                arguments: {parameters: [{name: m, value: "{{steps.make.ip}} {{steps.make.hostNodeName}}"}]}
+          - name: make
+            container: {image: alpine, command: [sh, -c, "mkdir -p /tmp/d/sub && echo in-dir > /tmp/d/sub/f && echo plain > /tmp/p"]}
+            outputs:
+              artifacts:
+              - {name: nothing, path: /tmp/none, optional: true}
+              - {name: dir, path: /tmp/d}
+              - {name: plain, path: /tmp/p, archive: {none: {}}, globalName: plain-global}
+          - name: use
+            inputs:
+              artifacts:
+              - {name: missing, path: /tmp/missing, optional: true}
+              - {name: file, path: /tmp/f}
+              - {name: plain, path: /tmp/plain, mode: 0750}
+            container: {image: alpine, command: [sh, -c, 'echo "$(cat /tmp/f) $(cat /tmp/plain) $(stat -c %a /tmp/plain) $([ -e /tmp/missing ] && echo has || echo none)" > /tmp/m']}
+            outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+          - name: say
+            inputs: {parameters: [{name: m}]}
+            container: {image: alpine, command: [sh, -c, 'echo "$0" > /tmp/m', "{{inputs.parameters.m}}"]}
+            outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+        """
+
+    static func said(_ wf: JSONValue, _ step: String) -> String? {
+        wf["status"]?["nodes"]?.objectValue?.values.first { $0["displayName"]?.stringValue == step }?["outputs"]?["parameters"]?[0]?["value"]?.stringValue
+    }
+
+    static func check(_ wf: JSONValue, _ runtime: String, ip: (String) -> Bool) {
+        #expect(phase(wf) == "Succeeded", "\(runtime): \(wf["status"]?["message"]?.stringValue ?? "")")
+        #expect(said(wf, "use") == "in-dir plain 750 none", "\(runtime)")
+        let nodes = wf["status"]?["nodes"]?.objectValue?.values.map { $0 } ?? []
+        let make = nodes.first { $0["displayName"] == "make" }
+        let made = make?["outputs"]?["artifacts"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        #expect(!made.contains("nothing"), "\(runtime): an optional artifact that was not made is not recorded: \(made)")
+        let global = wf["status"]?["outputs"]?["artifacts"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        #expect(global == ["plain-global"], "\(runtime)")
+        let whereParts = said(wf, "where")?.split(separator: " ").map(String.init) ?? []
+        #expect(whereParts.count == 2 && ip(whereParts[0]) && whereParts[1] == make?["hostNodeName"]?.stringValue,
+                "\(runtime): \(whereParts) vs \(make?["hostNodeName"]?.stringValue ?? "-")")
+    }
+
+    @Test func bothRuntimesAgree() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: Self.yaml)
+        let wf = try await h.waitForCompletion(name)
+        let podIP = wf["status"]?["nodes"]?.objectValue?.values.first { $0["displayName"] == "make" }?["podIP"]?.stringValue
+        Self.check(wf, "controller") { $0 == podIP || (podIP == nil && !$0.isEmpty && !$0.contains("{{")) }
+        let local = try await runLocally(Self.yaml)
+        Self.check(try JSONValue.parseJSON(local.stdout), "skein run") { $0 == "127.0.0.1" }
+    }
+}

@@ -101,3 +101,39 @@ import SkeinTestSupport
         #expect(h.started == (runs ? ["work", "wf.onExit"] : ["work"]), "\(h.started)")
     }
 }
+
+/// An artifact argument whose `from` names an artifact the producer did not make: left out when
+/// the argument is `optional` (the input's own `optional` then decides), an error naming the fix
+/// otherwise, as in Argo.
+@Suite struct OptionalArtifactArgumentTests {
+    func yaml(argumentOptional: Bool) -> String {
+        workflow("""
+        - name: main
+          steps:
+          - - {name: make, template: make}
+          - - name: use
+              template: use
+              arguments: {artifacts: [{name: a, from: "{{steps.make.outputs.artifacts.maybe}}"\(argumentOptional ? ", optional: true" : "")}]}
+        - name: make
+          container: {image: alpine, command: [echo, make]}
+          outputs: {artifacts: [{name: maybe, path: /tmp/maybe, optional: true}]}
+        - name: use
+          inputs: {artifacts: [{name: a, path: /tmp/a, optional: true}]}
+          container: {image: alpine, command: [echo, use]}
+        """)
+    }
+
+    @Test func anOptionalArgumentThatNamesNothingIsLeftOut() throws {
+        let h = try EngineHarness(yaml: yaml(argumentOptional: true))
+        #expect(h.run() == .succeeded, "\(h)")
+        let use = try #require(h.launches.first { $0.launch.displayName == "use" })
+        #expect(use.launch.inputArtifacts.map(\.source) == [.none])
+    }
+
+    @Test func aRequiredArgumentThatNamesNothingIsAnError() throws {
+        let h = try EngineHarness(yaml: yaml(argumentOptional: false))
+        #expect(h.run() == .error, "\(h)")
+        #expect(h.node("use")?.message?.contains("failed to resolve {{steps.make.outputs.artifacts.maybe}} (fix: if that artifact may not be made, mark this argument `optional: true`)") == true,
+                "\(h.node("use")?.message ?? "")")
+    }
+}

@@ -169,7 +169,9 @@ public struct PodBuilder: Sendable {
             main["args"] = nil
             var mounts = main["volumeMounts"]?.arrayValue ?? []
             mounts.append(varMount)
-            for a in launch.inputArtifacts {
+            // An optional artifact that was not given is not mounted, so its path does not exist
+            // (as in Argo; a mount would make an empty directory there).
+            for a in launch.inputArtifacts where a.source != .none {
                 mounts.append(["name": .string(PodBuilder.varVolume), "mountPath": .string(a.path),
                                "subPath": .string("inputs/\(a.name)")])
             }

@@ -38,15 +38,21 @@ extension WorkflowExecution {
                         if found.key == nil && found.raw == nil && found.http == nil, a.optional != true {
                             throw EngineFailure("\(field).artifacts.\(a.name): \(from) has not been saved")
                         }
-                    } else if a.optional != true {
-                        throw EngineFailure("\(field).artifacts.\(a.name): failed to resolve \(from)")
+                    } else if a.optional == true {
+                        // As in Argo, an optional argument that names nothing is left out: the
+                        // template's input then needs a default or `optional: true` of its own.
+                        continue
+                    } else {
+                        throw EngineFailure("\(field).artifacts.\(a.name): failed to resolve \(from) (fix: if that artifact may not be made, mark this argument `optional: true`)")
                     }
                 } else if let expr = a.fromExpression {
                     if let found = try artifactFromExpression(expr, scope: scope, field: "\(field).artifacts.\(a.name).fromExpression") {
                         q.key = found.key
                         q.raw = found.raw ?? q.raw
                         q.http = found.http ?? q.http
-                    } else if a.optional != true {
+                    } else if a.optional == true {
+                        continue
+                    } else {
                         throw EngineFailure("\(field).artifacts.\(a.name): fromExpression '\(expr)' names no artifact")
                     }
                     q.fromExpression = nil
