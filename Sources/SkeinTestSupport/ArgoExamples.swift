@@ -29,6 +29,20 @@ public enum ArgoExamples {
     /// Runnable examples that do not reach Succeeded yet, and why (the same in both runtimes).
     public static let knownFailures: [String: String] = [:]
 
+    /// Runnable examples that do not reach Succeeded with `skein run` only, and why.
+    public static let localKnownFailures: [String: String] = [
+        "conditional-artifacts.yaml": workingDirectory,
+        "dag-conditional-artifacts.yaml": workingDirectory,
+    ]
+    static let workingDirectory = "its script writes result.txt relative to its working directory and declares the output at /result.txt: in Argo's image the working directory is /, with skein run it is the directory skein was started in"
+
+    /// Examples left out of the runtime tests though they need no cluster, and why.
+    public static let leftOut: [String: String] = [
+        // Steps on this host share its filesystem (no image root), so two examples writing the
+        // same absolute path would race when the tests run them together.
+        "exit-handler-with-artifacts.yaml": "writes result.txt in its working directory (/ on KubeSim), as conditional-artifacts.yaml and dag-conditional-artifacts.yaml write /result.txt",
+    ]
+
     /// Examples whose outcome is left to chance: each attempt exits 0 with probability 1/3 and
     /// there are 11 attempts, so about 1 run in 85 fails. For them, failing is accepted only
     /// as "No more retries left" after all 11 attempts.
@@ -39,7 +53,7 @@ public enum ArgoExamples {
                               "secret", "configMap", "sidecars", "s3", "gcs", "artifactory", "hdfs", "oss", "azure", "git",
                               "http", "plugin", "containerSet", "data", "synchronization", "executor", "podSpecPatch",
                               "memoize", "archiveLocation", "artifactRepositoryRef", "hostPath", "workflowTemplateRef",
-                              "templateRef", "initContainers", "podGC", "serviceAccountName", "artifactGC", "podMetadata", "hooks"]
+                              "templateRef", "initContainers", "podGC", "serviceAccountName", "artifactGC", "podMetadata"]
 
     /// Why an example is not run by the runtime tests, or nil when it should run.
     public static func clusterFeature(_ text: String) -> String? {
@@ -56,7 +70,7 @@ public enum ArgoExamples {
     /// The examples both runtimes run.
     public static var runnable: [String] {
         files.filter { f in
-            (try? String(contentsOfFile: "\(directory)/\(f)", encoding: .utf8)).map { clusterFeature($0) == nil } ?? false
+            leftOut[f] == nil && (try? String(contentsOfFile: "\(directory)/\(f)", encoding: .utf8)).map { clusterFeature($0) == nil } ?? false
         }
     }
 

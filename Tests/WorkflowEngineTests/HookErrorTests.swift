@@ -137,3 +137,36 @@ import SkeinTestSupport
                 "\(h.node("use")?.message ?? "")")
     }
 }
+
+/// A step's exit hook may pass the step's own output artifact on (Argo's
+/// `exit-handler-with-artifacts`): the step is not yet among its siblings, so its own node is
+/// looked up.
+@Suite struct ExitHookArtifactTests {
+    @Test func anExitHookGetsTheStepsOwnArtifact() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - name: work
+              template: work
+              hooks:
+                exit:
+                  template: show
+                  arguments: {artifacts: [{name: m, from: "{{steps.work.outputs.artifacts.result}}"}]}
+        - name: work
+          container: {image: alpine, command: [echo, work]}
+          outputs: {artifacts: [{name: result, path: /tmp/result}]}
+        - name: show
+          inputs: {artifacts: [{name: m, path: /tmp/m}]}
+          container: {image: alpine, command: [cat, /tmp/m]}
+        """))
+        let phase = h.run { l in l.displayName == "work" ? .succeed(artifacts: ["result": "wf/work/result.tgz"]) : .success }
+        #expect(phase == .succeeded, "\(h)")
+        let show = try #require(h.launches.first { $0.launch.template.name == "show" }, "\(h)")
+        guard case .stored(let key)? = show.launch.inputArtifacts.first?.source else {
+            Issue.record("the exit hook got no stored artifact: \(show.launch.inputArtifacts)")
+            return
+        }
+        let made = h.execution.status.nodes?.values.first { $0.displayName == "work" }?.outputs?.artifacts?.first?.key
+        #expect(key == "wf/work/result.tgz" && key == made, "\(key) vs \(made ?? "none")")
+    }
+}

@@ -194,7 +194,8 @@ extension WorkflowExecution {
         guard let handler else { return effective }
         let finished = nodes[node.id] ?? node   // `effective` may read Running while hooks run
         let vars = stepStatusVariables(finished, req)
-        let scope = (req.stepScope ?? Scope()).with(vars)
+        var scope = (req.stepScope ?? Scope()).with(vars)
+        scope.ownStep = (stepName(ofDisplayName: req.displayName), node.id)
         var exitReq = ExecRequest(nodeName: "\(req.nodeName).onExit", displayName: "\(req.displayName).onExit", holder: handler,
                                   arguments: args, templateScope: req.templateScope, boundaryID: req.boundaryID, parentID: node.id)
         exitReq.isExitWork = true

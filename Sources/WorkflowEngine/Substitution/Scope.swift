@@ -18,6 +18,9 @@ struct Scope {
     var item: JSONValue?
     /// The enclosing template's input artifacts, for `from: "{{inputs.artifacts.x}}"`.
     var inputArtifacts: [String: Artifact] = [:]
+    /// In a step's own hooks: its name and node, so `steps.NAME.outputs.artifacts.X` finds the
+    /// step itself (it is not yet among the siblings its scope was built from).
+    var ownStep: (name: String, id: String)?
 
     func with(_ extra: [String: String]) -> Scope {
         var s = self
@@ -105,6 +108,9 @@ extension WorkflowExecution {
 
     /// The node ids a sibling name stands for in this scope.
     func siblingNodes(_ stepName: String, scope: Scope) -> [String]? {
+        if let own = scope.ownStep, own.name == stepName, nodes[own.id] != nil {
+            return [own.id]
+        }
         switch scope.siblings {
         case .none: return nil
         case .steps(let map, _): return map[stepName]
