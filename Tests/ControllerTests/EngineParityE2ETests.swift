@@ -1,0 +1,176 @@
+import Foundation
+import KubeAPI
+import SkeinJSON
+import SkeinTestSupport
+import Testing
+
+/// What the engine decides, on both runtimes: small workflows for the DAG, loop, continueOn,
+/// retry, hook and variable features that the engine tests cover, each submitted to KubeSim
+/// with the controller and run with `skein run`. The two node trees must be the same (type,
+/// phase, message, outputs, template, scope, boundary, children and inputs of every node), and
+/// each must show what Argo does (the lines listed for it).
+@Suite(.serialized) struct EngineParityE2ETests {
+    struct Case: Sendable {
+        var name: String
+        var phase: String
+        /// Lines of `tree(_:)` that must be there.
+        var expect: [String]
+        var templates: String
+        var spec: String = ""
+    }
+
+    static let echo = """
+        - name: echo
+          inputs: {parameters: [{name: m, default: x}]}
+          container: {image: alpine, command: [sh, -c, 'echo "$0" > /tmp/m', "{{inputs.parameters.m}}"]}
+          outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+        - name: fail
+          container: {image: alpine, command: [sh, -c, "exit 3"]}
+        """
+
+    static let cases: [Case] = [
+        Case(name: "dag-target-depends", phase: "Failed", expect: [
+            "a Pod Succeeded m=x", "b Pod Failed", "  e: template=echo scope=local/WF boundary=WF message=omitted: depends condition not met children=[] outbound=[] inputs=[] flag=-", "c Pod Succeeded m=c saw Succeeded",
+            "d Pod Succeeded m=any", "e Skipped Omitted", "g TaskGroup Failed", "g(0:1) Pod Failed", "h Pod Succeeded m=all-failed",
+        ], templates: """
+        - name: main
+          dag:
+            failFast: false
+            tasks:
+            - {name: a, template: echo}
+            - {name: b, template: fail, dependencies: [a]}
+            - {name: c, template: echo, depends: "a", arguments: {parameters: [{name: m, value: "c saw {{tasks.a.status}}"}]}}
+            - {name: d, template: echo, depends: "b.Failed || c.AnySucceeded", arguments: {parameters: [{name: m, value: any}]}}
+            - {name: e, template: echo, depends: "b.Succeeded"}
+            - {name: g, template: fail, depends: "a", withItems: [1, 2]}
+            - {name: h, template: echo, depends: "g.AllFailed", arguments: {parameters: [{name: m, value: all-failed}]}}
+            - {name: unreached, template: echo}
+            target: "c d e h"
+        """),
+        Case(name: "loops-and-when", phase: "Succeeded", expect: [
+            "seq(0:2) Pod Succeeded m=2", "seq(1:3) Pod Succeeded m=3", "never Skipped Skipped",
+            "after Pod Succeeded m=[{\"m\":\"2\"},{\"m\":\"3\"}]|Skipped",
+        ], templates: """
+        - name: main
+          steps:
+          - - {name: seq, template: echo, withSequence: {count: "2", start: "2"}, arguments: {parameters: [{name: m, value: "{{item}}"}]}}
+            - {name: never, template: echo, when: "{{workflow.parameters.go}} == yes"}
+          - - {name: after, template: echo, arguments: {parameters: [{name: m, value: "{{steps.seq.outputs.parameters}}|{{steps.never.status}}"}]}}
+        """, spec: "arguments: {parameters: [{name: go, value: no}]}"),
+        Case(name: "continue-on", phase: "Succeeded", expect: [
+            "broken Pod Failed", "next Pod Succeeded m=Failed",
+        ], templates: """
+        - name: main
+          steps:
+          - - {name: broken, template: fail, continueOn: {failed: true}}
+          - - {name: next, template: echo, arguments: {parameters: [{name: m, value: "{{steps.broken.status}}"}]}}
+        """),
+        Case(name: "retry-variables", phase: "Succeeded", expect: [
+            "flaky Retry Succeeded m=attempt 2", "flaky(0) Pod Failed m=attempt 0", "flaky(2) Pod Succeeded m=attempt 2",
+        ], templates: """
+        - name: main
+          steps:
+          - - {name: flaky, template: flaky}
+        - name: flaky
+          retryStrategy:
+            limit: 3
+            retryPolicy: Always
+            expression: "lastRetry.status == 'Failed' && lastRetry.exitCode == '3'"
+            backoff: {duration: "1s", cap: "1s"}
+          container: {image: alpine, command: [sh, -c, 'echo "attempt {{retries}}" > /tmp/m; [ {{retries}} -ge 2 ] || exit 3']}
+          outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+        """),
+        Case(name: "hooks-and-exit", phase: "Succeeded", expect: [
+            "hooks.done Pod Succeeded m=saw Succeeded 0", "work.onExit Pod Succeeded m=bye",
+        ], templates: """
+        - name: main
+          dag:
+            tasks:
+            - name: work
+              template: echo
+              arguments: {parameters: [{name: m, value: work}]}
+              onExit: bye
+              hooks:
+                done:
+                  expression: tasks.work.status == "Succeeded"
+                  template: echo
+                  arguments: {parameters: [{name: m, value: "saw {{tasks.work.status}} {{tasks.work.exitCode}}"}]}
+        - name: bye
+          container: {image: alpine, command: [sh, -c, 'echo bye > /tmp/m']}
+          outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+        """),
+        Case(name: "workflow-variables", phase: "Succeeded", expect: [
+            "show Pod Succeeded m=default|blue|tag|RFC3339:yes", "pod Pod Succeeded m=WF-who-ID",
+        ], templates: """
+        - name: main
+          steps:
+          - - name: show
+              template: echo
+              arguments:
+                parameters:
+                - {name: m, value: "{{workflow.namespace}}|{{workflow.labels.color}}|{{workflow.annotations.note}}|RFC3339:{{=len(workflow.creationTimestamp.RFC3339) > 18 ? 'yes' : 'no'}}"}
+            - {name: pod, template: who}
+        - name: who
+          container: {image: alpine, command: [sh, -c, 'echo "{{pod.name}}" > /tmp/m']}
+          outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+        """, spec: "workflowMetadata: {labels: {color: blue}, annotations: {note: tag}}"),
+    ]
+
+    static func yaml(_ c: Case) -> String {
+        let indent = { (s: String, n: Int) in s.split(separator: "\n", omittingEmptySubsequences: false).map { String(repeating: " ", count: n) + $0 }.joined(separator: "\n") }
+        return """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {generateName: \(c.name)-}
+        spec:
+          entrypoint: main
+        \(indent(c.spec, 2))
+          templates:
+        \(indent(c.templates + "\n" + echo, 2))
+        """
+    }
+
+    /// Every node with the fields the engine decides, names and IDs made neutral.
+    static func tree(_ wf: JSONValue) -> [String] {
+        let name = wf.name ?? "?"
+        let nodes = wf["status"]?["nodes"]?.objectValue ?? [:]
+        func display(_ id: String?) -> String { id.flatMap { nodes[$0]?["displayName"]?.stringValue } ?? "-" }
+        let header = [wf["status"]?["phase"]?.stringValue ?? "-", "message: " + (wf["status"]?["message"]?.stringValue ?? "-")]
+        var out: [String] = []
+        for n in nodes.values {
+            var s = "\(n["displayName"]?.stringValue ?? "?") \(n["type"]?.stringValue ?? "?") \(n["phase"]?.stringValue ?? "?")"
+            for p in n["outputs"]?["parameters"]?.arrayValue ?? [] { s += " \(p["name"]?.stringValue ?? "")=\(p["value"]?.scalarText ?? "")" }
+            out.append(s)
+            var detail = "  \(n["displayName"]?.stringValue ?? "?"): template=\(n["templateName"]?.stringValue ?? "-") scope=\(n["templateScope"]?.stringValue ?? "-")"
+            detail += " boundary=\(display(n["boundaryID"]?.stringValue)) message=\(n["message"]?.stringValue ?? "-")"
+            detail += " children=\((n["children"]?.arrayValue ?? []).map { display($0.stringValue) }.sorted())"
+            detail += " outbound=\((n["outboundNodes"]?.arrayValue ?? []).map { display($0.stringValue) }.sorted())"
+            detail += " inputs=\((n["inputs"]?["parameters"]?.arrayValue ?? []).map { "\($0["name"]?.stringValue ?? "")=\($0["value"]?.scalarText ?? "")" })"
+            detail += " flag=\(n["nodeFlag"]?.compactJSON ?? "-")"
+            out.append(detail)
+        }
+        return (header + out.sorted()).map { line in
+            line.replacingOccurrences(of: name, with: "WF").replacing(/-[0-9]{6,}/, with: "-ID")
+        }
+    }
+
+    @Test func bothRuntimesDecideAlike() async throws {
+        let h = try await ControllerHarness.start(workers: 4)
+        defer { Task { await h.stop() } }
+        var names: [String: String] = [:]
+        for c in Self.cases { names[c.name] = try await h.submit(yaml: Self.yaml(c)) }
+        for c in Self.cases {
+            let wf = try await h.waitForCompletion(try #require(names[c.name]), timeout: 120)
+            let local = try await runLocally(Self.yaml(c))
+            let localWF = try JSONValue.parseJSON(local.stdout)
+            let (cluster, here) = (Self.tree(wf), Self.tree(localWF))
+            #expect(cluster.first == c.phase, "\(c.name) on the controller: \(cluster)")
+            #expect(here.first == c.phase, "\(c.name) with skein run: \(here)\n\(local.stderr)")
+            for line in c.expect {
+                #expect(cluster.contains(line), "\(c.name) on the controller lacks '\(line)': \(cluster)")
+                #expect(here.contains(line), "\(c.name) with skein run lacks '\(line)': \(here)")
+            }
+            #expect(cluster == here, "\(c.name): the runtimes disagree:\ncontroller \(cluster)\nskein run  \(here)")
+        }
+    }
+}
