@@ -114,6 +114,32 @@ import Testing
           container: {image: alpine, command: [sh, -c, 'echo "{{pod.name}}" > /tmp/m']}
           outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
         """, spec: "workflowMetadata: {labels: {color: blue}, annotations: {note: tag}}"),
+        Case(name: "outputs-and-globals", phase: "Failed", expect: [
+            "inner Steps Succeeded from=made twice=made-made",
+            "WF.onExit Pod Succeeded m=made|Failed|1", "outputs: shared=made",
+            "dag Pod Succeeded m=made",
+        ], templates: """
+        - name: main
+          steps:
+          - - {name: inner, template: inner}
+          - - {name: graph, template: graph}
+          - - {name: broken, template: fail}
+        - name: inner
+          steps:
+          - - {name: make, template: echo, arguments: {parameters: [{name: m, value: made}]}}
+          outputs:
+            parameters:
+            - {name: from, globalName: shared, valueFrom: {parameter: "{{steps.make.outputs.parameters.m}}"}}
+            - {name: twice, valueFrom: {expression: "steps.make.outputs.parameters.m + '-' + steps.make.outputs.parameters.m"}}
+        - name: graph
+          dag:
+            tasks:
+            - {name: first, template: echo, arguments: {parameters: [{name: m, value: made}]}}
+            - {name: dag, template: echo, depends: first, arguments: {parameters: [{name: m, value: "{{tasks.first.outputs.parameters.m}}"}]}}
+        - name: report
+          container: {image: alpine, command: [sh, -c, 'echo "{{workflow.outputs.parameters.shared}}|{{workflow.status}}|{{=len(fromJSON(workflow.failures))}}" > /tmp/m']}
+          outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+        """, spec: "onExit: report"),
     ]
 
     static func yaml(_ c: Case) -> String {
@@ -135,7 +161,9 @@ import Testing
         let name = wf.name ?? "?"
         let nodes = wf["status"]?["nodes"]?.objectValue ?? [:]
         func display(_ id: String?) -> String { id.flatMap { nodes[$0]?["displayName"]?.stringValue } ?? "-" }
-        let header = [wf["status"]?["phase"]?.stringValue ?? "-", "message: " + (wf["status"]?["message"]?.stringValue ?? "-")]
+        let globals = (wf["status"]?["outputs"]?["parameters"]?.arrayValue ?? []).map { "\($0["name"]?.stringValue ?? "")=\($0["value"]?.scalarText ?? "")" }
+        let header = [wf["status"]?["phase"]?.stringValue ?? "-", "message: " + (wf["status"]?["message"]?.stringValue ?? "-"),
+                      "outputs: " + globals.joined(separator: " ")]
         var out: [String] = []
         for n in nodes.values {
             var s = "\(n["displayName"]?.stringValue ?? "?") \(n["type"]?.stringValue ?? "?") \(n["phase"]?.stringValue ?? "?")"
