@@ -75,7 +75,7 @@ import Testing
           retryStrategy:
             limit: 3
             retryPolicy: Always
-            expression: "lastRetry.status == 'Failed' && lastRetry.exitCode == '3'"
+            expression: "lastRetry.status == 'Failed' && lastRetry.exitCode == '3' && lastRetry.message == 'Error (exit code 3)' && lastRetry.duration != ''"
             backoff: {duration: "1s", cap: "1s"}
           container: {image: alpine, command: [sh, -c, 'echo "attempt {{retries}}" > /tmp/m; [ {{retries}} -ge 2 ] || exit 3']}
           outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
@@ -100,7 +100,7 @@ import Testing
           outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
         """),
         Case(name: "workflow-variables", phase: "Succeeded", expect: [
-            "show Pod Succeeded m=default|blue|tag|RFC3339:yes", "pod Pod Succeeded m=WF-who-ID",
+            "show Pod Succeeded m=default|blue|tag|RFC3339:yes|{\"note\":\"tag\"}|true", "pod Pod Succeeded m=WF-who-ID",
         ], templates: """
         - name: main
           steps:
@@ -108,12 +108,35 @@ import Testing
               template: echo
               arguments:
                 parameters:
-                - {name: m, value: "{{workflow.namespace}}|{{workflow.labels.color}}|{{workflow.annotations.note}}|RFC3339:{{=len(workflow.creationTimestamp.RFC3339) > 18 ? 'yes' : 'no'}}"}
+                - {name: m, value: "{{workflow.namespace}}|{{workflow.labels.color}}|{{workflow.annotations.note}}|RFC3339:{{=len(workflow.creationTimestamp.RFC3339) > 18 ? 'yes' : 'no'}}|{{workflow.annotations.json}}|{{=len(workflow.creationTimestamp) == 20}}"}
             - {name: pod, template: who}
         - name: who
           container: {image: alpine, command: [sh, -c, 'echo "{{pod.name}}" > /tmp/m']}
           outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
         """, spec: "workflowMetadata: {labels: {color: blue}, annotations: {note: tag}}"),
+        Case(name: "dag-when-continue-inline", phase: "Succeeded", expect: [
+            "a Pod Failed", "b Pod Succeeded m=ip=127.0.0.1", "c Skipped Skipped", "d Pod Succeeded m=/tmp/m",
+            "[0] StepGroup Succeeded", "steps-inline Pod Succeeded m=inline",
+        ], templates: """
+        - name: main
+          dag:
+            tasks:
+            - {name: a, template: fail, continueOn: {failed: true}}
+            - {name: b, template: echo, depends: a, when: "'{{tasks.a.status}}' == 'Failed'", arguments: {parameters: [{name: m, value: "ip={{tasks.a.ip}}"}]}}
+            - {name: c, template: echo, depends: a, when: "'{{tasks.a.status}}' == 'Succeeded'"}
+            - name: d
+              depends: b
+              inline:
+                container: {image: alpine, command: [sh, -c, 'echo "{{outputs.parameters.m.path}}" > {{outputs.parameters.m.path}}']}
+                outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+            - {name: e, template: steps-with-inline, depends: d}
+        - name: steps-with-inline
+          steps:
+          - - name: steps-inline
+              inline:
+                container: {image: alpine, command: [sh, -c, 'echo inline > /tmp/m']}
+                outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+        """),
         Case(name: "outputs-and-globals", phase: "Failed", expect: [
             "inner Steps Succeeded from=made twice=made-made",
             "WF.onExit Pod Succeeded m=made|Failed|1", "outputs: shared=made",

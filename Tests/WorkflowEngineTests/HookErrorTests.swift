@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import WorkflowEngine
 import WorkflowModel
@@ -64,6 +65,22 @@ import SkeinTestSupport
         #expect(h.run() == .succeeded, "\(h)")
         #expect(h.launches.compactMap(command) == (runs ? ["work", "bye"] : ["work"]))
         #expect((h.node("work.onExit") != nil) == runs)
+    }
+
+    /// An exit hook whose expression cannot be evaluated, or whose argument cannot be resolved:
+    /// its node and the step end in Error, and its template never runs.
+    @Test(arguments: [
+        (#"{expression: "steps.work.nope.x", template: echo}"#, "unable to evaluate expression 'steps.work.nope.x' of hook wf[0].work.onExit: "),
+        (#"{template: echo, arguments: {parameters: [{name: m, value: "{{steps.work.outputs.parameters.nope}}"}]}}"#, "failed to resolve {{steps.work.outputs.parameters.nope}}"),
+    ])
+    func anExitHookThatCannotStartIsAnError(_ hook: String, _ message: String) throws {
+        let h = try EngineHarness(yaml: stepWithHook(hook).replacingOccurrences(of: "check: ", with: "exit: "))
+        #expect(h.run() == .error, "\(h)")
+        let exitNode = try #require(h.node("work.onExit"), "\(h)")
+        #expect(exitNode.phase == .error && exitNode.nodeFlag?.hooked == true)
+        #expect(exitNode.message?.contains(message) == true, "\(exitNode.message ?? "")")
+        #expect(h.phase(of: "work") == .error)
+        #expect(h.started == ["work"], "\(h.started)")
     }
 
     @Test func aWorkflowHookThatCannotBeEvaluatedErrorsTheWorkflow() throws {

@@ -257,9 +257,10 @@ extension WorkflowExecution {
     }
 
     /// The DAG's phase once its targets are done, as Argo decides it: each target takes the
-    /// phase of its branch (a skipped or omitted task inherits the phase of what it
-    /// depended on); a failed target fails the DAG unless it continues on failure. Nil
-    /// means Succeeded.
+    /// phase of its branch (an omitted task inherits the phase of what it depended on; a
+    /// skipped one has completed, as in Argo's `isCompletedPhase`, so its branch is not a
+    /// failure); a failed target fails the DAG unless it continues on failure. Nil means
+    /// Succeeded.
     func assessDAGPhase(_ st: DAGState, failFast: Bool) -> (NodePhase, String)? {
         var branch = Array(repeating: NodePhase.succeeded, count: st.tasks.count)
         for t in st.topoOrder {
@@ -268,7 +269,7 @@ extension WorkflowExecution {
                 continue
             }
             switch n.phase {
-            case .succeeded, .failed, .error:
+            case .succeeded, .failed, .error, .skipped:
                 branch[t] = n.phase
             default:
                 var p = NodePhase.succeeded

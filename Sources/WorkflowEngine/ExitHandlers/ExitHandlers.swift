@@ -207,15 +207,13 @@ extension WorkflowExecution {
             case .success(true): break
             case .success(false): return effective
             case .failure(let why):
-                hookErrorNode(exitReq, message: why.message)
-                return effective
+                return exitHookFailed(exitReq, node: finished, message: why.message, effective)
             }
             do {
                 exitReq.arguments = try resolveArguments(args, scope: scope, field: "hooks.exit.arguments")
             } catch {
                 // Argo records an exit hook's argument that cannot be resolved on the hook's node.
-                hookErrorNode(exitReq, message: error.message)
-                return effective
+                return exitHookFailed(exitReq, node: finished, message: error.message, effective)
             }
         } else {
             exitReq.arguments = (try? resolveArguments(args, scope: scope, field: "hooks.exit.arguments")) ?? args
@@ -225,6 +223,17 @@ extension WorkflowExecution {
             effective.phase = .running
         }
         return effective
+    }
+
+    /// An exit hook that cannot start: its node in Error, and the step too (Argo marks the task
+    /// whose hook errored), unless the step failed already.
+    func exitHookFailed(_ exitReq: ExecRequest, node: NodeStatus, message: String, _ effective: NodeStatus) -> NodeStatus {
+        hookErrorNode(exitReq, message: message)
+        guard !node.phase.isFailure else { return effective }
+        setPhase(node.id, .error, message: message)
+        var errored = nodes[node.id] ?? effective
+        if effective.phase == .running { errored.phase = .running }
+        return errored
     }
 
     func stepStatusVariables(_ node: NodeStatus, _ req: ExecRequest) -> [String: String] {
