@@ -30,7 +30,7 @@ import Testing
 
     static let cases: [Case] = [
         Case(name: "dag-target-depends", phase: "Failed", expect: [
-            "a Pod Succeeded m=x", "b Pod Failed", "  e: template=echo scope=local/WF boundary=WF message=omitted: depends condition not met children=[] outbound=[] inputs=[] flag=-", "c Pod Succeeded m=c saw Succeeded",
+            "a Pod Succeeded m=x", "b Pod Failed", "  e: template=echo scope=local/WF boundary=WF message=omitted: depends condition not met children=[] outbound=[] inputs=[] flag=- times=true/true", "c Pod Succeeded m=c saw Succeeded",
             "d Pod Succeeded m=any", "e Skipped Omitted", "g TaskGroup Failed", "g(0:1) Pod Failed", "h Pod Succeeded m=all-failed",
         ], templates: """
         - name: main
@@ -137,6 +137,31 @@ import Testing
                 container: {image: alpine, command: [sh, -c, 'echo inline > /tmp/m']}
                 outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
         """),
+        Case(name: "errors-and-defaults", phase: "Succeeded", expect: [
+            "gen Skipped Skipped", "consumer Skipped Error", "wrap Steps Succeeded out=fallback", "use Pod Succeeded m=art-data",
+            "outputs: artifacts=glob",
+        ], templates: """
+        - name: main
+          steps:
+          - - {name: gen, template: echo, when: "false"}
+          - - {name: consumer, template: echo, continueOn: {error: true}, arguments: {parameters: [{name: m, value: "{{steps.gen.outputs.result}}"}]}}
+          - - {name: wrap, template: wrap}
+          - - {name: art, template: art}
+          - - {name: use, template: use, arguments: {artifacts: [{name: in, from: "{{workflow.outputs.artifacts.glob}}"}]}}
+        - name: wrap
+          steps:
+          - - {name: skip, template: echo, when: "false"}
+          outputs:
+            parameters:
+            - {name: out, valueFrom: {parameter: "{{steps.skip.outputs.parameters.m}}", default: fallback}}
+        - name: art
+          container: {image: alpine, command: [sh, -c, 'echo art-data > {{outputs.artifacts.a.path}}']}
+          outputs: {artifacts: [{name: a, path: /tmp/a.txt, globalName: glob}]}
+        - name: use
+          inputs: {artifacts: [{name: in, path: /tmp/in.txt}]}
+          container: {image: alpine, command: [sh, -c, 'cat {{inputs.artifacts.in.path}} > /tmp/m']}
+          outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+        """),
         Case(name: "outputs-and-globals", phase: "Failed", expect: [
             "inner Steps Succeeded from=made twice=made-made",
             "WF.onExit Pod Succeeded m=made|Failed|1", "outputs: shared=made",
@@ -185,8 +210,9 @@ import Testing
         let nodes = wf["status"]?["nodes"]?.objectValue ?? [:]
         func display(_ id: String?) -> String { id.flatMap { nodes[$0]?["displayName"]?.stringValue } ?? "-" }
         let globals = (wf["status"]?["outputs"]?["parameters"]?.arrayValue ?? []).map { "\($0["name"]?.stringValue ?? "")=\($0["value"]?.scalarText ?? "")" }
+        let globalArtifacts = (wf["status"]?["outputs"]?["artifacts"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
         let header = [wf["status"]?["phase"]?.stringValue ?? "-", "message: " + (wf["status"]?["message"]?.stringValue ?? "-"),
-                      "outputs: " + globals.joined(separator: " ")]
+                      "outputs: " + (globals + (globalArtifacts.isEmpty ? [] : ["artifacts=" + globalArtifacts.joined(separator: ",")])).joined(separator: " ")]
         var out: [String] = []
         for n in nodes.values {
             var s = "\(n["displayName"]?.stringValue ?? "?") \(n["type"]?.stringValue ?? "?") \(n["phase"]?.stringValue ?? "?")"
@@ -198,6 +224,7 @@ import Testing
             detail += " outbound=\((n["outboundNodes"]?.arrayValue ?? []).map { display($0.stringValue) }.sorted())"
             detail += " inputs=\((n["inputs"]?["parameters"]?.arrayValue ?? []).map { "\($0["name"]?.stringValue ?? "")=\($0["value"]?.scalarText ?? "")" })"
             detail += " flag=\(n["nodeFlag"]?.compactJSON ?? "-")"
+            detail += " times=\(n["startedAt"]?.stringValue != nil)/\(n["finishedAt"]?.stringValue != nil)"
             out.append(detail)
         }
         return (header + out.sorted()).map { line in
