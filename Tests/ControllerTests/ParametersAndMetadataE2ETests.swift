@@ -431,6 +431,16 @@ import Testing
     }
 }
 
+/// One workflow on both runtimes: submitted to a KubeSim of its own with the controller, and
+/// run with `skein run -o json`. The two final Workflow objects, and skein run's stderr.
+func onBothRuntimes(_ yaml: String) async throws -> (cluster: JSONValue, local: JSONValue, stderr: String) {
+    let h = try await ControllerHarness.start()
+    defer { Task { await h.stop() } }
+    let cluster = try await h.waitForCompletion(try await h.submit(yaml: yaml))
+    let local = try await runLocally(yaml)
+    return (cluster, try JSONValue.parseJSON(local.stdout), local.stderr)
+}
+
 /// `skein run -o json` of the same workflow, off the simulator's threads, for comparing the runtimes.
 func runLocally(_ yaml: String) async throws -> CommandResult {
     try await SimCluster.offPool {
@@ -475,12 +485,10 @@ func runLocally(_ yaml: String) async throws -> CommandResult {
     }
 
     @Test func bothRuntimesEndTheSame() async throws {
-        let h = try await ControllerHarness.start()
-        defer { Task { await h.stop() } }
         let problem = "unable to evaluate expression 'steps.checked.outputs.parameters.missing.x == 1' of hook "
-        let name = try await h.submit(yaml: Self.yaml)
-        let wf = try await h.waitForCompletion(name)
-        let got = Self.summary(wf)
+        let run = try await onBothRuntimes(Self.yaml)
+        let name = run.cluster.name ?? "?"
+        let got = Self.summary(run.cluster)
         #expect(got.first == "Error", "\(got)")
         #expect(got.contains("hooks.check Error \(problem)\(name)[1].checked.hooks.check: unknown name 'steps.checked.outputs.parameters.missing.x'"), "\(got)")
         #expect(got.contains { $0.hasPrefix("checked Error \(problem)") }, "\(got)")
@@ -488,14 +496,11 @@ func runLocally(_ yaml: String) async throws -> CommandResult {
         #expect(got.contains("\(name).hooks.started Succeeded "), "\(got)")
         #expect(got.contains("\(name).onExit Succeeded "), "\(got)")
         #expect(!got.contains { $0.hasPrefix("work.onExit") }, "the exit hook's expression is false: \(got)")
-        let local = try await runLocally(Self.yaml)
-        let localGot = Self.summary(try JSONValue.parseJSON(local.stdout))
         // Node names and IDs carry the workflow's name, which differs between the two runs.
-        let localName = try JSONValue.parseJSON(local.stdout)["metadata"]?["name"]?.stringValue ?? "?"
         func strip(_ lines: [String], _ wf: String) -> [String] {
             lines.map { $0.replacingOccurrences(of: wf, with: "WF").replacing(/WF-[0-9]+/, with: "WF-ID") }
         }
-        #expect(strip(got, name) == strip(localGot, localName), "\(local.stderr)")
+        #expect(strip(got, name) == strip(Self.summary(run.local), run.local.name ?? "?"), "\(run.stderr)")
     }
 }
 
@@ -538,16 +543,11 @@ func runLocally(_ yaml: String) async throws -> CommandResult {
     }
 
     @Test func bothRuntimesPassTheArtifactOn() async throws {
-        let h = try await ControllerHarness.start()
-        defer { Task { await h.stop() } }
-        let name = try await h.submit(yaml: Self.yaml)
-        let wf = try await h.waitForCompletion(name)
-        #expect(phase(wf) == "Succeeded", "\(wf["status"]?["message"]?.stringValue ?? "")")
-        #expect(Self.read(wf) == "made-by-make")
-        let local = try await runLocally(Self.yaml)
-        let localWF = try JSONValue.parseJSON(local.stdout)
-        #expect(phase(localWF) == "Succeeded", "\(local.stderr)")
-        #expect(Self.read(localWF) == "made-by-make", "\(local.stderr)")
+        let run = try await onBothRuntimes(Self.yaml)
+        #expect(phase(run.cluster) == "Succeeded", "\(run.cluster["status"]?["message"]?.stringValue ?? "")")
+        #expect(Self.read(run.cluster) == "made-by-make")
+        #expect(phase(run.local) == "Succeeded", "\(run.stderr)")
+        #expect(Self.read(run.local) == "made-by-make", "\(run.stderr)")
     }
 }
 
@@ -615,14 +615,10 @@ func runLocally(_ yaml: String) async throws -> CommandResult {
     }
 
     @Test func bothRuntimesAgree() async throws {
-        let h = try await ControllerHarness.start()
-        defer { Task { await h.stop() } }
-        let name = try await h.submit(yaml: Self.yaml)
-        let wf = try await h.waitForCompletion(name)
-        let podIP = wf["status"]?["nodes"]?.objectValue?.values.first { $0["displayName"] == "make" }?["podIP"]?.stringValue
+        let run = try await onBothRuntimes(Self.yaml)
+        let podIP = run.cluster["status"]?["nodes"]?.objectValue?.values.first { $0["displayName"] == "make" }?["podIP"]?.stringValue
         #expect(podIP != nil, "the node records its pod's IP")
-        Self.check(wf, "controller") { podIP != nil && $0 == podIP }
-        let local = try await runLocally(Self.yaml)
-        Self.check(try JSONValue.parseJSON(local.stdout), "skein run") { $0 == "127.0.0.1" }
+        Self.check(run.cluster, "controller") { podIP != nil && $0 == podIP }
+        Self.check(run.local, "skein run") { $0 == "127.0.0.1" }
     }
 }

@@ -41,6 +41,7 @@ extension WorkflowExecution {
         }
         if activePods > 0 { return }
         let phase = workflowPhase(of: mainPhase)
+        let failureMessage = phase == .succeeded ? nil : (workflowFailure?.message ?? mainMessage)
         // The exit handler (`onExit`, or the `exit` hook) sees how the workflow went.
         let exitHook = spec.hooks?["exit"]
         if let handler = spec.onExit ?? exitHook?.template ?? exitHook?.templateRef?.template {
@@ -54,31 +55,20 @@ extension WorkflowExecution {
             // Every template the handler calls, at any depth, sees them (as in Argo, where they
             // become global parameters once the workflow's main part is done).
             exitGlobals = req.extraVariables
+            let scope = Scope().with(req.extraVariables)
             if nodes[id(of: req.nodeName)] == nil {
-                let scope = Scope().with(req.extraVariables)
-                var condition = Result<Bool, EngineFailure>.success(true)
-                if spec.onExit == nil, let e = exitHook?.expression, !e.isEmpty {
-                    condition = hookCondition(e, hookNode: req.nodeName, scope: scope)
-                }
-                switch condition {
-                case .success(true):
-                    do {
-                        req.arguments = try resolveArguments(req.arguments, scope: scope, field: "spec.hooks.exit.arguments")
-                    } catch {
-                        condition = .failure(error)
-                    }
+                switch workflowExitCondition(&req, scope: scope) {
+                case .success(true): break
                 case .success(false):
-                    finishWorkflow(phase, message: phase == .succeeded ? nil : (workflowFailure?.message ?? mainMessage))
+                    finishWorkflow(phase, message: failureMessage)
                     return
-                case .failure: break
-                }
-                if case .failure(let why) = condition {
+                case .failure(let why):
                     hookErrorNode(req, message: why.message)
                     finishWorkflow(phase == .succeeded ? .error : phase,
-                                   message: phase == .succeeded ? "exit handler failed: \(why.message)" : (workflowFailure?.message ?? mainMessage))
+                                   message: phase == .succeeded ? "exit handler failed: \(why.message)" : failureMessage)
                     return
                 }
-            } else if let args = try? resolveArguments(req.arguments, scope: Scope().with(req.extraVariables), field: "spec.hooks.exit.arguments") {
+            } else if let args = try? resolveArguments(req.arguments, scope: scope, field: "spec.hooks.exit.arguments") {
                 req.arguments = args
             }
             guard let exitNode = execute(req), exitNode.phase.isFulfilled, activePods == 0 else { return }
@@ -87,7 +77,22 @@ extension WorkflowExecution {
                 return
             }
         }
-        finishWorkflow(phase, message: phase == .succeeded ? nil : (workflowFailure?.message ?? mainMessage))
+        finishWorkflow(phase, message: failureMessage)
+    }
+
+    /// Whether the workflow's exit handler starts: its `exit` hook's `expression`, then its
+    /// arguments, resolved into `req`.
+    func workflowExitCondition(_ req: inout ExecRequest, scope: Scope) -> Result<Bool, EngineFailure> {
+        if spec.onExit == nil, let e = spec.hooks?["exit"]?.expression, !e.isEmpty {
+            let condition = hookCondition(e, hookNode: req.nodeName, scope: scope)
+            guard case .success(true) = condition else { return condition }
+        }
+        do {
+            req.arguments = try resolveArguments(req.arguments, scope: scope, field: "spec.hooks.exit.arguments")
+        } catch {
+            return .failure(error)
+        }
+        return .success(true)
     }
 
     var workflowArguments: Arguments {
@@ -265,11 +270,13 @@ extension WorkflowExecution {
         guard let hooks = req.hooks else { return (false, nil) }
         var pending = false
         var failure: String?
+        var scope: Scope?   // built once, for the first hook that has not started
         for (hookName, hook) in hooks.sorted(by: { $0.key < $1.key }) where hookName != "exit" {
             let hookNodeName = "\(req.nodeName).hooks.\(hookName)"
             if nodes[id(of: hookNodeName)] == nil {
-                let scope = (req.stepScope ?? Scope()).with(stepStatusVariables(node, req))
-                switch hookCondition(hook.expression, hookNode: hookNodeName, scope: scope) {
+                let built = scope ?? (req.stepScope ?? Scope()).with(stepStatusVariables(node, req))
+                scope = built
+                switch hookCondition(hook.expression, hookNode: hookNodeName, scope: built) {
                 case .success(true): break
                 case .success(false): continue
                 case .failure(let why):
