@@ -17,6 +17,9 @@ import Testing
         var expect: [String]
         var templates: String
         var spec: String = ""
+        /// More documents (WorkflowTemplates) given beside the workflow: created in the cluster
+        /// first, and passed to `skein run` in the same file.
+        var library: String = ""
     }
 
     static let echo = """
@@ -188,6 +191,72 @@ import Testing
           container: {image: alpine, command: [sh, -c, 'echo "{{workflow.outputs.parameters.shared}}|{{workflow.status}}|{{=len(fromJSON(workflow.failures))}}" > /tmp/m']}
           outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
         """, spec: "onExit: report"),
+        Case(name: "subpath-from-skipped", phase: "Error", expect: [
+            "pick Skipped Skipped",
+            "use Skipped Error",
+            "  use: template=use scope=- boundary=WF message=failed to resolve {{steps.pick.outputs.parameters.m}} in steps[0] 'use'.arguments.artifacts.in.subPath: 'pick' did not run (Skipped) and its output has no default (fix: give the output parameter a valueFrom.default, such as '[]' for a withParam, or give this step the same when) children=[] outbound=[] inputs=[] flag=- times=true/true",
+        ], templates: """
+        - name: main
+          steps:
+          - - {name: make, template: art}
+            - {name: pick, template: echo, when: "false"}
+          - - name: use
+              template: use
+              arguments:
+                artifacts: [{name: in, from: "{{steps.make.outputs.artifacts.a}}", subPath: "{{steps.pick.outputs.parameters.m}}"}]
+        - name: art
+          container: {image: alpine, command: [sh, -c, 'echo art-data > {{outputs.artifacts.a.path}}']}
+          outputs: {artifacts: [{name: a, path: /tmp/a.txt}]}
+        - name: use
+          inputs: {artifacts: [{name: in, path: /tmp/in.txt}]}
+          container: {image: alpine, command: [cat, /tmp/in.txt]}
+        """),
+        Case(name: "backoff-max-duration", phase: "Failed", expect: [
+            // The workflow's retryStrategy is every template's, the steps template's too.
+            "WF Retry Failed", "WF(0) Steps Failed",
+            "  retried: template=fail scope=local/WF boundary=WF(0) message=Max duration limit exceeded children=[\"retried(0)\", \"retried(1)\"] outbound=[] inputs=[] flag=- times=true/true",
+            "retried(0) Pod Failed", "retried(1) Pod Failed",
+        ], templates: """
+        - name: main
+          steps:
+          - - name: retried
+              template: fail
+        """, spec: "retryStrategy: {limit: 10, retryPolicy: Always, backoff: {duration: '2s', factor: 1, maxDuration: '3s'}}"),
+        Case(name: "template-defaults", phase: "Succeeded", expect: [
+            "greet Pod Succeeded m=hi from the defaults",
+        ], templates: """
+        - name: main
+          steps:
+          - - {name: greet, template: greet}
+        - name: greet
+          container: {image: alpine, command: [sh, -c, 'echo "$GREETING" > /tmp/m']}
+          outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+        """, spec: "templateDefaults: {container: {env: [{name: GREETING, value: hi from the defaults}]}}"),
+        Case(name: "template-ref", phase: "Succeeded", expect: [
+            // Argo leaves templateName empty on a templateRef step's node; Skein also names the template.
+            "  viaref: template=leaf scope=local/WF boundary=WF message=- children=[] outbound=[] inputs=[\"m=from the library\"] flag=- times=true/true ref=parity-lib/leaf",
+            "viaref Pod Succeeded m=from the library",
+            "viaref.onExit Pod Succeeded m=x",
+            "  viaref.onExit: template=leaf scope=local/WF boundary=WF message=- children=[] outbound=[] inputs=[\"m=x\"] flag={\"hooked\":true} times=true/true ref=parity-lib/leaf",
+        ], templates: """
+        - name: main
+          steps:
+          - - name: viaref
+              templateRef: {name: parity-lib, template: leaf}
+              arguments: {parameters: [{name: m, value: from the library}]}
+              hooks:
+                exit: {templateRef: {name: parity-lib, template: leaf}}
+        """, library: """
+        apiVersion: argoproj.io/v1alpha1
+        kind: WorkflowTemplate
+        metadata: {name: parity-lib}
+        spec:
+          templates:
+          - name: leaf
+            inputs: {parameters: [{name: m, default: x}]}
+            container: {image: alpine, command: [sh, -c, 'echo "$0" > /tmp/m', "{{inputs.parameters.m}}"]}
+            outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
+        """),
     ]
 
     static func yaml(_ c: Case) -> String {
@@ -201,7 +270,7 @@ import Testing
         \(indent(c.spec, 2))
           templates:
         \(indent(c.templates + "\n" + echo, 2))
-        """
+        """ + (c.library.isEmpty ? "" : "\n---\n" + c.library)
     }
 
     /// Every node with the fields the engine decides, names and IDs made neutral.
@@ -225,6 +294,7 @@ import Testing
             detail += " inputs=\((n["inputs"]?["parameters"]?.arrayValue ?? []).map { "\($0["name"]?.stringValue ?? "")=\($0["value"]?.scalarText ?? "")" })"
             detail += " flag=\(n["nodeFlag"]?.compactJSON ?? "-")"
             detail += " times=\(n["startedAt"]?.stringValue != nil)/\(n["finishedAt"]?.stringValue != nil)"
+            if let ref = n["templateRef"] { detail += " ref=\(ref["name"]?.stringValue ?? "?")/\(ref["template"]?.stringValue ?? "?")" }
             out.append(detail)
         }
         return (header + out.sorted()).map { line in

@@ -96,6 +96,17 @@ import SkeinTestSupport
         #expect(actions.contains { if case .stopStep(let id, _) = $0 { return id == node.id } else { return false } })
     }
 
+    /// A pod that is never scheduled may never be observed again: the engine asks to be woken
+    /// when the timeout is due from the moment it creates the step.
+    @Test func aStepNeverObservedStillTimesOut() throws {
+        let h = try EngineHarness(yaml: Self.yaml)
+        let start = Timestamp(seconds: 1_000)
+        let first = h.execution.reconcile(observations: [], now: start)
+        #expect(first.contains { if case .requeue(let after) = $0 { return after == 30 } else { return false } }, "\(first)")
+        _ = h.execution.reconcile(observations: [], now: start.adding(30))
+        #expect(h.execution.node(named: "wf")?.message == "Pod was pending for longer than its pendingTimeout (30s)")
+    }
+
     @Test func aStepRunningInTimeIsNotAffected() throws {
         let h = try EngineHarness(yaml: Self.yaml)
         #expect(h.run { _ in .succeed(after: 120) } == .succeeded)

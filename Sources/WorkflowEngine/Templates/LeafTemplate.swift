@@ -77,6 +77,8 @@ extension WorkflowExecution {
         node.startedAt = now
         nodes[node.id] = node
         activePods += 1
+        // A pod that is never observed again (never scheduled) must still time out.
+        if let text = resolved.template.pendingTimeout, let secs = Durations.seconds(text) { wake(node.id, at: now.adding(secs)) }
         return node
     }
 
