@@ -482,8 +482,10 @@ extension WorkflowReconciler {
             guard let s = try? NodeFieldSelector(text) else { return [] }
             selector = s
         }
+        var parameters: [String: String] = [:]
+        for (k, value) in v["parameters"]?.objectValue ?? [:] { if let s = value.stringValue { parameters[k] = s } }
         return nodes.values
             .filter { n in n.type == .suspend && !n.phase.isFulfilled && (n.startedAt ?? at) <= at && (selector?.matches(n) ?? true) }
-            .map(\.id).sorted().map { Observation.resume($0) }
+            .map(\.id).sorted().map { Observation.resume($0, parameters: parameters) }
     }
 }

@@ -79,7 +79,7 @@ public final class EngineHarness {
 
     /// Runs until the workflow completes, nothing is left to do, or `maxRounds` reconciles.
     @discardableResult
-    public func run(maxRounds: Int = 10_000, resumeSuspendedAfter: Double? = nil,
+    public func run(maxRounds: Int = 10_000, resumeSuspendedAfter: Double? = nil, supplying: [String: String] = [:],
                     _ script: (StepLaunch) -> StepOutcome = { _ in .success }) -> WorkflowPhase {
         while reconciles < maxRounds {
             let obs = pending
@@ -113,7 +113,7 @@ public final class EngineHarness {
             for (_, r) in running { next = min(next, r.ends) }
             if let r = resumeSuspendedAfter, r > now, r < next {
                 now = r
-                pending.append(.resume())
+                pending.append(.resume(parameters: supplying))
                 continue
             }
             guard next.isFinite else { break }

@@ -45,6 +45,8 @@ public final class WorkflowExecution {
     var dagStates: [String: DAGState] = [:]
     /// Scopes that could not start a child for lack of a parallelism slot.
     var blocked: Set<String> = []
+    /// Suspend nodes resumed by an observation, finished by their template on the next visit.
+    var resumedSuspends: Set<String> = []
     var activePods = 0
     var globalParameters: [String: String] = [:]
     /// Output parameter name (or `artifactGlobalKey` of an artifact's) → `globalName`, for steps
@@ -328,7 +330,9 @@ public final class WorkflowExecution {
                 guard var n = nodes[nid], n.type == .suspend, !n.phase.isFulfilled else { continue }
                 n.outputs = suppliedOutputs(of: n, parameters)
                 nodes[nid] = n
-                setPhase(nid, .succeeded)
+                // The suspend template finishes the node on its next visit (this reconcile),
+                // where its outputs' defaults can be resolved in the step's own scope.
+                resumedSuspends.insert(nid)
                 wakeAt[nid] = nil
                 markDirty(nid)
             }

@@ -1,27 +1,46 @@
 /// The subset of Sprig template functions Argo exposes as `sprig.name(...)`. Argument order follows Sprig
 /// (the subject string comes last, e.g. `sprig.replace(old, new, s)`).
 enum Sprig {
-    /// Sprig's lenient integer conversion: unparsable text becomes 0.
+    /// Sprig's lenient integer conversion (cast.ToInt64): floats are truncated, text is read
+    /// as Go's ParseInt with base 0 (`0x1A`, `0o17`, `010` octal, `1_000`) after a zero
+    /// fraction is dropped (`3.0`); anything else, `3.9` and ` 5` included, is 0.
     static func toInt(_ v: ExprValue) -> Int {
         switch v {
         case .int(let i): return i
         case .double(let d): return truncatedInt(d) ?? 0
         case .bool(let b): return b ? 1 : 0
-        case .string(let s):
-            let t = trimmedWhitespace(s)
-            if let i = Int(t) { return i }
-            if let d = Double(t) { return truncatedInt(d) ?? 0 }
-            return 0
+        case .string(let s): return goParseInt(s) ?? 0
         default: return 0
         }
     }
 
+    static func goParseInt(_ text: String) -> Int? {
+        var s = Substring(text)
+        if let dot = s.firstIndex(of: "."), s[s.index(after: dot)...].allSatisfy({ $0 == "0" }) { s = s[..<dot] }
+        var negative = false
+        if s.hasPrefix("+") || s.hasPrefix("-") { negative = s.hasPrefix("-"); s = s.dropFirst() }
+        var radix = 10
+        let lower = s.lowercased()
+        if lower.hasPrefix("0x") { radix = 16; s = s.dropFirst(2) }
+        else if lower.hasPrefix("0o") { radix = 8; s = s.dropFirst(2) }
+        else if lower.hasPrefix("0b") { radix = 2; s = s.dropFirst(2) }
+        else if s.count > 1, s.hasPrefix("0") { radix = 8; s = s.dropFirst() }
+        // Underscores as Go's integer literals allow them: between digits, or after a prefix.
+        if s.contains("_") {
+            guard !s.hasSuffix("_"), !s.contains("__"), radix != 10 || !s.hasPrefix("_") else { return nil }
+            s = Substring(s.filter { $0 != "_" })
+        }
+        guard !s.isEmpty, let n = Int(s, radix: radix) else { return nil }
+        return negative ? -n : n
+    }
+
+    /// cast.ToFloat64: text as Go's ParseFloat reads it (no surrounding spaces), else 0.
     static func toFloat(_ v: ExprValue) -> Double {
         switch v {
         case .int(let i): return Double(i)
         case .double(let d): return d
         case .bool(let b): return b ? 1 : 0
-        case .string(let s): return Double(trimmedWhitespace(s)) ?? 0
+        case .string(let s): return s.first?.isWhitespace == true || s.last?.isWhitespace == true ? 0 : Double(s) ?? 0
         default: return 0
         }
     }
@@ -187,15 +206,20 @@ enum Sprig {
             let (r, o) = toInt(a[0]).addingReportingOverflow(1)
             if o { throw c.fail("integer overflow") }
             return .int(r)
-        case "int", "int64", "atoi":
+        case "int", "int64":
             try c.arity(1...1)
             return .int(toInt(a[0]))
+        case "atoi":
+            // strconv.Atoi with the error dropped: base 10 only, and only for text.
+            try c.arity(1...1)
+            let s = try c.string(0)
+            return .int(Int(s.hasPrefix("+") ? String(s.dropFirst()) : s) ?? 0)
         case "float64":
             try c.arity(1...1)
             return .double(toFloat(a[0]))
         case "toString":
             try c.arity(1...1)
-            return .string(text(a[0]))
+            return .string(goText(a[0]))
         case "default":
             try c.arity(1...2)
             if a.count == 1 { return a[0] }
@@ -230,7 +254,7 @@ enum Sprig {
             try c.arity(1...1)
             guard let bytes = Base64.decode(text(a[0])) else { throw c.fail("invalid base64 '\(text(a[0]))'") }
             return .string(String(decoding: bytes, as: UTF8.self))
-        case "toJson", "toRawJson", "mustToJson":
+        case "toJson", "toRawJson", "mustToJson", "mustToRawJson":
             try c.arity(1...1)
             return .string(a[0].jsonText)
         case "fromJson", "mustFromJson":
@@ -289,6 +313,7 @@ enum Sprig {
             guard case .list(let l) = a[1] else { return .bool(false) }
             return .bool(l.contains { $0.looselyEquals(a[0]) })
         default:
+            if let r = try more(name, c) { return r }
             throw c.evaluator.fail("unknown function 'sprig.\(name)'", at: c.offset)
         }
     }

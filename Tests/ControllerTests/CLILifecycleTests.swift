@@ -145,6 +145,61 @@ extension CLITests {
         #expect(phase(try await h.waitForCompletion(gates)) == "Succeeded")
     }
 
+    /// `skein resume --output-parameter`: the values fill the resumed step's `valueFrom.supplied`
+    /// outputs (and only those), which later steps read; `skein run --resume-with` does the same
+    /// when SIGUSR1 resumes a local run.
+    static let approvalYAML = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {generateName: approval-}
+        spec:
+          entrypoint: main
+          templates:
+            - name: main
+              steps:
+                - - {name: approve, template: approve}
+                - - name: after
+                    template: show
+                    arguments: {parameters: [{name: m, value: "{{steps.approve.outputs.parameters.answer}}/{{steps.approve.outputs.parameters.fixed}}"}]}
+            - name: approve
+              suspend: {}
+              outputs:
+                parameters:
+                  - {name: answer, valueFrom: {supplied: {}, default: "no"}}
+                  - {name: fixed, valueFrom: {default: kept}}
+            - name: show
+              inputs: {parameters: [{name: m}]}
+              container: {image: alpine, command: [echo, "{{inputs.parameters.m}}"]}
+        """
+
+    @Test func resumeSuppliesValuesOnBothRuntimes() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let cli = try CLI(h)
+        let name = try await cli.submit(Self.approvalYAML)
+        #expect(try await h.waitFor(name) { nodeSummary($0).contains { $0.hasPrefix("approve Suspend Running") } })
+        let bad = try await cli.run(["resume", name, "--output-parameter", "answer"])
+        #expect(bad.status != 0 && bad.stderr.contains("write --output-parameter name=value"), "\(bad.stderr)")
+        #expect(try await cli.run(["resume", name, "--output-parameter", "answer=yes", "--output-parameter", "fixed=hack"]).status == 0)
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Succeeded", "\(nodeSummary(wf))")
+        let after = wf["status"]?["nodes"]?.objectValue?.values.first { $0["displayName"] == "after" }
+        #expect(after?["inputs"]?["parameters"]?[0]?["value"] == "yes/kept", "\(nodeSummary(wf))")
+
+        let r = try await SimCluster.offPool {
+            let local = try SkeinCLI()
+            let f = try local.write("approval.yaml", Self.approvalYAML)
+            return try local.run(["run", f, "-o", "json", "--resume-with", "answer=yes", "--resume-with", "fixed=hack"], timeout: 30) { p in
+                for _ in 0..<20 where p.isRunning {
+                    usleep(300_000)
+                    kill(p.processIdentifier, SIGUSR1)
+                }
+            }
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("yes/kept"), "\(r.stderr)")
+    }
+
     @Test func retryOfAFailedDAGRunsOnlyTheFailedBranchAgain() async throws {
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }

@@ -393,6 +393,32 @@ func command(_ l: StepLaunch) -> String? { l.template.container?["command"]?[1]?
         #expect(resumed.run(resumeSuspendedAfter: 100) == .succeeded)
         #expect(resumed.launches.first?.at == 100)
     }
+
+    /// `valueFrom.supplied`: a value given on resume becomes the suspend step's output; an
+    /// output that is not supplied keeps its default, whatever was given; a supplied one
+    /// nobody gave falls back to its default.
+    @Test func resumeSuppliesTheSuppliedOutputs() throws {
+        let h = try EngineHarness(yaml: workflow("""
+        - name: main
+          steps:
+          - - {name: approve, template: approve}
+          - - name: after
+              template: echo
+              arguments: {parameters: [{name: msg, value: "{{steps.approve.outputs.parameters.answer}}/{{steps.approve.outputs.parameters.fixed}}/{{steps.approve.outputs.parameters.unset}}"}]}
+        - name: approve
+          suspend: {}
+          outputs:
+            parameters:
+            - {name: answer, valueFrom: {supplied: {}, default: "no"}}
+            - {name: fixed, valueFrom: {default: kept}}
+            - {name: unset, valueFrom: {supplied: {}, default: none-given}}
+        \(echo)
+        """))
+        #expect(h.run(resumeSuspendedAfter: 10, supplying: ["answer": "yes", "fixed": "overridden"]) == .succeeded, "\(h.execution.status.nodes?.values.map { "\($0.displayName) \($0.phase) \($0.message ?? "")" } ?? [])")
+        let outputs = h.node("approve")?.outputs?.parameters?.map { "\($0.name)=\($0.value?.value ?? "")" }
+        #expect(outputs == ["answer=yes", "fixed=kept", "unset=none-given"], "\(outputs ?? [])")
+        #expect(h.node("after")?.inputs?.parameters?.first?.value?.value == "yes/kept/none-given")
+    }
 }
 
 @Suite struct LoopLimitTests {

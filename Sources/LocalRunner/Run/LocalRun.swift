@@ -19,7 +19,7 @@ public actor LocalRun {
         case observation(Observation)
         case tick
         case interrupt(String)
-        case resume
+        case resume([String: String])
     }
 
     let execution: WorkflowExecution
@@ -54,9 +54,9 @@ public actor LocalRun {
         continuation.yield(.interrupt(message))
     }
 
-    /// Resume every suspended node.
-    public nonisolated func resumeSuspended() {
-        continuation.yield(.resume)
+    /// Resume every suspended node, with values for their `valueFrom.supplied` outputs.
+    public nonisolated func resumeSuspended(supplying parameters: [String: String] = [:]) {
+        continuation.yield(.resume(parameters))
     }
 
     /// This host's name, from gethostname (no resolver lookup).
@@ -117,7 +117,7 @@ public actor LocalRun {
             switch event {
             case .observation(let o): pending.append(o)
             case .tick: break
-            case .resume: pending.append(.resume())
+            case .resume(let parameters): pending.append(.resume(parameters: parameters))
             case .interrupt(let message):
                 let stops = execution.terminate(message: message, now: LocalRun.clock())
                 _ = perform(stops)

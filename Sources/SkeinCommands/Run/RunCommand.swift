@@ -42,6 +42,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Image map (image pattern -> entrypoint/cmd) for containers without a command (default .skein/images.yaml).")
     var images: String?
 
+    @Option(name: .customLong("resume-with"),
+            help: "A value for the suspend steps' valueFrom.supplied outputs when SIGUSR1 resumes them (repeatable): --resume-with name=value.")
+    var resumeWith: [String] = []
+
     @Flag(help: "Keep each step's scratch directory (for debugging).")
     var keep = false
 
@@ -49,6 +53,9 @@ struct RunCommand: AsyncParsableCommand {
         if let p = parallelism, p < 1 { throw ValidationError("--parallelism must be at least 1") }
         for p in parameters where !p.contains("=") {
             throw ValidationError("-p \(p): write -p name=value")
+        }
+        for p in resumeWith where !p.contains("=") {
+            throw ValidationError("--resume-with \(p): write --resume-with name=value")
         }
     }
 
@@ -62,7 +69,7 @@ struct RunCommand: AsyncParsableCommand {
             display.notice("warning: mount namespaces are not available (run as root or enable user namespaces); steps run as plain processes sharing /tmp")
         }
         let run = LocalRun(workflow: workflow, templates: templates, configMaps: configMaps, settings: settings, observer: display)
-        let signals = SignalHandlers(run: run, display: display)
+        let signals = SignalHandlers(run: run, display: display, supplying: NameValue.pairs(resumeWith))
         let final = await run.run()
         signals.cancel()
         (display as? TreeDisplay)?.finish()

@@ -14,7 +14,7 @@ final class SignalHandlers {
     /// Steps get SIGTERM, then SIGKILL 5 s later; the run has ended well before this.
     static let graceSeconds = 10
 
-    init(run: LocalRun, display: any RunObserver) {
+    init(run: LocalRun, display: any RunObserver, supplying supplied: [String: String] = [:]) {
         var s: [any DispatchSourceSignal] = []
         let stopping = SharedFlag()
         let ended = self.ended
@@ -27,7 +27,7 @@ final class SignalHandlers {
                 let count = src.data
                 if sig == SIGUSR1 {
                     display.notice("resuming suspended steps")
-                    run.resumeSuspended()
+                    run.resumeSuspended(supplying: supplied)
                     return
                 }
                 let again = stopping.flag.withLock { was in defer { was = true }; return was } || count > 1

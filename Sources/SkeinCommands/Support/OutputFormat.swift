@@ -48,3 +48,16 @@ enum PrettyJSON {
         }
     }
 }
+
+/// `name=value` options (`--resume-with`, `--output-parameter`) as a map; the text after the
+/// first `=` is the value, the last of a name wins.
+enum NameValue {
+    static func pairs(_ items: [String]) -> [String: String] {
+        var out: [String: String] = [:]
+        for item in items {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            out[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        return out
+    }
+}

@@ -60,9 +60,16 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(help: "Resume only the suspend steps that match, like displayName=approve.")
     var nodeFieldSelector: String?
 
+    @Option(name: .customLong("output-parameter"),
+            help: "A value for the resumed steps' valueFrom.supplied outputs (repeatable): --output-parameter name=value.")
+    var outputParameters: [String] = []
+
     func validate() throws {
         if let s = nodeFieldSelector {
             do { _ = try NodeFieldSelector(s) } catch { throw ValidationError(error.description) }
+        }
+        for p in outputParameters where !p.contains("=") {
+            throw ValidationError("--output-parameter \(p): write --output-parameter name=value")
         }
     }
 
@@ -73,6 +80,9 @@ struct ResumeCommand: AsyncParsableCommand {
             let at = Timestamp(seconds: Date().timeIntervalSince1970.rounded(.down) + 1)
             var request: JSONValue = ["at": .string(at.description)]
             if let s = nodeFieldSelector { request.set(path: ["nodeFieldSelector"], to: .string(s)) }
+            if !outputParameters.isEmpty {
+                request.set(path: ["parameters"], to: .object(NameValue.pairs(outputParameters).mapValues { .string($0) }))
+            }
             // Without a selector the workflow itself is resumed too (spec.suspend cleared).
             let spec: JSONValue = nodeFieldSelector == nil ? ["suspend": .null] : [:]
             let patch: JSONValue = ["spec": spec,

@@ -15,6 +15,11 @@ extension WorkflowExecution {
             fillSuspendOutputs(nid, resolved.template, scope: scope)
             return nodes[nid]
         }
+        if resumedSuspends.remove(nid) != nil {
+            setPhase(nid, .succeeded)
+            fillSuspendOutputs(nid, resolved.template, scope: scope)
+            return nodes[nid]
+        }
         if let d = resolved.template.suspend?.duration {
             let text: String
             do {
@@ -47,7 +52,9 @@ extension WorkflowExecution {
         for p in declared {
             var q = Parameter(name: p.name)
             q.globalName = p.globalName
-            if let v = given.first(where: { $0.name == p.name })?.value {
+            // A value given on resume fills an output that says it is supplied (Argo's
+            // `node set --output-parameter` refuses the others).
+            if p.valueFrom?.supplied != nil, let v = given.first(where: { $0.name == p.name })?.value {
                 q.value = v
             } else if let d = p.valueFrom?.default ?? p.default {
                 q.value = AnyString((try? substitute(d.value, scope: scope, field: "outputs.parameters")) ?? d.value)

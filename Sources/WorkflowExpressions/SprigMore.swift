@@ -1,0 +1,828 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The rest of Sprig v3's `GenericFuncMap` as Argo exposes it (`sprig.name(...)`; Argo removes
+/// `env` and `expandenv`): string shaping, float maths, lists, dicts, reflection, paths,
+/// base32, URLs, semver, random values and `fail`. Results follow Go's sprig, including its
+/// odd corners (`seq` returns text, `round` floors negative numbers, `split` gives a map).
+/// The certificate, password and AES helpers are refused with an error that says so.
+extension Sprig {
+    static let unsupported: Set<String> = [
+        "bcrypt", "htpasswd", "genPrivateKey", "derivePassword", "buildCustomCert", "genCA", "genCAWithKey",
+        "genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey", "encryptAES", "decryptAES",
+    ]
+
+    // swiftlint:disable:next cyclomatic_complexity function_body_length
+    static func more(_ name: String, _ c: CallContext) throws(ExpressionError) -> ExprValue? {
+        let a = c.args
+        if unsupported.contains(name) {
+            throw c.fail("sprig.\(name) is not supported by Skein", fix: "make keys, certificates and passwords in a step (openssl, htpasswd) and pass them as parameters")
+        }
+        switch name {
+        // MARK: strings
+        case "hello":
+            return .string("Hello!")
+        case "abbrev":
+            try c.arity(2...2)
+            return .string(abbreviate(text(a[1]), offset: 0, width: toInt(a[0])))
+        case "abbrevboth":
+            try c.arity(3...3)
+            let left = toInt(a[0]), right = toInt(a[1]), s = text(a[2])
+            if right < 4 || (left > 0 && right < 7) { return .string(s) }
+            return .string(abbreviate(s, offset: left, width: right))
+        case "untitle":
+            try c.arity(1...1)
+            var out = "", atStart = true
+            for ch in text(a[0]) {
+                out += atStart ? ch.lowercased() : String(ch)
+                atStart = ch.isWhitespace
+            }
+            return .string(out)
+        case "initials":
+            try c.arity(1...1)
+            return .string(text(a[0]).split(whereSeparator: \.isWhitespace).compactMap { $0.first.map(String.init) }.joined())
+        case "swapcase":
+            try c.arity(1...1)
+            // goutils' SwapCase: lower case becomes upper (title case after a space, the same
+            // letters here), upper and title case become lower.
+            var out = ""
+            for ch in text(a[0]) { out += ch.isUppercase ? ch.lowercased() : ch.uppercased() }
+            return .string(out)
+        case "snakecase", "kebabcase":
+            try c.arity(1...1)
+            return .string(words(text(a[0])).map { $0.lowercased() }.joined(separator: name == "snakecase" ? "_" : "-"))
+        case "camelcase":
+            try c.arity(1...1)
+            return .string(pascalCase(text(a[0])))
+        case "wrap", "wrapWith":
+            try c.arity(name == "wrap" ? 2...2 : 3...3)
+            let width = max(1, toInt(a[0]))
+            let sep = name == "wrap" ? "\n" : (text(a[1]).isEmpty ? "\n" : text(a[1]))
+            return .string(wrap(text(a[a.count - 1]), width: width, separator: sep, breakLongWords: name == "wrapWith"))
+        case "indent", "nindent":
+            try c.arity(2...2)
+            let pad = String(repeating: " ", count: max(0, min(toInt(a[0]), 10_000)))
+            let body = pad + text(a[1]).replacing("\n", with: "\n" + pad)
+            return .string(name == "nindent" ? "\n" + body : body)
+        case "plural":
+            try c.arity(3...3)
+            return toInt(a[2]) == 1 ? .string(text(a[0])) : .string(text(a[1]))
+        case "trimall":
+            return try call("trimAll", c)
+        case "split", "splitn":
+            try c.arity(name == "split" ? 2...2 : 3...3)
+            let sep = text(a[0]), s = text(a[a.count - 1])
+            var parts = splitString(s, sep)
+            if name == "splitn" {
+                let n = toInt(a[1])
+                if n == 0 { parts = [] } else if n > 0, parts.count > n {
+                    parts = Array(parts.prefix(n - 1)) + [parts.dropFirst(n - 1).joined(separator: sep)]
+                }
+            }
+            var m: [String: ExprValue] = [:]
+            for (i, p) in parts.enumerated() { m["_\(i)"] = .string(p) }
+            return .map(m)
+        case "toStrings":
+            try c.arity(1...1)
+            if case .list(let l) = a[0] { return .list(l.filter { $0 != .null }.map { .string(goText($0)) }) }
+            return a[0] == .null ? .list([]) : .list([.string(goText(a[0]))])
+        case "sortAlpha":
+            try c.arity(1...1)
+            let items: [ExprValue] = if case .list(let l) = a[0] { l } else { [a[0]] }
+            return .list(items.filter { $0 != .null }.map { goText($0) }.sorted(by: utf8Less).map { .string($0) })
+        case "randAlphaNum", "randAlpha", "randAscii", "randNumeric":
+            try c.arity(1...1)
+            let n = toInt(a[0])
+            guard (0...1_000_000).contains(n) else { throw c.fail("length \(n) is out of range") }
+            let pool: [Character] = switch name {
+            case "randAlpha": Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            case "randNumeric": Array("0123456789")
+            case "randAscii": (32...126).map { Character(Unicode.Scalar(UInt8($0))) }
+            default: Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+            }
+            return .string(String((0..<n).map { _ in pool.randomElement()! }))
+        case "shuffle":
+            try c.arity(1...1)
+            return .string(String(text(a[0]).shuffled()))
+
+        // MARK: numbers
+        case "seq":
+            return .string(try sequence(a.map(toInt), c).map(String.init).joined(separator: " "))
+        case "toDecimal":
+            try c.arity(1...1)
+            return .int(Int(goText(a[0]), radix: 8) ?? 0)
+        case "untilStep":
+            try c.arity(3...3)
+            let start = toInt(a[0]), stop = toInt(a[1]), step = toInt(a[2])
+            guard step != 0, (step > 0 && start < stop) || (step < 0 && start > stop) else { return .list([]) }
+            guard ((stop - start) / step).magnitude <= 1_000_000 else { throw c.fail("the range has too many elements") }
+            return .list(Array(stride(from: start, to: stop, by: step)).map { .int($0) })
+        case "randInt":
+            try c.arity(2...2)
+            let lo = toInt(a[0]), hi = toInt(a[1])
+            guard lo < hi else { throw c.fail("randInt needs min < max, got \(lo) and \(hi)") }
+            return .int(Int.random(in: lo..<hi))
+        case "add1f":
+            try c.arity(1...1)
+            return .double(decimal(toFloat(a[0]) + 1, places: fractionDigits(toFloat(a[0]))))
+        case "addf", "subf", "mulf", "divf":
+            let xs = a.map(toFloat)
+            guard var acc = xs.first else { return .double(0) }
+            var places = fractionDigits(acc)
+            for x in xs.dropFirst() {
+                switch name {
+                case "addf": acc += x; places = max(places, fractionDigits(x))
+                case "subf": acc -= x; places = max(places, fractionDigits(x))
+                case "mulf": acc *= x; places = min(17, places + fractionDigits(x))
+                default:
+                    if x == 0 { throw c.fail("decimal division by zero") }
+                    acc /= x; places = 16
+                }
+            }
+            return .double(decimal(acc, places: places))
+        case "biggest":
+            return try call("max", c)
+        case "maxf", "minf":
+            guard !a.isEmpty else { throw c.fail("expects at least one argument") }
+            let xs = a.map(toFloat)
+            return .double((name == "maxf" ? xs.max() : xs.min()) ?? 0)
+        case "ceil", "floor":
+            try c.arity(1...1)
+            return .double(name == "ceil" ? toFloat(a[0]).rounded(.up) : toFloat(a[0]).rounded(.down))
+        case "round":
+            // Sprig's round: the fraction of x·10^places against roundOn (0.5), so negative
+            // numbers always go down.
+            try c.arity(2...3)
+            let places = toInt(a[1])
+            guard (-300...300).contains(places) else { throw c.fail("places \(places) is out of range") }
+            let roundOn = a.count == 3 ? toFloat(a[2]) : 0.5
+            let pow10 = power10(places)
+            let digit = toFloat(a[0]) * pow10
+            let fraction = digit - digit.rounded(.towardZero)
+            return .double((fraction >= roundOn ? digit.rounded(.up) : digit.rounded(.down)) / pow10)
+
+        // MARK: lists
+        case "all":
+            return .bool(a.allSatisfy { !isEmpty($0) })
+        case "any":
+            return .bool(a.contains { !isEmpty($0) })
+        case "compact", "mustCompact":
+            try c.arity(1...1)
+            return .list(try listArgument(c, 0).filter { !isEmpty($0) })
+        case "tuple":
+            return .list(a)
+        case "append", "push", "mustAppend", "mustPush":
+            try c.arity(2...2)
+            return .list(try listArgument(c, 0, verb: "push on") + [a[1]])
+        case "prepend", "mustPrepend":
+            try c.arity(2...2)
+            return .list([a[1]] + (try listArgument(c, 0, verb: "prepend on")))
+        case "mustFirst", "mustLast":
+            return try call(name == "mustFirst" ? "first" : "last", c)
+        case "rest", "mustRest", "initial", "mustInitial":
+            try c.arity(1...1)
+            let l = try listArgument(c, 0)
+            if l.isEmpty { return .null }
+            return .list(name.lowercased().hasSuffix("rest") ? Array(l.dropFirst()) : Array(l.dropLast()))
+        case "reverse", "mustReverse":
+            try c.arity(1...1)
+            return .list(try listArgument(c, 0).reversed())
+        case "uniq", "mustUniq":
+            try c.arity(1...1)
+            var out: [ExprValue] = []
+            for v in try listArgument(c, 0) where !out.contains(v) { out.append(v) }
+            return .list(out)
+        case "without", "mustWithout":
+            guard !a.isEmpty else { throw c.fail("expects a list and the values to leave out") }
+            let drop = a.dropFirst()
+            return .list(try listArgument(c, 0).filter { !drop.contains($0) })
+        case "mustHas":
+            return try call("has", c)
+        case "slice", "mustSlice":
+            try c.arity(1...3)
+            let l = try listArgument(c, 0)
+            let start = a.count > 1 ? toInt(a[1]) : 0, end = a.count > 2 ? toInt(a[2]) : l.count
+            guard 0 <= start, start <= end, end <= l.count else {
+                throw c.fail("slice index out of range: [\(start):\(end)] of a list of \(l.count)")
+            }
+            if l.isEmpty { return .null }
+            return .list(Array(l[start..<end]))
+        case "concat":
+            if a.isEmpty { return .null }
+            var out: [ExprValue] = []
+            for (i, v) in a.enumerated() {
+                guard case .list(let l) = v else { throw c.fail("argument \(i + 1) must be a list, got \(v.typeName)") }
+                out += l
+            }
+            return .list(out)
+        case "chunk", "mustChunk":
+            try c.arity(2...2)
+            let size = toInt(a[0]), l = try listArgument(c, 1)
+            guard size > 0 else { throw c.fail("chunk size must be positive, got \(size)") }
+            return .list(stride(from: 0, to: l.count, by: size).map { .list(Array(l[$0..<min($0 + size, l.count)])) })
+
+        // MARK: dicts
+        case "get":
+            try c.arity(2...2)
+            return try dictArgument(c, 0)[text(a[1])] ?? .string("")
+        case "set":
+            try c.arity(3...3)
+            var m = try dictArgument(c, 0)
+            m[text(a[1])] = a[2]
+            return .map(m)
+        case "unset":
+            try c.arity(2...2)
+            var m = try dictArgument(c, 0)
+            m[text(a[1])] = nil
+            return .map(m)
+        case "hasKey":
+            try c.arity(2...2)
+            return .bool(try dictArgument(c, 0)[text(a[1])] != nil)
+        case "pluck":
+            guard !a.isEmpty else { throw c.fail("expects a key and dicts") }
+            let key = text(a[0])
+            var found: [ExprValue] = []
+            for i in 1..<a.count { if let v = try dictArgument(c, i)[key] { found.append(v) } }
+            return .list(found)
+        case "keys":
+            var out: [ExprValue] = []
+            for i in a.indices { out += try dictArgument(c, i).keys.sorted(by: utf8Less).map { .string($0) } }
+            return .list(out)
+        case "values":
+            try c.arity(1...1)
+            let m = try dictArgument(c, 0)
+            return .list(m.keys.sorted(by: utf8Less).compactMap { m[$0] })
+        case "pick", "omit":
+            guard !a.isEmpty else { throw c.fail("expects a dict and keys") }
+            let m = try dictArgument(c, 0), names = Set(a.dropFirst().map(text))
+            return .map(m.filter { names.contains($0.key) == (name == "pick") })
+        case "dig":
+            guard a.count >= 3 else { throw c.fail("dig needs at least three arguments: keys, a default and a dict") }
+            var current = ExprValue.map(try dictArgument(c, a.count - 1))
+            for (i, key) in a.dropLast(2).enumerated() {
+                guard case .map(let m) = current else {
+                    throw c.fail("key \(i) of the path ('\(text(key))') is inside a \(current.typeName), not a dict")
+                }
+                guard let next = m[text(key)] else { return a[a.count - 2] }
+                current = next
+            }
+            return current
+        case "merge", "mustMerge", "mergeOverwrite", "mustMergeOverwrite":
+            guard !a.isEmpty else { throw c.fail("expects dicts to merge") }
+            var dst = try dictArgument(c, 0)
+            for i in 1..<a.count { dst = merged(dst, try dictArgument(c, i), overwrite: name.hasSuffix("Overwrite")) }
+            return .map(dst)
+        case "deepCopy", "mustDeepCopy":
+            try c.arity(1...1)
+            return a[0]
+
+        // MARK: JSON and reflection
+        case "toPrettyJson", "mustToPrettyJson":
+            try c.arity(1...1)
+            return .string(prettyJSON(a[0], indent: ""))
+        case "mustToRawJson":
+            return try call("toRawJson", c)
+        case "typeOf":
+            try c.arity(1...1)
+            return .string(goType(a[0]))
+        case "typeIs", "typeIsLike":
+            try c.arity(2...2)
+            let t = text(a[0]), actual = goType(a[1])
+            return .bool(t == actual || (name == "typeIsLike" && "*" + t == actual))
+        case "kindOf":
+            try c.arity(1...1)
+            return .string(goKind(a[0]))
+        case "kindIs":
+            try c.arity(2...2)
+            return .bool(text(a[0]) == goKind(a[1]))
+        case "deepEqual":
+            try c.arity(2...2)
+            return .bool(a[0] == a[1])
+
+        // MARK: paths and encodings
+        case "base", "osBase", "dir", "osDir", "clean", "osClean", "ext", "osExt", "isAbs", "osIsAbs":
+            try c.arity(1...1)
+            let p = text(a[0])
+            switch name {
+            case "base", "osBase": return .string(PathText.base(p))
+            case "dir", "osDir": return .string(PathText.dir(p))
+            case "clean", "osClean": return .string(PathText.clean(p))
+            case "ext", "osExt": return .string(PathText.ext(p))
+            default: return .bool(p.hasPrefix("/"))
+            }
+        case "b32enc":
+            try c.arity(1...1)
+            return .string(Base32.encode(Array(text(a[0]).utf8)))
+        case "b32dec":
+            try c.arity(1...1)
+            // Like sprig, a bad input gives Go's error text as the result.
+            switch Base32.decode(text(a[0])) {
+            case .success(let bytes): return .string(String(decoding: bytes, as: UTF8.self))
+            case .failure(let e): return .string("illegal base32 data at input byte \(e.offset)")
+            }
+        case "randBytes":
+            try c.arity(1...1)
+            let n = toInt(a[0])
+            guard (0...1_000_000).contains(n) else { throw c.fail("count \(n) is out of range") }
+            return .string(Base64.encode((0..<n).map { _ in UInt8.random(in: 0...255) }))
+        case "uuidv4":
+            try c.arity(0...0)
+            var b = (0..<16).map { _ in UInt8.random(in: 0...255) }
+            b[6] = b[6] & 0x0F | 0x40
+            b[8] = b[8] & 0x3F | 0x80
+            let hex = b.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
+            return .string([hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-"))
+        case "urlParse":
+            try c.arity(1...1)
+            return .map(URLText.parse(text(a[0])).mapValues { .string($0) })
+        case "urlJoin":
+            try c.arity(1...1)
+            var parts: [String: String] = [:]
+            for (k, v) in try dictArgument(c, 0) {
+                guard case .string(let s) = v else { throw c.fail("urlJoin: '\(k)' must be a string, got \(v.typeName)") }
+                parts[k] = s
+            }
+            return .string(URLText.join(parts))
+        case "getHostByName":
+            try c.arity(1...1)
+            return .string(try resolve(text(a[0]), c))
+
+        // MARK: dates, semver, flow
+        case "date_in_zone":
+            return try call("dateInZone", c)
+        case "date_modify", "must_date_modify":
+            return try call("dateModify", c)
+        case "htmlDate", "htmlDateInZone":
+            try c.arity(name == "htmlDate" ? 1...1 : 2...2)
+            let zone = name == "htmlDate" ? 0 : (Evaluator.zoneOffset(text(a[1])) ?? 0)
+            let t: GoTime
+            switch a[0] {
+            case .time(let time): t = GoTime(unix: time.seconds, offset: zone)
+            case .int(let unix): t = GoTime(unix: unix, offset: zone)
+            default:
+                guard let now = c.evaluator.env.now else { throw c.fail("there is no clock here") }
+                t = GoTime(unix: now.seconds, offset: zone)
+            }
+            return .string(t.format("2006-01-02"))
+        case "durationRound":
+            try c.arity(1...1)
+            let nanos: Int
+            switch a[0] {
+            case .string(let s): nanos = GoDuration.parse(s) ?? 0
+            case .duration(let d): nanos = d
+            case .time(let t):
+                guard let now = c.evaluator.env.now else { throw c.fail("there is no clock here") }
+                nanos = now.nanoseconds(since: t)
+            default: nanos = 0
+            }
+            return .string(roundedDuration(nanos))
+        case "semver":
+            try c.arity(1...1)
+            guard let v = SemVer(text(a[0])) else { throw c.fail("Invalid Semantic Version: '\(text(a[0]))'") }
+            return .map(["Major": .int(v.major), "Minor": .int(v.minor), "Patch": .int(v.patch),
+                         "Prerelease": .string(v.prerelease.joined(separator: ".")), "Metadata": .string(v.metadata),
+                         "Original": .string(text(a[0])), "String": .string(v.description)])
+        case "semverCompare":
+            try c.arity(2...2)
+            guard let v = SemVer(text(a[1])) else { throw c.fail("Invalid Semantic Version: '\(text(a[1]))'") }
+            guard let constraint = SemVerConstraint(text(a[0])) else { throw c.fail("improper constraint: \(text(a[0]))") }
+            return .bool(constraint.allows(v))
+        case "fail":
+            try c.arity(1...1)
+            throw c.fail(text(a[0]))
+        default:
+            return nil
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func listArgument(_ c: CallContext, _ i: Int, verb: String = "use") throws(ExpressionError) -> [ExprValue] {
+        switch c.args[i] {
+        case .list(let l): return l
+        case .null: return []
+        default: throw c.fail("Cannot \(verb) type \(goType(c.args[i]))", fix: "pass a list")
+        }
+    }
+
+    static func dictArgument(_ c: CallContext, _ i: Int) throws(ExpressionError) -> [String: ExprValue] {
+        switch c.args[i] {
+        case .map(let m): return m
+        case .null: return [:]
+        default: throw c.fail("argument \(i + 1) must be a dict, got \(c.args[i].typeName)")
+        }
+    }
+
+    /// Go's `%v` of a value, as sprig's `toString` and `toStrings` render it.
+    static func goText(_ v: ExprValue) -> String {
+        switch v {
+        case .null: return "<nil>"
+        case .double(let d): return goFloat(d)
+        case .list(let l): return "[" + l.map(goText).joined(separator: " ") + "]"
+        case .map(let m): return "map[" + m.keys.sorted(by: utf8Less).map { "\($0):\(goText(m[$0]!))" }.joined(separator: " ") + "]"
+        default: return v.text
+        }
+    }
+
+    /// fmt's %v of a float64 (strconv 'g' at the shortest precision): plain digits from 1e-4
+    /// up to 1e6, an exponent outside (1e+06, 1.5e-05).
+    static func goFloat(_ d: Double) -> String {
+        let plain = NumberText.format(d)
+        guard d.isFinite, d != 0 else { return plain }
+        let exp10 = Int((d.magnitude).log10Floor)
+        if exp10 >= -4 && exp10 < 6 { return plain }
+        // Re-lay the shortest digits as d.ddde±XX.
+        var digits = d.magnitude.description.split(separator: "e").first.map(String.init) ?? ""
+        digits = digits.filter { $0 != "." }
+        while digits.count > 1, digits.first == "0" { digits.removeFirst() }
+        while digits.count > 1, digits.last == "0" { digits.removeLast() }
+        var out = d < 0 ? "-" : ""
+        out.append(digits.first ?? "0")
+        if digits.count > 1 { out += "." + digits.dropFirst() }
+        let e = exp10.magnitude
+        return out + (exp10 < 0 ? "e-" : "e+") + (e < 10 ? "0" : "") + String(e)
+    }
+
+    static func goType(_ v: ExprValue) -> String {
+        switch v {
+        case .null: return "<nil>"
+        case .bool: return "bool"
+        case .int: return "int"
+        case .double: return "float64"
+        case .string: return "string"
+        case .list: return "[]interface {}"
+        case .map: return "map[string]interface {}"
+        case .time: return "time.Time"
+        case .duration: return "time.Duration"
+        }
+    }
+
+    static func goKind(_ v: ExprValue) -> String {
+        switch v {
+        case .null: return "invalid"
+        case .list: return "slice"
+        case .map: return "map"
+        case .time: return "struct"
+        case .duration: return "int64"
+        default: return goType(v)
+        }
+    }
+
+    /// Digits after the point in the shortest decimal form of `d`.
+    static func fractionDigits(_ d: Double) -> Int {
+        let s = NumberText.format(d)
+        if let e = s.firstIndex(of: "e") {
+            let mantissa = s[..<e], exp = Int(s[s.index(after: e)...]) ?? 0
+            let frac = mantissa.split(separator: ".").dropFirst().first?.count ?? 0
+            return max(0, min(17, frac - exp))
+        }
+        return min(17, s.split(separator: ".").dropFirst().first?.count ?? 0)
+    }
+
+    /// `d` rounded to `places` decimals: what exact decimal arithmetic on the shortest forms of
+    /// the operands gives, as sprig's shopspring/decimal does (0.1 + 0.2 is 0.3).
+    static func decimal(_ d: Double, places: Int) -> Double {
+        guard d.isFinite, places < 17 else { return d }
+        let p = power10(places)
+        let scaled = (d * p).rounded()
+        guard scaled.isFinite, scaled.magnitude < 9e15 else { return d }
+        return scaled / p
+    }
+
+    static func power10(_ n: Int) -> Double {
+        var r = 1.0
+        for _ in 0..<n.magnitude { r *= 10 }
+        return n < 0 ? 1 / r : r
+    }
+
+    static func sequence(_ n: [Int], _ c: CallContext) throws(ExpressionError) -> [Int] {
+        let (start, step, end): (Int, Int, Int)
+        switch n.count {
+        case 0: return []
+        case 1: (start, end) = (1, n[0]); step = end >= start ? 1 : -1
+        case 2: (start, end) = (n[0], n[1]); step = end >= start ? 1 : -1
+        case 3: (start, step, end) = (n[0], n[1], n[2])
+        default: return []
+        }
+        guard step != 0 else { return start == end ? [start] : [] }
+        if (step > 0 && start > end) || (step < 0 && start < end) { return start == end ? [start] : [] }
+        guard ((end - start) / step).magnitude <= 1_000_000 else { throw c.fail("the sequence has too many elements") }
+        return Array(stride(from: start, through: end, by: step))
+    }
+
+    /// goutils' Abbreviate: "..." marks what was cut; widths under 4 leave the text alone.
+    static func abbreviate(_ s: String, offset: Int, width: Int) -> String {
+        let b = Array(s.utf8)
+        guard width >= 4, b.count > width else { return s }
+        func str(_ x: ArraySlice<UInt8>) -> String { String(decoding: x, as: UTF8.self) }
+        var offset = min(max(offset, 0), b.count)
+        if b.count - offset < width - 3 { offset = b.count - (width - 3) }
+        if offset <= 4 { return str(b[0..<(width - 3)]) + "..." }
+        if width < 7 { return s }
+        if offset + width - 3 < b.count {
+            return "..." + abbreviate(str(b[offset...]), offset: 0, width: width - 3)
+        }
+        return "..." + str(b[(b.count - (width - 3))...])
+    }
+
+    /// Words of an identifier for snake and kebab case: breaks at separators, lower-to-upper,
+    /// the last capital of an acronym before lower case, and letter/digit changes.
+    static func words(_ s: String) -> [String] {
+        var out: [String] = [], cur: [Character] = []
+        let chars = Array(s)
+        for (i, ch) in chars.enumerated() {
+            if ch == "_" || ch == "-" || ch == " " || ch == "." {
+                if !cur.isEmpty { out.append(String(cur)); cur = [] }
+                continue
+            }
+            if let prev = cur.last {
+                let next = i + 1 < chars.count ? chars[i + 1] : nil
+                let lowerToUpper = prev.isLowercase && ch.isUppercase
+                let acronymEnd = prev.isUppercase && ch.isUppercase && (next?.isLowercase ?? false)
+                let letterDigit = prev.isLetter && ch.isNumber
+                if lowerToUpper || acronymEnd || letterDigit || (prev.isNumber && ch.isUppercase) {
+                    out.append(String(cur)); cur = []
+                }
+            }
+            cur.append(ch)
+        }
+        if !cur.isEmpty { out.append(String(cur)) }
+        return out
+    }
+
+    /// xstrings' ToPascalCase over '_', '-' and spaces; leading and trailing underscores stay,
+    /// as do doubled ones (one of each pair).
+    static func pascalCase(_ s: String) -> String {
+        var out = "", upperNext = true, i = s.startIndex
+        while i < s.endIndex {
+            let ch = s[i]
+            let atEdge = i == s.startIndex || s.index(after: i) == s.endIndex
+            if ch == "_" || ch == "-" || ch == " " {
+                let next = s.index(after: i)
+                if atEdge || (next < s.endIndex && (s[next] == "_")) {
+                    out.append("_")
+                    if next < s.endIndex, s[next] == "_" { i = next }
+                }
+                upperNext = true
+            } else {
+                out += upperNext ? ch.uppercased() : ch.lowercased()
+                upperNext = false
+            }
+            i = s.index(after: i)
+        }
+        return out
+    }
+
+    /// goutils' WrapCustom: lines broken at spaces no longer than `width`; a longer word stays
+    /// whole unless `breakLongWords`.
+    static func wrap(_ s: String, width: Int, separator: String, breakLongWords: Bool) -> String {
+        var lines: [String] = []
+        for paragraph in s.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = ""
+            for word in paragraph.split(separator: " ") {
+                var w = String(word)
+                while breakLongWords, w.count > width, line.isEmpty {
+                    lines.append(String(w.prefix(width)))
+                    w = String(w.dropFirst(width))
+                }
+                if line.isEmpty { line = w }
+                else if line.count + 1 + w.count <= width { line += " " + w }
+                else {
+                    lines.append(line)
+                    line = w
+                    while breakLongWords, line.count > width {
+                        lines.append(String(line.prefix(width)))
+                        line = String(line.dropFirst(width))
+                    }
+                }
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: separator)
+    }
+
+    /// mergo's merge: a nested dict is merged into the one it meets; any other value of `src`
+    /// fills an empty one of `dst`, or (overwrite) replaces it.
+    static func merged(_ dst: [String: ExprValue], _ src: [String: ExprValue], overwrite: Bool) -> [String: ExprValue] {
+        var out = dst
+        for (k, v) in src {
+            if case .map(let d)? = out[k], case .map(let s) = v {
+                out[k] = .map(merged(d, s, overwrite: overwrite))
+            } else if let existing = out[k] {
+                if overwrite || isEmpty(existing) { out[k] = v }
+            } else {
+                out[k] = v
+            }
+        }
+        return out
+    }
+
+    static func prettyJSON(_ v: ExprValue, indent: String) -> String {
+        let inner = indent + "  "
+        switch v {
+        case .list(let l) where !l.isEmpty:
+            return "[\n" + l.map { inner + prettyJSON($0, indent: inner) }.joined(separator: ",\n") + "\n\(indent)]"
+        case .map(let m) where !m.isEmpty:
+            return "{\n" + m.keys.sorted(by: utf8Less).map { inner + ExprValue.string($0).jsonText + ": " + prettyJSON(m[$0]!, indent: inner) }
+                .joined(separator: ",\n") + "\n\(indent)}"
+        default:
+            return v.jsonText
+        }
+    }
+
+    /// Sprig's durationRound: the largest unit the duration exceeds, without its sign.
+    static func roundedDuration(_ nanos: Int) -> String {
+        let d = nanos.magnitude / 1_000_000_000
+        let units: [(UInt, String)] = [(365 * 86400, "y"), (30 * 86400, "mo"), (86400, "d"), (3600, "h"), (60, "m"), (1, "s")]
+        for (size, suffix) in units where d > size { return "\(d / size)\(suffix)" }
+        return "0s"
+    }
+
+    static func resolve(_ host: String, _ c: CallContext) throws(ExpressionError) -> String {
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        #if canImport(Glibc)
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
+        #endif
+        var res: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &res) == 0, let first = res else { throw c.fail("cannot resolve host '\(host)'") }
+        defer { freeaddrinfo(res) }
+        var buf = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+        let ok = first.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+            var addr = sin.pointee.sin_addr
+            return inet_ntop(AF_INET, &addr, &buf, socklen_t(buf.count)) != nil
+        }
+        guard ok else { throw c.fail("cannot resolve host '\(host)'") }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+extension Double {
+    /// ⌊log10(|x|)⌋ for a finite non-zero value, from its shortest decimal form.
+    var log10Floor: Int {
+        let s = magnitude.description
+        if let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            let mantissa = s[..<e], exp = Int(s[s.index(after: e)...]) ?? 0
+            let whole = mantissa.split(separator: ".").first ?? "0"
+            return exp + (whole.count - 1)
+        }
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        let whole = parts.first ?? "0"
+        if whole != "0" { return whole.count - 1 }
+        let frac = parts.count > 1 ? parts[1] : ""
+        return -((frac.firstIndex { $0 != "0" }.map { frac.distance(from: frac.startIndex, to: $0) } ?? 0) + 1)
+    }
+}
+
+/// Go's `path` package on slash-separated text.
+enum PathText {
+    static func clean(_ p: String) -> String {
+        if p.isEmpty { return "." }
+        let rooted = p.hasPrefix("/")
+        var out: [Substring] = []
+        for part in p.split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." {
+                if let last = out.last, last != ".." { out.removeLast() } else if !rooted { out.append(part) }
+                continue
+            }
+            out.append(part)
+        }
+        let body = out.joined(separator: "/")
+        return rooted ? "/" + body : (body.isEmpty ? "." : body)
+    }
+
+    static func base(_ p: String) -> String {
+        if p.isEmpty { return "." }
+        var s = Substring(p)
+        while s.count > 1, s.hasSuffix("/") { s = s.dropLast() }
+        if s == "/" { return "/" }
+        return String(s.split(separator: "/").last ?? "")
+    }
+
+    static func dir(_ p: String) -> String {
+        guard let slash = p.lastIndex(of: "/") else { return "." }
+        return clean(String(p[...slash]))
+    }
+
+    static func ext(_ p: String) -> String {
+        for i in p.indices.reversed() {
+            if p[i] == "/" { return "" }
+            if p[i] == "." { return String(p[i...]) }
+        }
+        return ""
+    }
+}
+
+/// RFC 4648 base32 with padding, as Go's `base32.StdEncoding`.
+enum Base32 {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = [], buffer = 0, bits = 0
+        for b in bytes {
+            buffer = buffer << 8 | Int(b); bits += 8
+            while bits >= 5 { out.append(alphabet[(buffer >> (bits - 5)) & 31]); bits -= 5 }
+        }
+        if bits > 0 { out.append(alphabet[(buffer << (5 - bits)) & 31]) }
+        while out.count % 8 != 0 { out.append(UInt8(ascii: "=")) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    struct Corrupt: Error { var offset: Int }
+
+    static func decode(_ text: String) -> Result<[UInt8], Corrupt> {
+        let bytes = Array(text.utf8)
+        let body = bytes.prefix { $0 != UInt8(ascii: "=") }
+        var out: [UInt8] = [], buffer = 0, bits = 0
+        for (i, c) in body.enumerated() {
+            guard let v = alphabet.firstIndex(of: c) else { return .failure(Corrupt(offset: i)) }
+            buffer = (buffer << 5 | v) & 0xFFFF; bits += 5
+            if bits >= 8 { out.append(UInt8((buffer >> (bits - 8)) & 0xFF)); bits -= 8 }
+        }
+        if let bad = bytes[body.count...].firstIndex(where: { $0 != UInt8(ascii: "=") }) { return .failure(Corrupt(offset: bad)) }
+        guard bytes.count % 8 == 0 else { return .failure(Corrupt(offset: bytes.count - bytes.count % 8)) }
+        return .success(out)
+    }
+}
+
+/// Go's `net/url` parse and join for sprig's urlParse/urlJoin (the keys they use).
+enum URLText {
+    static func parse(_ s: String) -> [String: String] {
+        var rest = Substring(s)
+        var out = ["scheme": "", "host": "", "hostname": "", "path": "", "query": "", "fragment": "", "opaque": "", "userinfo": ""]
+        if let hash = rest.firstIndex(of: "#") { out["fragment"] = unescape(rest[rest.index(after: hash)...]); rest = rest[..<hash] }
+        if let q = rest.firstIndex(of: "?") { out["query"] = String(rest[rest.index(after: q)...]); rest = rest[..<q] }
+        if let colon = rest.firstIndex(of: ":"), rest[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }),
+           rest[..<colon].first?.isLetter == true {
+            out["scheme"] = rest[..<colon].lowercased()
+            rest = rest[rest.index(after: colon)...]
+            if !rest.hasPrefix("/") { out["opaque"] = String(rest); return out }
+        }
+        if rest.hasPrefix("//") {
+            rest = rest.dropFirst(2)
+            let end = rest.firstIndex(of: "/") ?? rest.endIndex
+            var authority = rest[..<end]
+            rest = rest[end...]
+            if let at = authority.lastIndex(of: "@") { out["userinfo"] = String(authority[..<at]); authority = authority[authority.index(after: at)...] }
+            out["host"] = String(authority)
+            var hostname = authority
+            if hostname.hasPrefix("["), let close = hostname.firstIndex(of: "]") {
+                hostname = hostname[hostname.index(after: hostname.startIndex)..<close]
+            } else if let colon = hostname.lastIndex(of: ":") {
+                hostname = hostname[..<colon]
+            }
+            out["hostname"] = String(hostname)
+        }
+        out["path"] = unescape(rest)
+        return out
+    }
+
+    static func join(_ p: [String: String]) -> String {
+        var out = ""
+        if let s = p["scheme"], !s.isEmpty { out += s + ":" }
+        if let opaque = p["opaque"], !opaque.isEmpty {
+            out += opaque
+        } else {
+            let host = p["host"] ?? "", user = p["userinfo"] ?? ""
+            if !host.isEmpty || !user.isEmpty || !(p["scheme"] ?? "").isEmpty { out += "//" }
+            if !user.isEmpty { out += user + "@" }
+            out += host
+            out += escapePath(p["path"] ?? "")
+        }
+        if let q = p["query"], !q.isEmpty { out += "?" + q }
+        if let f = p["fragment"], !f.isEmpty { out += "#" + escapePath(f) }
+        return out
+    }
+
+    static func unescape(_ s: Substring) -> String {
+        var bytes: [UInt8] = [], i = s.utf8.startIndex
+        let u = s.utf8
+        while i < u.endIndex {
+            if u[i] == UInt8(ascii: "%"), let h = u.index(i, offsetBy: 2, limitedBy: u.endIndex), h < u.endIndex,
+               let v = UInt8(String(decoding: u[u.index(after: i)...h], as: UTF8.self), radix: 16) {
+                bytes.append(v); i = u.index(after: h)
+            } else {
+                bytes.append(u[i]); i = u.index(after: i)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func escapePath(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            let c = Character(Unicode.Scalar(b))
+            if c.isASCII, c.isLetter || c.isNumber || "-_.~/!$&'()*+,;=:@".contains(c) { out.append(c) }
+            else { out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true) }
+        }
+        return out
+    }
+}
