@@ -232,6 +232,17 @@ import Testing
           container: {image: alpine, command: [sh, -c, 'echo "$GREETING" > /tmp/m']}
           outputs: {parameters: [{name: m, valueFrom: {path: /tmp/m}}]}
         """, spec: "templateDefaults: {container: {env: [{name: GREETING, value: hi from the defaults}]}}"),
+        Case(name: "sprig", phase: "Succeeded", expect: [
+            "calc Pod Succeeded m=true|HttpServer|1 2 3|0.3|[\"a\",\"b\"]|v-c|8|2019-06-13",
+        ], templates: """
+        - name: main
+          steps:
+          - - name: calc
+              template: echo
+              arguments:
+                parameters:
+                - {name: m, value: "{{=sprig.semverCompare('^1.2.0', '1.4.0')}}|{{=sprig.camelcase('http_server')}}|{{=sprig.seq(3)}}|{{=sprig.addf(0.1, 0.2)}}|{{=toJson(sprig.sortAlpha(sprig.keys(sprig.dict('b', 1, 'a', 2))))}}|{{=sprig.dig('k', 'x', 'none', sprig.dict('k', sprig.dict('x', 'v-c')))}}|{{=sprig.int('010')}}|{{=sprig.htmlDate(1560458379)}}"}
+        """),
         Case(name: "template-ref", phase: "Succeeded", expect: [
             // Argo leaves templateName empty on a templateRef step's node; Skein also names the template.
             "  viaref: template=leaf scope=local/WF boundary=WF message=- children=[] outbound=[] inputs=[\"m=from the library\"] flag=- times=true/true ref=parity-lib/leaf",

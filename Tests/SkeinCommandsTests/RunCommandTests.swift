@@ -321,6 +321,34 @@ func workflowYAML(_ templates: String, spec: String = "") -> String {
         #expect(r.stdout.contains("after: approved"))
     }
 
+    /// A CronWorkflow run locally is one run now, as the scheduler would start it: its
+    /// `workflowMetadata`, the cron-workflow labels, and now as `{{workflow.scheduledTime}}`.
+    @Test func aCronWorkflowRunsOnceWithNowAsItsScheduledTime() throws {
+        let cli = try SkeinCLI()
+        let f = try cli.write("nightly.yaml", """
+            apiVersion: argoproj.io/v1alpha1
+            kind: CronWorkflow
+            metadata: {name: nightly}
+            spec:
+              schedule: "0 2 * * *"
+              workflowMetadata: {labels: {team: data}}
+              workflowSpec:
+                entrypoint: main
+                templates:
+                - name: main
+                  container: {image: alpine, command: [echo, "scheduled={{workflow.scheduledTime}} team={{workflow.labels.team}}"]}
+            """)
+        let before = Date().timeIntervalSince1970.rounded(.down)
+        let r = try cli.run(["run", f, "-o", "json"], timeout: 30)
+        #expect(r.status == 0, "\(r.stderr)")
+        let line = try #require(r.stderr.split(separator: "\n").first { $0.contains("scheduled=") }, "\(r.stderr)")
+        let stamp = try #require(line.firstMatch(of: /scheduled=(\S+) team=data/)?.1, "\(line)")
+        let at = try #require(ISO8601DateFormatter().date(from: String(stamp)), "\(stamp)")
+        #expect(at.timeIntervalSince1970 >= before && at.timeIntervalSince1970 < before + 30)
+        let labels = (finalWorkflow(r.stdout)?["metadata"] as? [String: Any])?["labels"] as? [String: String]
+        #expect(labels?["workflows.argoproj.io/cron-workflow"] == "nightly" && labels?["team"] == "data", "\(labels ?? [:])")
+    }
+
     /// `spec.suspend: true`: nothing starts until SIGUSR1, as on the controller until the spec is patched.
     @Test func aSuspendedWorkflowWaitsForSIGUSR1() throws {
         let cli = try SkeinCLI()

@@ -16,10 +16,20 @@ struct WorkflowSelection {
             var d = cron
             d.kind = .workflow
             var meta = cron.raw["metadata"]?.objectValue ?? [:]
+            // As the cron scheduler starts a run: the CronWorkflow's workflowMetadata, its name
+            // as labels, and the time it was meant to start (now) for {{workflow.scheduledTime}}.
+            var labels = cron.raw["spec"]?["workflowMetadata"]?["labels"]?.objectValue ?? [:]
+            var annotations = cron.raw["spec"]?["workflowMetadata"]?["annotations"]?.objectValue ?? [:]
             if let n = meta["name"]?.stringValue {
                 meta["generateName"] = .string(n + "-")
                 meta["name"] = nil
+                labels["workflows.argoproj.io/cron-workflow"] = .string(n)
+                labels["workflows.skein.dev/cron-workflow"] = .string(n)
             }
+            let now = Date().timeIntervalSince1970.rounded(.down)
+            annotations["workflows.skein.dev/scheduled-time"] = .string(Timestamp(seconds: now).description)
+            meta["labels"] = .object(labels)
+            meta["annotations"] = .object(annotations)
             d.raw = .object(["apiVersion": .string(APIGroup.skein), "kind": "Workflow", "metadata": .object(meta),
                              "spec": cron.raw["spec"]?["workflowSpec"] ?? .object([:])])
             return WorkflowSelection(document: d, templates: templates)
