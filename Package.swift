@@ -48,7 +48,8 @@ let package = Package(
         // L2
         .target(name: "WorkflowEngine", dependencies: ["WorkflowModel", "WorkflowExpressions"], swiftSettings: strict),
         .target(name: "Sandbox", dependencies: ["CSandbox"], swiftSettings: strict),
-        .target(name: "Artifacts", dependencies: ["CCurl", "CZlib"], swiftSettings: strict),
+        .target(name: "Artifacts", dependencies: ["CCurl", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
 
         // L3
         // KubeClient reads kubeconfig files with WorkflowModel's YAML loader (libyaml).

@@ -85,15 +85,5 @@ func run(_ executable: String, _ arguments: [String], in directory: String? = ni
     return ToolResult(status: r.status, output: r.stdout + r.stderr)
 }
 
-/// Path of an executable found on PATH, or nil.
-func findExecutable(_ name: String) -> String? {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    for dir in path.split(separator: ":") {
-        let candidate = "\(dir)/\(name)"
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-    }
-    return nil
-}
-
 /// 80 characters: under a couple of directories this makes paths longer than ustar's 100-byte name field.
 let longSegment = String(repeating: "long-directory-name-", count: 4)

@@ -1,0 +1,469 @@
+import CCurl
+import Crypto
+import Glibc
+
+/// Where an S3-compatible store is and how to reach it.
+public struct S3Endpoint: Sendable, Equatable {
+    /// `https://s3.us-east-1.amazonaws.com` when nil; otherwise the server's URL, e.g.
+    /// `http://127.0.0.1:9000` (MinIO, moto) or `https://storage.googleapis.com`.
+    public var url: String?
+    public var region: String
+    /// `endpoint/bucket/key` (what MinIO and most S3-compatible servers want) rather than
+    /// `bucket.endpoint/key`.
+    public var pathStyle: Bool
+    /// A PEM bundle to trust besides the system's (a private CA).
+    public var caBundle: String?
+    public var credentials: AWSCredentials?
+
+    public init(url: String? = nil, region: String = "us-east-1", pathStyle: Bool? = nil, caBundle: String? = nil,
+                credentials: AWSCredentials? = nil) {
+        self.url = url.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        self.region = region
+        self.pathStyle = pathStyle ?? (url != nil)
+        self.caBundle = caBundle
+        self.credentials = credentials
+    }
+
+    /// `http://` or `https://`, and the host (with port) of the endpoint.
+    var schemeAndHost: (scheme: String, host: String) {
+        guard let url else { return ("https", "s3.\(region).amazonaws.com") }
+        let parts = url.split(separator: "://", maxSplits: 1).map(String.init)
+        let scheme = parts.count == 2 ? parts[0].lowercased() : "https"
+        let rest = parts.count == 2 ? parts[1] : parts[0]
+        return (scheme, String(rest.prefix { $0 != "/" }))
+    }
+
+    public var description: String { url ?? "https://s3.\(region).amazonaws.com" }
+}
+
+/// S3 paths: the key encoded once, slashes kept (S3 does not normalise paths).
+public enum S3Path {
+    public static func encode(key: String) -> String { "/" + SigV4.uriEncode(key, keepSlash: true) }
+}
+
+/// One listed object.
+public struct S3Object: Sendable, Equatable {
+    public var key: String
+    public var size: Int
+}
+
+/// A small S3 client over libcurl: object GET (to a file, with a range), PUT (from a file,
+/// streamed), HEAD, DELETE, ListObjectsV2 by prefix with paging, and bucket creation, signed
+/// with SigV4. Failures that may pass (5xx, `SlowDown`, throttling, connection errors) are
+/// retried with backoff; every error names the bucket, the key and what the server said.
+public struct S3Client: Sendable {
+    public var endpoint: S3Endpoint
+    /// Tries per request (the first and the retries).
+    public var attempts: Int
+    /// The first retry's wait, doubled for each next one (with jitter).
+    public var backoff: Double
+
+    public init(endpoint: S3Endpoint, attempts: Int = 5, backoff: Double = 0.2) {
+        self.endpoint = endpoint
+        self.attempts = max(1, attempts)
+        self.backoff = backoff
+    }
+
+    // MARK: - Objects
+
+    /// Downloads `key` to `file` (written as `file.part`, then renamed); `range` is the
+    /// `Range` header's `bytes=` value, e.g. `0-9`.
+    public func get(bucket: String, key: String, to file: String, range: String? = nil) throws(ArtifactError) {
+        var headers: [(String, String)] = []
+        if let range { headers.append(("Range", "bytes=\(range)")) }
+        let partial = file + ".part"
+        defer { unlink(partial) }
+        let r = try perform("GET", bucket: bucket, key: key, headers: headers, body: .none, output: .file(partial), what: "download")
+        try r.check(self, "download", bucket: bucket, key: key)
+        guard rename(partial, file) == 0 else {
+            throw ArtifactError("cannot download s3://\(bucket)/\(key): cannot move it to '\(file)': \(FileSystem.errnoText())")
+        }
+    }
+
+    /// Uploads the file at `path` as `key`, streamed from disk.
+    public func put(bucket: String, key: String, file path: String, contentType: String? = nil) throws(ArtifactError) {
+        var headers: [(String, String)] = []
+        if let contentType { headers.append(("Content-Type", contentType)) }
+        let r = try perform("PUT", bucket: bucket, key: key, headers: headers, body: .file(path), output: .memory, what: "upload")
+        try r.check(self, "upload", bucket: bucket, key: key)
+    }
+
+    /// Uploads bytes held in memory (small objects: manifests, logs' tails).
+    public func put(bucket: String, key: String, bytes: [UInt8]) throws(ArtifactError) {
+        let r = try perform("PUT", bucket: bucket, key: key, headers: [], body: .bytes(bytes), output: .memory, what: "upload")
+        try r.check(self, "upload", bucket: bucket, key: key)
+    }
+
+    /// The object's size, or nil when there is no such key.
+    public func head(bucket: String, key: String) throws(ArtifactError) -> Int? {
+        let r = try perform("HEAD", bucket: bucket, key: key, headers: [], body: .none, output: .memory, what: "look up")
+        if r.status == 404 { return nil }
+        try r.check(self, "look up", bucket: bucket, key: key)
+        return r.header("content-length").flatMap { Int($0) } ?? 0
+    }
+
+    /// Deletes `key`; a key that is not there is not an error (S3 answers 204 either way).
+    public func delete(bucket: String, key: String) throws(ArtifactError) {
+        let r = try perform("DELETE", bucket: bucket, key: key, headers: [], body: .none, output: .memory, what: "delete")
+        if r.status == 404, r.errorCode != "NoSuchBucket" { return }
+        try r.check(self, "delete", bucket: bucket, key: key)
+    }
+
+    /// Every object under `prefix`, following ListObjectsV2's continuation tokens.
+    public func list(bucket: String, prefix: String, pageSize: Int = 1000) throws(ArtifactError) -> [S3Object] {
+        var out: [S3Object] = []
+        var token: String?
+        repeat {
+            var query = [("list-type", "2"), ("prefix", prefix), ("max-keys", String(pageSize))]
+            if let token { query.append(("continuation-token", token)) }
+            let r = try perform("GET", bucket: bucket, key: nil, query: query, headers: [], body: .none, output: .memory, what: "list")
+            try r.check(self, "list", bucket: bucket, key: prefix)
+            let xml = String(decoding: r.body, as: UTF8.self)
+            for contents in XMLText.elements("Contents", in: xml) {
+                guard let key = XMLText.first("Key", in: contents) else { continue }
+                out.append(S3Object(key: key, size: XMLText.first("Size", in: contents).flatMap { Int($0) } ?? 0))
+            }
+            token = XMLText.first("IsTruncated", in: xml) == "true" ? XMLText.first("NextContinuationToken", in: xml) : nil
+        } while token != nil
+        return out
+    }
+
+    /// Creates the bucket; one that exists and is ours already is fine.
+    public func createBucket(_ bucket: String) throws(ArtifactError) {
+        var body: [UInt8] = []
+        if endpoint.region != "us-east-1" {
+            body = Array("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(endpoint.region)</LocationConstraint></CreateBucketConfiguration>".utf8)
+        }
+        let r = try perform("PUT", bucket: bucket, key: nil, headers: [], body: .bytes(body), output: .memory, what: "create the bucket")
+        if r.errorCode == "BucketAlreadyOwnedByYou" { return }
+        try r.check(self, "create the bucket", bucket: bucket, key: nil)
+    }
+
+    public func bucketExists(_ bucket: String) throws(ArtifactError) -> Bool {
+        let r = try perform("HEAD", bucket: bucket, key: nil, headers: [], body: .none, output: .memory, what: "look up the bucket")
+        if r.status == 404 { return false }
+        try r.check(self, "look up the bucket", bucket: bucket, key: nil)
+        return true
+    }
+
+    // MARK: - Requests
+
+    enum Body {
+        case none
+        case bytes([UInt8])
+        case file(String)
+    }
+
+    enum Output {
+        case memory
+        case file(String)
+    }
+
+    struct Response {
+        var status: Int
+        var headers: [(String, String)]
+        var body: [UInt8]
+
+        func header(_ name: String) -> String? { headers.last { $0.0 == name }?.1 }
+
+        var errorCode: String? { XMLText.first("Code", in: String(decoding: body.prefix(65536), as: UTF8.self)) }
+        var errorMessage: String? { XMLText.first("Message", in: String(decoding: body.prefix(65536), as: UTF8.self)) }
+
+        /// Throws for a status that is not a success, with what the server said.
+        func check(_ client: S3Client, _ what: String, bucket: String, key: String?) throws(ArtifactError) {
+            guard status >= 300 else { return }
+            let location = "s3://\(bucket)" + (key.map { "/\($0)" } ?? "")
+            var said = [errorCode, errorMessage].compactMap { $0 }.joined(separator: ": ")
+            if said.isEmpty {
+                said = switch status {
+                case 403: "access denied"
+                case 404: "not found"
+                default: "no explanation"
+                }
+            }
+            var fix = ""
+            switch errorCode ?? "" {
+            case "NoSuchBucket": fix = " (create the bucket, or set createBucketIfNotPresent)"
+            case "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "ExpiredToken": fix = " (check the access key, secret key and session token)"
+            case "NoSuchKey": fix = " (no step stored it: check the key)"
+            default: if status == 403 { fix = " (check the credentials and the bucket's policy)" }
+            }
+            throw ArtifactError("cannot \(what) \(location): \(said) (HTTP \(status) from \(client.endpoint.description))\(fix)")
+        }
+    }
+
+    /// The URL and the canonical path of a request.
+    func target(bucket: String, key: String?) -> (url: String, host: String, path: String) {
+        let (scheme, base) = endpoint.schemeAndHost
+        let keyPath = key.map { S3Path.encode(key: $0) } ?? "/"
+        if endpoint.pathStyle {
+            let path = "/" + SigV4.uriEncode(bucket) + (key == nil ? "" : keyPath)
+            return ("\(scheme)://\(base)\(path)", base, path)
+        }
+        let host = "\(bucket).\(base)"
+        return ("\(scheme)://\(host)\(keyPath)", host, keyPath)
+    }
+
+    func perform(_ method: String, bucket: String, key: String?, query: [(String, String)] = [], headers: [(String, String)],
+                 body: Body, output: Output, what: String) throws(ArtifactError) -> Response {
+        let location = "s3://\(bucket)" + (key.map { "/\($0)" } ?? "")
+        var attempt = 0
+        while true {
+            attempt += 1
+            let result = once(method, bucket: bucket, key: key, query: query, headers: headers, body: body, output: output, location: location, what: what)
+            switch result {
+            case .success(let r):
+                let code = r.errorCode ?? ""
+                let retryable = r.status >= 500 || r.status == 429 || code == "SlowDown" || code == "RequestTimeout" || code == "Throttling"
+                if retryable && attempt < attempts { pause(attempt); continue }
+                return r
+            case .failure(let e):
+                if e.retryable && attempt < attempts { pause(attempt); continue }
+                throw ArtifactError(e.message + (attempt > 1 ? " (after \(attempt) tries)" : ""))
+            }
+        }
+    }
+
+    func pause(_ attempt: Int) {
+        let wait = backoff * Double(1 << min(attempt - 1, 10)) * Double.random(in: 0.8...1.2)
+        usleep(UInt32(min(wait, 30) * 1_000_000))
+    }
+
+    struct Failure: Error {
+        var message: String
+        var retryable: Bool
+    }
+
+    /// One try of a request through a libcurl easy handle.
+    func once(_ method: String, bucket: String, key: String?, query: [(String, String)], headers: [(String, String)],
+              body: Body, output: Output, location: String, what: String) -> Result<Response, Failure> {
+        guard curlReady == CURLE_OK, let handle = curl_easy_init() else {
+            return .failure(Failure(message: "cannot \(what) \(location): libcurl could not start a transfer", retryable: false))
+        }
+        defer { curl_easy_cleanup(handle) }
+        let (url, host, path) = target(bucket: bucket, key: key)
+        let fullURL = url + (query.isEmpty ? "" : "?" + SigV4.canonicalQuery(query))
+
+        // The body: a FILE* libcurl reads with fread, and its length and hash.
+        var input: UnsafeMutablePointer<FILE>?
+        var length = 0
+        var payloadHash = SigV4.emptyPayloadHash
+        switch body {
+        case .none: break
+        case .bytes(let b):
+            length = b.count
+            payloadHash = SigV4.sha256Hex(b)
+            if !b.isEmpty {
+                input = tmpfile()
+                _ = b.withUnsafeBytes { fwrite($0.baseAddress, 1, b.count, input) }
+                rewind(input)
+            }
+        case .file(let p):
+            guard let f = fopen(p, "rb") else {
+                return .failure(Failure(message: "cannot \(what) \(location): cannot read '\(p)': \(FileSystem.errnoText())", retryable: false))
+            }
+            input = f
+            var st = stat()
+            fstat(fileno(f), &st)
+            length = Int(st.st_size)
+            // Over plain HTTP the payload is signed (read once more for its hash); over TLS
+            // S3 allows it unsigned.
+            if endpoint.schemeAndHost.scheme == "http" {
+                guard let h = S3Client.sha256(of: f) else {
+                    fclose(f)
+                    return .failure(Failure(message: "cannot \(what) \(location): reading '\(p)' failed: \(FileSystem.errnoText())", retryable: false))
+                }
+                payloadHash = h
+                rewind(f)
+            } else {
+                payloadHash = SigV4.unsignedPayload
+            }
+        }
+        defer { if let input { fclose(input) } }
+
+        var sendHeaders = headers
+        if let credentials = endpoint.credentials {
+            let signer = SigV4(credentials: credentials, region: endpoint.region)
+            let now = Int(time(nil))
+            sendHeaders = signer.sign(method: method, path: path, query: query, headers: [("Host", host)] + headers,
+                                      payloadHash: payloadHash, unix: now)
+        }
+        var list: UnsafeMutablePointer<curl_slist>?
+        for (n, v) in sendHeaders { list = curl_slist_append(list, "\(n): \(v)") }
+        // libcurl would otherwise wait for "100 Continue" before large bodies.
+        list = curl_slist_append(list, "Expect:")
+        defer { curl_slist_free_all(list) }
+
+        let sink = ResponseSink()
+        var out: UnsafeMutablePointer<FILE>?
+        if case .file(let p) = output {
+            guard let f = fopen(p, "wb") else {
+                return .failure(Failure(message: "cannot \(what) \(location): cannot create '\(p)': \(FileSystem.errnoText())", retryable: false))
+            }
+            out = f
+        }
+        defer { if let out { fclose(out) } }
+
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let unmanaged = Unmanaged.passRetained(sink)
+        defer { unmanaged.release() }
+        let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { buf in
+            _ = skein_curl_setopt_string(handle, CURLOPT_URL, fullURL)
+            _ = skein_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+            _ = skein_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, 30)
+            // A transfer slower than 1 KiB/s for a minute is stuck.
+            _ = skein_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1024)
+            _ = skein_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, 60)
+            _ = skein_curl_setopt_string(handle, CURLOPT_USERAGENT, "skein")
+            _ = skein_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
+            if let ca = endpoint.caBundle { _ = skein_curl_setopt_string(handle, CURLOPT_CAINFO, ca) }
+            switch method {
+            case "HEAD": _ = skein_curl_setopt_long(handle, CURLOPT_NOBODY, 1)
+            case "PUT":
+                _ = skein_curl_setopt_long(handle, CURLOPT_UPLOAD, 1)
+                _ = skein_curl_setopt_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(length))
+                if let input { _ = skein_curl_setopt_ptr(handle, CURLOPT_READDATA, UnsafeMutableRawPointer(input)) }
+                else { _ = skein_curl_setopt_ptr(handle, CURLOPT_READDATA, UnsafeMutableRawPointer(emptyInput)) }
+            case "GET": break
+            default: _ = skein_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method)
+            }
+            let opaque = unmanaged.toOpaque()
+            _ = skein_curl_setopt_write(handle, CURLOPT_HEADERFUNCTION, s3HeaderCallback)
+            _ = skein_curl_setopt_ptr(handle, CURLOPT_HEADERDATA, opaque)
+            if let out {
+                _ = skein_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, UnsafeMutableRawPointer(out))
+            } else {
+                _ = skein_curl_setopt_write(handle, CURLOPT_WRITEFUNCTION, s3BodyCallback)
+                _ = skein_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, opaque)
+            }
+            _ = skein_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(buf.baseAddress!))
+            return curl_easy_perform(handle)
+        }
+        guard code == CURLE_OK else {
+            let detail = errorBuffer[0] != 0
+                ? String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                : String(cString: curl_easy_strerror(code))
+            let retryable = [CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING,
+                             CURLE_COULDNT_RESOLVE_HOST, CURLE_PARTIAL_FILE, CURLE_SSL_CONNECT_ERROR].contains(code)
+            return .failure(Failure(message: "cannot \(what) \(location): \(detail) (endpoint \(endpoint.description))", retryable: retryable))
+        }
+        var status = 0
+        _ = skein_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        var response = Response(status: status, headers: sink.headers, body: sink.body)
+        if status >= 300, let out, case .file(let p) = output {
+            // The error document went into the file: read it back (it is small).
+            fflush(out)
+            if let f = fopen(p, "rb") {
+                var buf = [UInt8](repeating: 0, count: 65536)
+                let n = fread(&buf, 1, buf.count, f)
+                fclose(f)
+                response.body = Array(buf.prefix(n))
+            }
+        }
+        return .success(response)
+    }
+
+    static func sha256(of f: UnsafeMutablePointer<FILE>) -> String? {
+        var hasher = SHA256()
+        var buf = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n > 0 { buf.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0.prefix(n))) } }
+            if n < buf.count {
+                if ferror(f) != 0 { return nil }
+                break
+            }
+        }
+        return SigV4.hex(hasher.finalize())
+    }
+}
+
+/// libcurl's process-wide setup, done once.
+private let curlReady: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
+
+/// An empty body for a PUT of nothing (libcurl reads EOF at once).
+nonisolated(unsafe) private let emptyInput: UnsafeMutablePointer<FILE> = fopen("/dev/null", "rb")
+
+/// Collects a response's headers and (small) body for one transfer.
+final class ResponseSink {
+    var headers: [(String, String)] = []
+    var body: [UInt8] = []
+}
+
+private let s3HeaderCallback: skein_curl_write_cb = { ptr, size, count, userdata in
+    let n = size * count
+    guard let ptr, let userdata else { return n }
+    let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
+    let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self)
+    if let colon = line.firstIndex(of: ":") {
+        let name = line[..<colon].lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharactersInSet()
+        sink.headers.append((name, value))
+    } else if line.hasPrefix("HTTP/") {
+        sink.headers = []  // a new response (after a 100 Continue or a redirect)
+    }
+    return n
+}
+
+private let s3BodyCallback: skein_curl_write_cb = { ptr, size, count, userdata in
+    let n = size * count
+    guard let ptr, let userdata else { return n }
+    let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
+    // Error documents and listings are small; refuse to hold an unbounded body.
+    guard sink.body.count + n <= 64 << 20 else { return 0 }
+    sink.body.append(contentsOf: UnsafeRawBufferPointer(start: ptr, count: n))
+    return n
+}
+
+extension Substring {
+    func trimmingCharactersInSet() -> String {
+        var s = self
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// Just enough XML for S3's answers: the text of named elements, entities decoded.
+enum XMLText {
+    static func elements(_ name: String, in xml: String) -> [Substring] {
+        var out: [Substring] = []
+        var rest = xml[...]
+        while let open = rest.firstRange(of: "<\(name)>") {
+            guard let close = rest[open.upperBound...].firstRange(of: "</\(name)>") else { break }
+            out.append(rest[open.upperBound..<close.lowerBound])
+            rest = rest[close.upperBound...]
+        }
+        return out
+    }
+
+    static func first<S: StringProtocol>(_ name: String, in xml: S) -> String? {
+        guard let open = xml.firstRange(of: "<\(name)>"), let close = xml[open.upperBound...].firstRange(of: "</\(name)>") else { return nil }
+        return decode(xml[open.upperBound..<close.lowerBound])
+    }
+
+    static func decode<S: StringProtocol>(_ s: S) -> String {
+        guard s.contains("&") else { return String(s) }
+        var out = ""
+        var i = s.startIndex
+        while i < s.endIndex {
+            if s[i] == "&", let semi = s[i...].firstIndex(of: ";") {
+                let entity = s[s.index(after: i)..<semi]
+                let named = ["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'"]
+                if let v = named[String(entity)] {
+                    out += v; i = s.index(after: semi); continue
+                }
+                if entity.hasPrefix("#") {
+                    let num = entity.dropFirst()
+                    let code = num.hasPrefix("x") ? UInt32(num.dropFirst(), radix: 16) : UInt32(num)
+                    if let code, let scalar = Unicode.Scalar(code) {
+                        out.unicodeScalars.append(scalar); i = s.index(after: semi); continue
+                    }
+                }
+            }
+            out.append(s[i])
+            i = s.index(after: i)
+        }
+        return out
+    }
+}

@@ -1,0 +1,112 @@
+@testable import Artifacts
+import Foundation
+import Glibc
+import SkeinTestSupport
+import Testing
+
+/// The S3 client against a real S3-compatible server (moto, on 127.0.0.1): objects in and
+/// out (streamed from and to files, ranges), HEAD and DELETE, listing with paging, bucket
+/// creation, and errors that name the bucket, the key and what the server said.
+@Suite(.serialized) struct S3ClientTests {
+    static func client(_ server: S3TestServer, attempts: Int = 3) -> S3Client {
+        S3Client(endpoint: S3Endpoint(url: server.endpoint, credentials: AWSCredentials(accessKeyID: S3TestServer.accessKey,
+                                                                                      secretAccessKey: S3TestServer.secretKey)),
+                 attempts: attempts, backoff: 0.05)
+    }
+
+    @Test func objectsRoundTripThroughTheServer() throws {
+        let server = try S3TestServer()
+        defer { server.stop() }
+        let s3 = Self.client(server)
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        try s3.createBucket("artifacts")
+        try s3.createBucket("artifacts")  // a second time is fine
+        #expect(try s3.bucketExists("artifacts"))
+        #expect(try !s3.bucketExists("nothing-here"))
+
+        // 3 MiB of varied bytes, a key that needs encoding.
+        var bytes = [UInt8](repeating: 0, count: 3 << 20)
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 2654435761 >> 7) }
+        let source = scratch.path + "/big.bin"
+        try Data(bytes).write(to: URL(fileURLWithPath: source))
+        let key = "wf-1/pod a/out$+=é.bin"
+        try s3.put(bucket: "artifacts", key: key, file: source)
+        #expect(try s3.head(bucket: "artifacts", key: key) == bytes.count)
+        #expect(try s3.head(bucket: "artifacts", key: "wf-1/absent") == nil)
+
+        let back = scratch.path + "/back.bin"
+        try s3.get(bucket: "artifacts", key: key, to: back)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: back)) == Data(bytes))
+        try s3.get(bucket: "artifacts", key: key, to: scratch.path + "/range.bin", range: "10-19")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/range.bin")) == Data(bytes[10...19]))
+
+        try s3.put(bucket: "artifacts", key: "small.txt", bytes: Array("hello s3\n".utf8))
+        try s3.get(bucket: "artifacts", key: "small.txt", to: scratch.path + "/small.txt")
+        #expect(try String(contentsOfFile: scratch.path + "/small.txt", encoding: .utf8) == "hello s3\n")
+        try s3.put(bucket: "artifacts", key: "empty", bytes: [])
+        #expect(try s3.head(bucket: "artifacts", key: "empty") == 0)
+
+        try s3.delete(bucket: "artifacts", key: key)
+        try s3.delete(bucket: "artifacts", key: key)  // gone already: not an error
+        #expect(try s3.head(bucket: "artifacts", key: key) == nil)
+    }
+
+    @Test func listingFollowsContinuationTokens() throws {
+        let server = try S3TestServer()
+        defer { server.stop() }
+        let s3 = Self.client(server)
+        try s3.createBucket("many")
+        let keys = (0..<23).map { "wf/step-\($0 < 10 ? "0" : "")\($0).txt" } + ["wf/a&b <c>.txt"]
+        for k in keys { try s3.put(bucket: "many", key: k, bytes: Array(k.utf8)) }
+        try s3.put(bucket: "many", key: "other/x", bytes: [1])
+        let listed = try s3.list(bucket: "many", prefix: "wf/", pageSize: 5)
+        #expect(listed.map(\.key).sorted() == keys.sorted())
+        #expect(listed.first { $0.key == "wf/step-07.txt" }?.size == "wf/step-07.txt".utf8.count)
+        #expect(try s3.list(bucket: "many", prefix: "none/").isEmpty)
+    }
+
+    @Test func errorsNameTheBucketTheKeyAndWhatTheServerSaid() throws {
+        let server = try S3TestServer()
+        defer { server.stop() }
+        let s3 = Self.client(server)
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        try scratch.write("f.txt", "x")
+
+        let noBucket = #expect(throws: ArtifactError.self) { try s3.put(bucket: "no-such-bucket", key: "a/b.txt", file: scratch.path + "/f.txt") }
+        let m1 = noBucket?.message ?? ""
+        #expect(m1.contains("s3://no-such-bucket/a/b.txt") && m1.contains("NoSuchBucket") && m1.contains("HTTP 404"), "\(m1)")
+        #expect(m1.contains("create the bucket"), "\(m1)")
+
+        try s3.createBucket("bkt-errors")
+        let noKey = #expect(throws: ArtifactError.self) { try s3.get(bucket: "bkt-errors", key: "missing.tgz", to: scratch.path + "/out") }
+        let m2 = noKey?.message ?? ""
+        #expect(m2.contains("cannot download s3://bkt-errors/missing.tgz") && m2.contains("NoSuchKey"), "\(m2)")
+        // Neither the error document nor a partial file is left at the destination.
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/out"))
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/out.part"))
+    }
+
+    @Test func anUnreachableEndpointIsRetriedThenNamed() throws {
+        // Port 1 on loopback: nothing listens, the connection is refused at once.
+        let s3 = S3Client(endpoint: S3Endpoint(url: "http://127.0.0.1:1", credentials: AWSCredentials(accessKeyID: "a", secretAccessKey: "b")),
+                          attempts: 3, backoff: 0.01)
+        let e = #expect(throws: ArtifactError.self) { _ = try s3.head(bucket: "bkt", key: "k/x") }
+        let m = e?.message ?? ""
+        #expect(m.contains("s3://bkt/k/x") && m.contains("127.0.0.1:1") && m.contains("after 3 tries"), "\(m)")
+    }
+
+    @Test func virtualHostedAndPathStyleAddressing() {
+        let aws = S3Client(endpoint: S3Endpoint(region: "eu-west-1"))
+        #expect(aws.endpoint.pathStyle == false)
+        #expect(aws.endpoint.description == "https://s3.eu-west-1.amazonaws.com")
+        let t = aws.target(bucket: "my-bucket", key: "a b/c.tgz")
+        #expect(t.url == "https://my-bucket.s3.eu-west-1.amazonaws.com/a%20b/c.tgz" && t.host == "my-bucket.s3.eu-west-1.amazonaws.com" && t.path == "/a%20b/c.tgz")
+        let minio = S3Client(endpoint: S3Endpoint(url: "http://minio:9000/"))
+        #expect(minio.endpoint.pathStyle && minio.endpoint.description == "http://minio:9000")
+        let p = minio.target(bucket: "my-bucket", key: "a b/c.tgz")
+        #expect(p.url == "http://minio:9000/my-bucket/a%20b/c.tgz" && p.host == "minio:9000" && p.path == "/my-bucket/a%20b/c.tgz")
+        #expect(minio.target(bucket: "my-bucket", key: nil).url == "http://minio:9000/my-bucket")
+    }
+}
