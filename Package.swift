@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(name: "LocalRunnerTests",
                     dependencies: ["LocalRunner", "WorkflowModel", "SkeinTestSupport"], swiftSettings: strict),
         .testTarget(name: "SkeinCommandsTests",
-                    dependencies: ["SkeinCommands", "WorkflowModel", "SkeinTestSupport", "SkeinJSON",
+                    dependencies: ["SkeinCommands", "WorkflowModel", "SkeinTestSupport", "SkeinJSON", "Artifacts",
                                    .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

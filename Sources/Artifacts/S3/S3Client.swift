@@ -109,8 +109,9 @@ public struct S3Client: Sendable {
         try r.check(self, "delete", bucket: bucket, key: key)
     }
 
-    /// Every object under `prefix`, following ListObjectsV2's continuation tokens.
-    public func list(bucket: String, prefix: String, pageSize: Int = 1000) throws(ArtifactError) -> [S3Object] {
+    /// Every object under `prefix` (or the first `limit`), following ListObjectsV2's
+    /// continuation tokens.
+    public func list(bucket: String, prefix: String, pageSize: Int = 1000, limit: Int = .max) throws(ArtifactError) -> [S3Object] {
         var out: [S3Object] = []
         var token: String?
         repeat {
@@ -124,7 +125,7 @@ public struct S3Client: Sendable {
                 out.append(S3Object(key: key, size: XMLText.first("Size", in: contents).flatMap { Int($0) } ?? 0))
             }
             token = XMLText.first("IsTruncated", in: xml) == "true" ? XMLText.first("NextContinuationToken", in: xml) : nil
-        } while token != nil
+        } while token != nil && out.count < limit
         return out
     }
 

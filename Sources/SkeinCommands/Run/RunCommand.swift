@@ -33,8 +33,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Print the final Workflow object: json or yaml.")
     var output: OutputFormat?
 
-    @Option(help: "Directory holding artifacts passed between steps.")
+    @Option(help: """
+        Where artifacts passed between steps are kept: a directory, or s3://bucket/prefix (endpoint, \
+        region and keys as the AWS CLI reads them: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS_REGION, \
+        AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE and ~/.aws).
+        """)
     var artifacts: String = ".skein/artifacts"
+
+    @Option(name: .customLong("s3-endpoint"), help: "The S3 server for --artifacts s3://... (e.g. http://127.0.0.1:9000); path-style addressing.")
+    var s3Endpoint: String?
+
+    @Option(name: .customLong("s3-region"), help: "The S3 region for --artifacts s3://... (default as the AWS CLI finds it, else us-east-1).")
+    var s3Region: String?
 
     @Option(help: "Run at most this many steps at once.")
     var parallelism: Int?
@@ -189,7 +199,21 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let runDir = (RunCommand.scratchBase() as NSString).appendingPathComponent("skein-run-\(workflowName)-\(UUID().uuidString.prefix(8))")
-        let store = LocalDirectoryStore(root: (artifacts as NSString).standardizingPath)
+        let store: any ArtifactStore
+        if artifacts.hasPrefix("s3://") {
+            guard let (bucket, prefix) = S3Store.parse(url: artifacts) else {
+                Terminal.printDiagnostics([Diagnostic(SourceLocation(file: "--artifacts"), "'\(artifacts)' names no bucket", fix: "write --artifacts s3://BUCKET/PREFIX")])
+                throw ExitCode(2)
+            }
+            let aws = AWSConfiguration.resolve()
+            let endpoint = S3Endpoint(url: s3Endpoint ?? aws.endpointURL, region: s3Region ?? aws.region, credentials: aws.credentials)
+            if aws.credentials == nil {
+                Terminal.printError("warning: no AWS credentials found (environment, ~/.aws): requests to \(endpoint.description) are anonymous")
+            }
+            store = S3Store(client: S3Client(endpoint: endpoint), bucket: bucket, prefix: prefix)
+        } else {
+            store = LocalDirectoryStore(root: (artifacts as NSString).standardizingPath)
+        }
         return RunSettings(runDirectory: runDir, store: store, images: ImageMap(userEntries: userImages),
                            emissaryPath: emissary, isolate: Sandbox.namespacesAvailable, keepRunDirectory: keep)
     }
