@@ -124,7 +124,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "ControllerTests",
                     dependencies: ["Controller", "WorkflowEngine", "WorkflowModel", "SkeinJSON", "SkeinTestSupport", "KubeClient",
-                                   "KubeAPI", "KubeSim", "Sandbox", .product(name: "Logging", package: "swift-log")], exclude: ["Golden"],
+                                   "KubeAPI", "KubeSim", "Sandbox", "Artifacts", .product(name: "Logging", package: "swift-log")], exclude: ["Golden"],
                     swiftSettings: strict),
         .testTarget(name: "KubeSimTests",
                     dependencies: ["KubeSim", "KubeAPI", "SkeinJSON", "SkeinTestSupport", "Sandbox"], swiftSettings: strict),

@@ -41,6 +41,7 @@ final class WorkflowReconciler: Sendable {
                                               executorImagePullPolicy: settings.executorImagePullPolicy,
                                               group: settings.group, artifactVolume: settings.artifactVolume)
         podSettings.reportTimeout = settings.reportTimeout
+        podSettings.s3Repository = settings.s3Repository
         podSettings.images = settings.images
         podSettings.identity = settings.identity
         builder = PodBuilder(settings: podSettings)

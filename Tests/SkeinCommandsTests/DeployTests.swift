@@ -69,7 +69,26 @@ import WorkflowModel
         #expect(failure(["workers": "0"]).contains("data.workers: '0' is not a whole number of at least 1"))
         #expect(failure(["qps": "fast"]).contains("data.qps"))
         #expect(failure(["executorImagePullPolicy": "Sometimes"]).contains("Always, IfNotPresent or Never"))
-        #expect(failure(["artifactPVC": "a", "artifactHostPath": "/b"]).contains("not both"))
+        #expect(failure(["artifactPVC": "a", "artifactHostPath": "/b"]).contains("give one of artifactPVC, artifactHostPath and artifactRepository"))
+        // `artifactRepository`, in Argo's shape, as YAML text.
+        let s3 = try ControllerConfigMap.parse(["artifactRepository": """
+            s3:
+              bucket: my-artifacts
+              endpoint: minio:9000
+              insecure: true
+              keyPrefix: skein
+              accessKeySecret: {name: s3-keys, key: accessKey}
+              secretKeySecret: {name: s3-keys, key: secretKey}
+            """], source: "cm")
+        #expect(s3.s3Repository == S3Repository(bucket: "my-artifacts", endpoint: "minio:9000", insecure: true, keyPrefix: "skein",
+                                                accessKeySecret: .init(name: "s3-keys", key: "accessKey"),
+                                                secretKeySecret: .init(name: "s3-keys", key: "secretKey")))
+        #expect(s3.s3Repository?.endpointURL == "http://minio:9000")
+        #expect(failure(["artifactRepository": "gcs: {bucket: x}"]).contains("data.artifactRepository has no `s3:` repository"))
+        #expect(failure(["artifactRepository": "s3: {endpoint: x}"]).contains("data.artifactRepository.s3.bucket is missing"))
+        #expect(failure(["artifactRepository": "s3: {bucket: b, accessKeySecret: {name: k}}"]).contains("accessKeySecret needs `name` and `key`"))
+        #expect(failure(["artifactRepository": "s3: {bucket: b, bukcet: c}"]).contains("unknown field 'bukcet'"))
+        #expect(failure(["artifactRepository": "s3: {bucket: b}", "artifactHostPath": "/x"]).contains("give one of"))
         // `images`, in Argo's shape, as YAML text.
         let images = try ControllerConfigMap.parse(["images": "argoproj/argosay:v2: {entrypoint: [/argosay]}\nmy/tool:1: {cmd: [run]}\n"],
                                                    source: "cm")

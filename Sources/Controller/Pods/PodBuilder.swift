@@ -27,6 +27,9 @@ public struct PodBuilder: Sendable {
         /// `{"persistentVolumeClaim": {"claimName": "skein-artifacts"}}` or a `hostPath`),
         /// mounted into the executor containers of steps that read or write artifacts.
         public var artifactVolume: JSONValue?
+        /// The artifact repository in S3 (instead of a volume): the executor containers
+        /// reach it themselves.
+        public var s3Repository: S3Repository?
         /// `SKEIN_REPORT_TIMEOUT` of the wait container (see `ControllerSettings.reportTimeout`).
         public var reportTimeout: Double?
         /// What images run when a container has no `command` (see `ImageCommand`).
@@ -196,7 +199,9 @@ public struct PodBuilder: Sendable {
             }
             let usesRepository = !launch.outputArtifacts.isEmpty
                 || launch.inputArtifacts.contains { if case .stored = $0.source { true } else { false } }
-            if usesRepository, let source = settings.artifactVolume?.objectValue {
+            if usesRepository, let s3 = settings.s3Repository {
+                executorEnv += s3.environment
+            } else if usesRepository, let source = settings.artifactVolume?.objectValue {
                 var volume = source
                 volume["name"] = .string(PodBuilder.artifactVolumeName)
                 volumes.append(.object(volume))

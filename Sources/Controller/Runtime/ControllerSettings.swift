@@ -15,6 +15,8 @@ public struct ControllerSettings: Sendable {
     public var executorImagePullPolicy: String?
     /// Volume source of the artifact repository (see `PodBuilder.Settings.artifactVolume`).
     public var artifactVolume: JSONValue?
+    /// The artifact repository in S3 (Argo's `artifactRepository.s3`); wins over `artifactVolume`.
+    public var s3Repository: S3Repository?
     /// Only workflows labelled `workflows.GROUP/controller-instanceid=ID` when set; only
     /// unlabelled workflows when nil (as Argo's instance ID).
     public var instanceID: String?

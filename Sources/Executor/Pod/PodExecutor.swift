@@ -21,6 +21,8 @@ public struct PodExecutor: Sendable {
     public let varDirectory: String
     /// The artifact repository's volume, when the step has artifacts.
     public let artifactDirectory: String?
+    /// The artifact repository in S3 (`SKEIN_ARTIFACT_S3`, keys from the `AWS_*` variables).
+    let s3Store: S3Store?
     public let podName: String
     public let namespace: String
     /// API group of Skein's kinds.
@@ -41,6 +43,17 @@ public struct PodExecutor: Sendable {
         }
         self.varDirectory = varDirectory
         artifactDirectory = env["SKEIN_ARTIFACT_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 }
+        if let text = env["SKEIN_ARTIFACT_S3"], !text.isEmpty {
+            guard let v = try? JSONValue.parseJSON(text), let bucket = v["bucket"]?.stringValue else {
+                throw Failure("SKEIN_ARTIFACT_S3 is not an S3 location: \(text)")
+            }
+            let aws = AWSConfiguration.resolve(environment: env)
+            let endpoint = S3Endpoint(url: v["endpoint"]?.stringValue ?? aws.endpointURL, region: v["region"]?.stringValue ?? aws.region,
+                                      credentials: aws.credentials)
+            s3Store = S3Store(client: S3Client(endpoint: endpoint), bucket: bucket, prefix: v["prefix"]?.stringValue ?? "")
+        } else {
+            s3Store = nil
+        }
         podName = env["SKEIN_POD_NAME"] ?? ""
         namespace = env["SKEIN_NAMESPACE"] ?? "default"
         group = env["SKEIN_API_GROUP"].flatMap { $0.isEmpty ? nil : $0 } ?? "skein.dev"
@@ -49,7 +62,7 @@ public struct PodExecutor: Sendable {
     }
 
     var controlDirectory: String { varDirectory + "/control" }
-    var store: (any ArtifactStore)? { artifactDirectory.map { LocalDirectoryStore(root: $0) } }
+    var store: (any ArtifactStore)? { s3Store ?? artifactDirectory.map { LocalDirectoryStore(root: $0) } }
 
     // MARK: init
 

@@ -144,6 +144,7 @@ struct ControllerCommand: AsyncParsableCommand {
                                           parallelism: parallelism ?? file.parallelism ?? 0,
                                           namespaceParallelism: namespaceParallelism ?? file.namespaceParallelism ?? 0)
         settings.version = SkeinVersion.current
+        if artifactPvc == nil && artifactHostPath == nil { settings.s3Repository = file.s3Repository }
         settings.events = events.flatMap(EventPolicy.init(rawValue:)) ?? file.events ?? .failures
         settings.clusterScopedResources = allowClusterScopedResources || (file.clusterScopedResources ?? false)
         settings.reportTimeout = reportTimeout.flatMap(Durations.seconds) ?? file.reportTimeout

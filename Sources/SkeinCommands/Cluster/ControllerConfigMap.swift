@@ -24,9 +24,11 @@ struct ControllerConfigMap: Sendable {
     var clusterScopedResources: Bool?
     var reportTimeout: Double?
     var images: [String: ImageCommand]?
+    var s3Repository: S3Repository?
 
     static let keys = ["workers", "qps", "burst", "parallelism", "namespaceParallelism", "executorImage", "executorImagePullPolicy",
-                       "artifactPVC", "artifactHostPath", "instanceID", "namespace", "events", "clusterScopedResources", "reportTimeout", "images"]
+                       "artifactPVC", "artifactHostPath", "instanceID", "namespace", "events", "clusterScopedResources", "reportTimeout", "images",
+                       "artifactRepository"]
 
     /// `NAME` (in `defaultNamespace`) or `NAMESPACE/NAME`, read from the API.
     static func load(_ reference: String, client: KubeClient, defaultNamespace: String) async throws -> ControllerConfigMap {
@@ -89,6 +91,18 @@ struct ControllerConfigMap: Sendable {
                                      fix: "write e.g. `argoproj/argosay:v2: {entrypoint: [/argosay]}`", code: 2)
                 }
                 c.images = parsed
+            case "artifactRepository":
+                // Argo's shape: `s3: {bucket, endpoint, insecure, region, keyPrefix, accessKeySecret, secretKeySecret}`.
+                guard let doc = (try? YAMLLoader.load(text, file: "\(source) data.artifactRepository"))?.first?.value,
+                      let s3 = doc["s3"] else {
+                    throw CLIFailure("\(source): data.artifactRepository has no `s3:` repository",
+                                     fix: "write e.g. `s3: {bucket: my-artifacts, endpoint: minio:9000, insecure: true, accessKeySecret: {name: s3-keys, key: accessKey}, secretKeySecret: {name: s3-keys, key: secretKey}}`", code: 2)
+                }
+                do {
+                    c.s3Repository = try S3Repository.parse(s3, field: "data.artifactRepository.s3")
+                } catch {
+                    throw CLIFailure("\(source): \(error.message)", fix: error.fix, code: 2)
+                }
             case "clusterScopedResources":
                 guard text == "true" || text == "false" else {
                     throw CLIFailure("\(source): data.clusterScopedResources: '\(text)' is not true or false", code: 2)
@@ -98,8 +112,8 @@ struct ControllerConfigMap: Sendable {
                 throw CLIFailure("\(source): unknown key data.\(key)", fix: "the keys are \(keys.joined(separator: ", "))", code: 2)
             }
         }
-        if c.artifactPVC != nil && c.artifactHostPath != nil {
-            throw CLIFailure("\(source): give either artifactPVC or artifactHostPath, not both", code: 2)
+        if [c.artifactPVC != nil, c.artifactHostPath != nil, c.s3Repository != nil].filter({ $0 }).count > 1 {
+            throw CLIFailure("\(source): give one of artifactPVC, artifactHostPath and artifactRepository", code: 2)
         }
         return c
     }

@@ -1,0 +1,93 @@
+public import SkeinJSON
+
+/// The default artifact repository in S3, in the shape of Argo's `artifactRepository.s3`
+/// (the workflow-controller ConfigMap's): `bucket`, `endpoint` (host[:port], or a URL),
+/// `region`, `insecure` (plain HTTP), `keyPrefix`, and the keys from Secrets in the step's
+/// namespace (`accessKeySecret`, `secretKeySecret`, `sessionTokenSecret`: `{name, key}`).
+public struct S3Repository: Sendable, Equatable {
+    public struct SecretKey: Sendable, Equatable {
+        public var name: String
+        public var key: String
+        public init(name: String, key: String) { self.name = name; self.key = key }
+    }
+
+    public var bucket: String
+    public var endpoint: String?
+    public var region: String?
+    public var insecure: Bool
+    public var keyPrefix: String?
+    public var accessKeySecret: SecretKey?
+    public var secretKeySecret: SecretKey?
+    public var sessionTokenSecret: SecretKey?
+
+    public init(bucket: String, endpoint: String? = nil, region: String? = nil, insecure: Bool = false, keyPrefix: String? = nil,
+                accessKeySecret: SecretKey? = nil, secretKeySecret: SecretKey? = nil, sessionTokenSecret: SecretKey? = nil) {
+        self.bucket = bucket
+        self.endpoint = endpoint
+        self.region = region
+        self.insecure = insecure
+        self.keyPrefix = keyPrefix
+        self.accessKeySecret = accessKeySecret
+        self.secretKeySecret = secretKeySecret
+        self.sessionTokenSecret = sessionTokenSecret
+    }
+
+    /// The endpoint as a URL: `http://` when `insecure`, else `https://`; nil for AWS itself.
+    public var endpointURL: String? {
+        guard let e = endpoint, !e.isEmpty else { return nil }
+        if e.hasPrefix("http://") || e.hasPrefix("https://") { return e }
+        return (insecure ? "http://" : "https://") + e
+    }
+
+    /// Argo's `s3:` object; problems name the field and the fix.
+    public static func parse(_ v: JSONValue, field: String = "artifactRepository.s3") throws(ParseError) -> S3Repository {
+        guard let o = v.objectValue else { throw ParseError("\(field) must be a map with at least `bucket`") }
+        let known: Set<String> = ["bucket", "endpoint", "region", "insecure", "keyPrefix", "keyFormat", "accessKeySecret", "secretKeySecret",
+                                  "sessionTokenSecret", "useSDKCreds", "roleARN", "createBucketIfNotPresent", "encryptionOptions", "caSecret"]
+        for k in o.keys.sorted() where !known.contains(k) {
+            throw ParseError("\(field): unknown field '\(k)'", fix: "the fields are \(known.sorted().joined(separator: ", "))")
+        }
+        guard let bucket = o["bucket"]?.stringValue, !bucket.isEmpty else {
+            throw ParseError("\(field).bucket is missing", fix: "name the bucket artifacts go to, e.g. bucket: my-artifacts")
+        }
+        func secret(_ name: String) throws(ParseError) -> SecretKey? {
+            guard let s = o[name] else { return nil }
+            guard let n = s["name"]?.stringValue, let k = s["key"]?.stringValue else {
+                throw ParseError("\(field).\(name) needs `name` and `key` (a Secret in the workflow's namespace and its key)")
+            }
+            return SecretKey(name: n, key: k)
+        }
+        let insecure: Bool
+        switch o["insecure"] {
+        case nil: insecure = false
+        case .bool(let b)?: insecure = b
+        case .string(let s)? where s == "true" || s == "false": insecure = s == "true"
+        default: throw ParseError("\(field).insecure must be true or false")
+        }
+        return S3Repository(bucket: bucket, endpoint: o["endpoint"]?.stringValue, region: o["region"]?.stringValue, insecure: insecure,
+                            keyPrefix: o["keyPrefix"]?.stringValue, accessKeySecret: try secret("accessKeySecret"),
+                            secretKeySecret: try secret("secretKeySecret"), sessionTokenSecret: try secret("sessionTokenSecret"))
+    }
+
+    public struct ParseError: Error, Sendable, CustomStringConvertible {
+        public var message: String
+        public var fix: String?
+        public init(_ message: String, fix: String? = nil) { self.message = message; self.fix = fix }
+        public var description: String { message + (fix.map { ": \($0)" } ?? "") }
+    }
+
+    /// What the executor containers are told: `SKEIN_ARTIFACT_S3` (where) and the keys as
+    /// `AWS_*` variables from the Secrets.
+    var environment: [JSONValue] {
+        var where_: [String: JSONValue] = ["bucket": .string(bucket)]
+        if let u = endpointURL { where_["endpoint"] = .string(u) }
+        if let r = region { where_["region"] = .string(r) }
+        if let p = keyPrefix { where_["prefix"] = .string(p) }
+        var env: [JSONValue] = [["name": "SKEIN_ARTIFACT_S3", "value": .string(JSONValue.object(where_).compactJSON)]]
+        for (variable, ref) in [("AWS_ACCESS_KEY_ID", accessKeySecret), ("AWS_SECRET_ACCESS_KEY", secretKeySecret), ("AWS_SESSION_TOKEN", sessionTokenSecret)] {
+            guard let ref else { continue }
+            env.append(["name": .string(variable), "valueFrom": ["secretKeyRef": ["name": .string(ref.name), "key": .string(ref.key)]]])
+        }
+        return env
+    }
+}

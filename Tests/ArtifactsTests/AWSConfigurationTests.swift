@@ -1,0 +1,70 @@
+@testable import Artifacts
+import Foundation
+import SkeinTestSupport
+import Testing
+
+/// Endpoint, region and keys found as the AWS CLI finds them: the environment first, then the
+/// profile of the shared credentials and config files.
+@Suite struct AWSConfigurationTests {
+    @Test func theEnvironmentWinsOverTheProfileFiles() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        try scratch.write("credentials", """
+            [default]
+            aws_access_key_id = FILEKEY
+            aws_secret_access_key = filesecret
+            [ci]
+            aws_access_key_id=CIKEY
+            aws_secret_access_key=cisecret
+            aws_session_token=citoken
+            """)
+        try scratch.write("config", """
+            [default]
+            region = eu-west-3
+            [profile ci]
+            region = ap-south-1
+            endpoint_url = http://minio.local:9000
+            s3 =
+              addressing_style = path
+            """)
+        let files = ["AWS_SHARED_CREDENTIALS_FILE": scratch.path + "/credentials", "AWS_CONFIG_FILE": scratch.path + "/config"]
+        let d = AWSConfiguration.resolve(environment: files)
+        #expect(d.credentials == AWSCredentials(accessKeyID: "FILEKEY", secretAccessKey: "filesecret") && d.region == "eu-west-3" && d.endpointURL == nil)
+        #expect(d.credentialSource.contains("profile default"))
+        let ci = AWSConfiguration.resolve(environment: files.merging(["AWS_PROFILE": "ci"]) { a, _ in a })
+        #expect(ci.credentials == AWSCredentials(accessKeyID: "CIKEY", secretAccessKey: "cisecret", sessionToken: "citoken"))
+        #expect(ci.region == "ap-south-1" && ci.endpointURL == "http://minio.local:9000")
+        let env = AWSConfiguration.resolve(environment: files.merging([
+            "AWS_ACCESS_KEY_ID": "ENVKEY", "AWS_SECRET_ACCESS_KEY": "envsecret", "AWS_REGION": "us-west-2",
+            "AWS_ENDPOINT_URL": "http://generic:1", "AWS_ENDPOINT_URL_S3": "http://s3only:2",
+        ]) { a, _ in a })
+        #expect(env.credentials == AWSCredentials(accessKeyID: "ENVKEY", secretAccessKey: "envsecret") && env.region == "us-west-2")
+        #expect(env.endpointURL == "http://s3only:2" && env.credentialSource.contains("environment"))
+        let none = AWSConfiguration.resolve(environment: ["HOME": scratch.path + "/nowhere"])
+        #expect(none.credentials == nil && none.region == "us-east-1")
+    }
+
+    /// A directory kept as is (Argo's `archive: none`): one object per file under the key.
+    @Test func aDirectoryIsOneObjectPerFile() throws {
+        let server = try S3TestServer()
+        defer { server.stop() }
+        let client = S3ClientTests.client(server)
+        try client.createBucket("dirs")
+        let store = S3Store(client: client, bucket: "dirs", prefix: "/p/")
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        try scratch.write("tree/a.txt", "a")
+        try scratch.write("tree/sub/b.txt", "b")
+        try store.put(file: scratch.path + "/tree", key: "wf/out")
+        #expect(try client.list(bucket: "dirs", prefix: "").map(\.key).sorted() == ["p/wf/out/a.txt", "p/wf/out/sub/b.txt"])
+        #expect(try store.exists(key: "wf/out") && !store.exists(key: "wf/other"))
+        try store.get(key: "wf/out", toFile: scratch.path + "/back")
+        #expect(try String(contentsOfFile: scratch.path + "/back/sub/b.txt", encoding: .utf8) == "b")
+        let missing = #expect(throws: ArtifactError.self) { try store.get(key: "wf/none", toFile: scratch.path + "/x") }
+        #expect(missing?.message.contains("s3://dirs/p/wf/none") == true, "\(missing?.message ?? "")")
+        #expect(throws: ArtifactError.self) { try store.put(file: scratch.path + "/tree", key: "../escape") }
+        try store.delete(key: "wf/out")
+        #expect(try client.list(bucket: "dirs", prefix: "").isEmpty)
+        #expect(S3Store.parse(url: "s3://bucket/a/b")! == ("bucket", "a/b") && S3Store.parse(url: "s3://") == nil)
+    }
+}

@@ -1,0 +1,60 @@
+import Artifacts
+import Controller
+import Foundation
+import KubeAPI
+import KubeClient
+import SkeinJSON
+import SkeinTestSupport
+import Testing
+
+/// The default artifact repository in S3 on the controller: the executor containers of each
+/// step read and write the artifacts in the bucket (moto on 127.0.0.1), with the keys from a
+/// Secret in the workflow's namespace, as Argo's `artifactRepository.s3` says.
+@Suite(.serialized) struct S3RepositoryE2ETests {
+    @Test func theArtifactsExamplePassesItsArtifactsThroughS3() async throws {
+        let server = try S3TestServer()
+        defer { server.stop() }
+        let s3 = S3Client(endpoint: S3Endpoint(url: server.endpoint, credentials: AWSCredentials(accessKeyID: S3TestServer.accessKey,
+                                                                                               secretAccessKey: S3TestServer.secretKey)))
+        try s3.createBucket("cluster-artifacts")
+        let repository = try S3Repository.parse(JSONValue.parseJSON("""
+            {"bucket": "cluster-artifacts", "endpoint": "127.0.0.1:\(server.port)", "insecure": true, "keyPrefix": "runs",
+             "accessKeySecret": {"name": "s3-keys", "key": "accessKey"}, "secretKeySecret": {"name": "s3-keys", "key": "secretKey"}}
+            """))
+        let h = try await ControllerHarness.start { $0.s3Repository = repository }
+        defer { Task { await h.stop() } }
+        _ = try await h.client.create(.secrets, [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s3-keys"],
+            "stringData": ["accessKey": .string(S3TestServer.accessKey), "secretKey": .string(S3TestServer.secretKey)],
+        ], namespace: "default")
+        let yaml = try String(contentsOfFile: Binaries.packageRoot + "/examples/artifacts.yaml", encoding: .utf8)
+        let name = try await h.submit(yaml: yaml)
+        let wf = try await h.waitForCompletion(name, timeout: 90)
+        #expect(phase(wf) == "Succeeded", "\(nodeSummary(wf))")
+        let keys = try s3.list(bucket: "cluster-artifacts", prefix: "runs/").map(\.key)
+        #expect(keys.contains { $0.contains(name) && $0.hasSuffix("/report.tgz") } && keys.contains { $0.hasSuffix("/data.tgz") }, "\(keys)")
+        // Nothing went through the volume repository.
+        #expect(!FileManager.default.fileExists(atPath: h.artifactDirectory + "/default/\(name)"))
+        // The executor containers got the keys from the Secret, not as values in the pod.
+        let pods = try await h.pods(of: name)
+        let env = pods.flatMap { $0["spec"]?["initContainers"]?.arrayValue ?? [] }.flatMap { $0["env"]?.arrayValue ?? [] }
+        #expect(env.contains { $0["name"] == "AWS_SECRET_ACCESS_KEY" && $0["valueFrom"]?["secretKeyRef"]?["name"] == "s3-keys" })
+        #expect(!env.contains { $0["value"]?.stringValue == S3TestServer.secretKey })
+    }
+
+    @Test func aMissingBucketFailsTheStepNamingIt() async throws {
+        let server = try S3TestServer()
+        defer { server.stop() }
+        let h = try await ControllerHarness.start {
+            $0.s3Repository = S3Repository(bucket: "not-created", endpoint: "127.0.0.1:\(server.port)", insecure: true)
+        }
+        defer { Task { await h.stop() } }
+        let yaml = try String(contentsOfFile: Binaries.packageRoot + "/examples/artifacts.yaml", encoding: .utf8)
+        let name = try await h.submit(yaml: yaml)
+        let wf = try await h.waitForCompletion(name, timeout: 90)
+        #expect(phase(wf) != "Succeeded")
+        let produce = wf["status"]?["nodes"]?.objectValue?.values.first { $0["displayName"] == "produce" }
+        let message = produce?["message"]?.stringValue ?? ""
+        #expect(message.contains("s3://not-created/") && message.contains("NoSuchBucket"), "\(nodeSummary(wf))")
+    }
+}
