@@ -68,3 +68,79 @@ public func findExecutable(_ name: String) -> String? {
     return nil
 }
 
+
+/// A proxy in front of an S3 server that fails chosen requests, for the retry and abort
+/// paths: each rule is `METHOD:QUERY-SUBSTRING:STATUS:TIMES` (TIMES -1: always), e.g.
+/// `PUT:partNumber=2&:503:1` fails the first upload of part 2 with 503 SlowDown.
+public final class FaultyS3Proxy: Sendable {
+    public let process: ChildProcess
+    public let port: Int
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    static let script = """
+    import http.client, http.server, signal, sys, threading
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
+    upstream = int(sys.argv[1])
+    rules = []
+    for r in sys.argv[2:]:
+        m, q, status, times = r.split(":")
+        rules.append([m, q, int(status), int(times)])
+    lock = threading.Lock()
+    class H(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        def log_message(self, *a): pass
+        def handle_any(self):
+            n = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(n) if n else b""
+            with lock:
+                hit = None
+                for r in rules:
+                    if r[0] == self.command and r[1] in self.path and r[3] != 0:
+                        r[3] -= 1
+                        hit = r
+                        break
+            if hit:
+                doc = b"<?xml version='1.0'?><Error><Code>SlowDown</Code><Message>injected by the test</Message></Error>"
+                self.send_response(hit[2]); self.send_header("Content-Length", str(len(doc))); self.end_headers()
+                self.wfile.write(doc); return
+            c = http.client.HTTPConnection("127.0.0.1", upstream)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host",)}
+            c.request(self.command, self.path, body=body, headers=headers)
+            r = c.getresponse()
+            data = r.read()
+            self.send_response(r.status)
+            for k, v in r.getheaders():
+                if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD": self.wfile.write(data)
+        do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
+    s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    print(s.server_address[1], flush=True)
+    s.serve_forever()
+    """
+
+    public init(upstream: S3TestServer, rules: [String]) throws {
+        guard let python = findExecutable("python3") else { throw S3TestServer.Unavailable(description: "python3 is not installed") }
+        let portFile = NSTemporaryDirectory() + "skein-s3proxy-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).port"
+        defer { unlink(portFile) }
+        process = try ChildProcess(python, ["-c", Self.script, String(upstream.port)] + rules, stdout: .file(portFile))
+        var text = ""
+        for _ in 0..<3000 where !text.contains("\n") && process.isRunning {
+            usleep(10_000)
+            text = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
+        }
+        guard let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw S3TestServer.Unavailable(description: "the S3 fault proxy did not start: \(text)")
+        }
+        self.port = port
+    }
+
+    public func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}

@@ -52,6 +52,45 @@ import Testing
         #expect(try s3.head(bucket: "artifacts", key: key) == nil)
     }
 
+    /// Above the threshold a file goes up in parts: a part that fails once is sent again and
+    /// the object is whole; a part that keeps failing aborts the upload, leaving no object
+    /// and no stored parts.
+    @Test func multipartUploadsRetryPartsAndAbortOnFailure() throws {
+        let server = try S3TestServer()
+        defer { server.stop() }
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        var bytes = [UInt8](repeating: 0, count: 12 << 20)
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: (i >> 3) &* 31 &+ i) }
+        let source = scratch.path + "/big.bin"
+        try Data(bytes).write(to: URL(fileURLWithPath: source))
+        func client(_ endpoint: String) -> S3Client {
+            var c = S3Client(endpoint: S3Endpoint(url: endpoint, credentials: AWSCredentials(accessKeyID: S3TestServer.accessKey,
+                                                                                           secretAccessKey: S3TestServer.secretKey)),
+                             attempts: 3, backoff: 0.05)
+            c.multipartThreshold = 5 << 20
+            c.partSize = 5 << 20
+            return c
+        }
+        let direct = client(server.endpoint)
+        try direct.createBucket("parts")
+
+        let flaky = try FaultyS3Proxy(upstream: server, rules: ["PUT:partNumber=2&:503:1"])
+        defer { flaky.stop() }
+        try client(flaky.endpoint).put(bucket: "parts", key: "big.bin", file: source)
+        try direct.get(bucket: "parts", key: "big.bin", to: scratch.path + "/back.bin")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/back.bin")) == Data(bytes))
+        #expect(try direct.multipartUploads(bucket: "parts").isEmpty)
+
+        let broken = try FaultyS3Proxy(upstream: server, rules: ["PUT:partNumber=2&:500:-1"])
+        defer { broken.stop() }
+        let e = #expect(throws: ArtifactError.self) { try client(broken.endpoint).put(bucket: "parts", key: "never.bin", file: source) }
+        let m = e?.message ?? ""
+        #expect(m.contains("upload part 2 of 3 of s3://parts/never.bin") && m.contains("HTTP 500"), "\(m)")
+        #expect(try direct.head(bucket: "parts", key: "never.bin") == nil)
+        #expect(try direct.multipartUploads(bucket: "parts").isEmpty, "the upload was aborted")
+    }
+
     @Test func listingFollowsContinuationTokens() throws {
         let server = try S3TestServer()
         defer { server.stop() }

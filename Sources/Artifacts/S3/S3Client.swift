@@ -1,6 +1,8 @@
 import CCurl
 import Crypto
+import Dispatch
 import Glibc
+import Synchronization
 
 /// Where an S3-compatible store is and how to reach it.
 public struct S3Endpoint: Sendable, Equatable {
@@ -58,6 +60,12 @@ public struct S3Client: Sendable {
     /// The first retry's wait, doubled for each next one (with jitter).
     public var backoff: Double
 
+    /// Files larger than this go up in parts (multipart upload), `partSize` bytes each (more
+    /// when a file would need over 10,000 parts), `parallelParts` at a time.
+    public var multipartThreshold = 64 << 20
+    public var partSize = 16 << 20
+    public var parallelParts = 4
+
     public init(endpoint: S3Endpoint, attempts: Int = 5, backoff: Double = 0.2) {
         self.endpoint = endpoint
         self.attempts = max(1, attempts)
@@ -80,12 +88,87 @@ public struct S3Client: Sendable {
         }
     }
 
-    /// Uploads the file at `path` as `key`, streamed from disk.
+    /// Uploads the file at `path` as `key`, streamed from disk; in parts above `multipartThreshold`.
     public func put(bucket: String, key: String, file path: String, contentType: String? = nil) throws(ArtifactError) {
+        var st = stat()
+        if stat(path, &st) == 0, Int(st.st_size) > multipartThreshold {
+            try putMultipart(bucket: bucket, key: key, file: path, size: Int(st.st_size))
+            return
+        }
         var headers: [(String, String)] = []
         if let contentType { headers.append(("Content-Type", contentType)) }
         let r = try perform("PUT", bucket: bucket, key: key, headers: headers, body: .file(path), output: .memory, what: "upload")
         try r.check(self, "upload", bucket: bucket, key: key)
+    }
+
+    /// Multipart upload: start it, send the parts (each retried on its own) a few at a time,
+    /// complete it; on any failure abort it, so that no object and no stored parts are left.
+    func putMultipart(bucket: String, key: String, file path: String, size: Int) throws(ArtifactError) {
+        let started = try perform("POST", bucket: bucket, key: key, query: [("uploads", "")], headers: [], body: .none, output: .memory,
+                                  what: "start the upload of")
+        try started.check(self, "start the upload of", bucket: bucket, key: key)
+        guard let uploadID = XMLText.first("UploadId", in: String(decoding: started.body, as: UTF8.self)) else {
+            throw ArtifactError("cannot upload s3://\(bucket)/\(key): the server gave no UploadId for the multipart upload")
+        }
+        let part = max(partSize, (size + 9_999) / 10_000)
+        let count = (size + part - 1) / part
+        let results = Mutex<[Int: Result<String, ArtifactError>]>([:])
+        let next = Mutex(0)
+        let failed = Mutex(false)
+        let client = self
+        let workers = max(1, min(parallelParts, count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let n = next.withLock { v -> Int in defer { v += 1 }; return v }
+                guard n < count, !failed.withLock({ $0 }) else { return }
+                let offset = n * part, length = min(part, size - offset)
+                let outcome: Result<String, ArtifactError>
+                do throws(ArtifactError) {
+                    let r = try client.perform("PUT", bucket: bucket, key: key, query: [("partNumber", String(n + 1)), ("uploadId", uploadID)],
+                                               headers: [], body: .file(path, offset: offset, length: length), output: .memory,
+                                               what: "upload part \(n + 1) of \(count) of")
+                    try r.check(client, "upload part \(n + 1) of \(count) of", bucket: bucket, key: key)
+                    guard let etag = r.header("etag") else {
+                        throw ArtifactError("cannot upload part \(n + 1) of s3://\(bucket)/\(key): the server gave no ETag")
+                    }
+                    outcome = .success(etag)
+                } catch {
+                    outcome = .failure(error)
+                    failed.withLock { $0 = true }
+                }
+                results.withLock { $0[n] = outcome }
+            }
+        }
+        var etags: [String] = []
+        var failure: ArtifactError?
+        let all = results.withLock { $0 }
+        for n in 0..<count {
+            switch all[n] {
+            case .success(let e)?: etags.append(e)
+            case .failure(let e)?: failure = failure ?? e
+            case nil: break
+            }
+        }
+        if failure == nil && etags.count == count {
+            let xml = "<CompleteMultipartUpload>" + etags.enumerated().map { "<Part><PartNumber>\($0.offset + 1)</PartNumber><ETag>\($0.element)</ETag></Part>" }.joined()
+                + "</CompleteMultipartUpload>"
+            do throws(ArtifactError) {
+                let done = try perform("POST", bucket: bucket, key: key, query: [("uploadId", uploadID)], headers: [("Content-Type", "application/xml")],
+                                       body: .bytes(Array(xml.utf8)), output: .memory, what: "complete the upload of")
+                try done.check(self, "complete the upload of", bucket: bucket, key: key)
+                // S3 may answer 200 with an error document when completing.
+                if String(decoding: done.body, as: UTF8.self).contains("<Error>") {
+                    throw ArtifactError("cannot complete the upload of s3://\(bucket)/\(key): \(done.errorCode ?? "error"): \(done.errorMessage ?? "")")
+                }
+                return
+            } catch {
+                failure = error
+            }
+        }
+        // Abort: the parts stored so far are deleted with the upload.
+        _ = try? perform("DELETE", bucket: bucket, key: key, query: [("uploadId", uploadID)], headers: [], body: .none, output: .memory,
+                         what: "abort the upload of")
+        throw failure ?? ArtifactError("cannot upload s3://\(bucket)/\(key): a part was not sent")
     }
 
     /// Uploads bytes held in memory (small objects: manifests, logs' tails).
@@ -129,6 +212,14 @@ public struct S3Client: Sendable {
         return out
     }
 
+    /// The keys of multipart uploads begun and neither completed nor aborted.
+    public func multipartUploads(bucket: String) throws(ArtifactError) -> [String] {
+        let r = try perform("GET", bucket: bucket, key: nil, query: [("uploads", "")], headers: [], body: .none, output: .memory,
+                            what: "list the uploads of")
+        try r.check(self, "list the uploads of", bucket: bucket, key: nil)
+        return XMLText.elements("Upload", in: String(decoding: r.body, as: UTF8.self)).compactMap { XMLText.first("Key", in: $0) }
+    }
+
     /// Creates the bucket; one that exists and is ours already is fine.
     public func createBucket(_ bucket: String) throws(ArtifactError) {
         var body: [UInt8] = []
@@ -152,7 +243,8 @@ public struct S3Client: Sendable {
     enum Body {
         case none
         case bytes([UInt8])
-        case file(String)
+        /// `length` bytes of the file from `offset` (to its end when nil).
+        case file(String, offset: Int = 0, length: Int? = nil)
     }
 
     enum Output {
@@ -259,28 +351,31 @@ public struct S3Client: Sendable {
                 _ = b.withUnsafeBytes { fwrite($0.baseAddress, 1, b.count, input) }
                 rewind(input)
             }
-        case .file(let p):
+        case .file(let p, let offset, let count):
             guard let f = fopen(p, "rb") else {
                 return .failure(Failure(message: "cannot \(what) \(location): cannot read '\(p)': \(FileSystem.errnoText())", retryable: false))
             }
             input = f
             var st = stat()
             fstat(fileno(f), &st)
-            length = Int(st.st_size)
+            length = count ?? max(0, Int(st.st_size) - offset)
             // Over plain HTTP the payload is signed (read once more for its hash); over TLS
             // S3 allows it unsigned.
             if endpoint.schemeAndHost.scheme == "http" {
-                guard let h = S3Client.sha256(of: f) else {
-                    fclose(f)
+                fseeko(f, off_t(offset), SEEK_SET)
+                guard let h = S3Client.sha256(of: f, count: length) else {
                     return .failure(Failure(message: "cannot \(what) \(location): reading '\(p)' failed: \(FileSystem.errnoText())", retryable: false))
                 }
                 payloadHash = h
-                rewind(f)
             } else {
                 payloadHash = SigV4.unsignedPayload
             }
+            fseeko(f, off_t(offset), SEEK_SET)
         }
         defer { if let input { fclose(input) } }
+        let reader = RangeReader(file: input ?? emptyInput, remaining: length)
+        let readerRef = Unmanaged.passRetained(reader)
+        defer { readerRef.release() }
 
         var sendHeaders = headers
         if let credentials = endpoint.credentials {
@@ -323,8 +418,13 @@ public struct S3Client: Sendable {
             case "PUT":
                 _ = skein_curl_setopt_long(handle, CURLOPT_UPLOAD, 1)
                 _ = skein_curl_setopt_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(length))
-                if let input { _ = skein_curl_setopt_ptr(handle, CURLOPT_READDATA, UnsafeMutableRawPointer(input)) }
-                else { _ = skein_curl_setopt_ptr(handle, CURLOPT_READDATA, UnsafeMutableRawPointer(emptyInput)) }
+                _ = skein_curl_setopt_write(handle, CURLOPT_READFUNCTION, s3ReadCallback)
+                _ = skein_curl_setopt_ptr(handle, CURLOPT_READDATA, readerRef.toOpaque())
+            case "POST":
+                _ = skein_curl_setopt_long(handle, CURLOPT_POST, 1)
+                _ = skein_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(length))
+                _ = skein_curl_setopt_write(handle, CURLOPT_READFUNCTION, s3ReadCallback)
+                _ = skein_curl_setopt_ptr(handle, CURLOPT_READDATA, readerRef.toOpaque())
             case "GET": break
             default: _ = skein_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method)
             }
@@ -364,16 +464,16 @@ public struct S3Client: Sendable {
         return .success(response)
     }
 
-    static func sha256(of f: UnsafeMutablePointer<FILE>) -> String? {
+    /// SHA-256 of the next `count` bytes of `f`.
+    static func sha256(of f: UnsafeMutablePointer<FILE>, count: Int) -> String? {
         var hasher = SHA256()
         var buf = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
+        var left = count
+        while left > 0 {
+            let n = fread(&buf, 1, min(buf.count, left), f)
             if n > 0 { buf.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0.prefix(n))) } }
-            if n < buf.count {
-                if ferror(f) != 0 { return nil }
-                break
-            }
+            left -= n
+            if n == 0 { return ferror(f) != 0 ? nil : (left == 0 ? SigV4.hex(hasher.finalize()) : nil) }
         }
         return SigV4.hex(hasher.finalize())
     }
@@ -384,6 +484,24 @@ private let curlReady: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 
 /// An empty body for a PUT of nothing (libcurl reads EOF at once).
 nonisolated(unsafe) private let emptyInput: UnsafeMutablePointer<FILE> = fopen("/dev/null", "rb")
+
+/// Feeds libcurl a request body: at most `remaining` bytes of a file, from where it stands.
+final class RangeReader {
+    let file: UnsafeMutablePointer<FILE>
+    var remaining: Int
+    init(file: UnsafeMutablePointer<FILE>, remaining: Int) { self.file = file; self.remaining = remaining }
+}
+
+private let s3ReadCallback: skein_curl_write_cb = { ptr, size, count, userdata in
+    guard let ptr, let userdata else { return 0 }
+    let reader = Unmanaged<RangeReader>.fromOpaque(userdata).takeUnretainedValue()
+    let want = min(size * count, reader.remaining)
+    guard want > 0 else { return 0 }
+    let n = fread(ptr, 1, want, reader.file)
+    reader.remaining -= n
+    // A file that got shorter than it was: abort rather than send less than announced.
+    return n == 0 ? Int(CURL_READFUNC_ABORT) : n
+}
 
 /// Collects a response's headers and (small) body for one transfer.
 final class ResponseSink {
