@@ -31,6 +31,65 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: cli.workDirectory + "/.skein/artifacts"), "nothing went to the local directory")
     }
 
+    /// 300 MiB through S3 and back (a multipart upload, a streamed download) while the skein
+    /// process stays under 64 MiB resident: the peak is measured by a parent that waits for it
+    /// (getrusage of its children: skein and the steps it ran).
+    @Test func a300MiBArtifactPassesWithFlatMemory() throws {
+        let server = try S3TestServer()
+        defer { server.stop() }
+        let s3 = S3Client(endpoint: S3Endpoint(url: server.endpoint, credentials: AWSCredentials(accessKeyID: S3TestServer.accessKey,
+                                                                                               secretAccessKey: S3TestServer.secretKey)))
+        try s3.createBucket("big")
+        let cli = try SkeinCLI()
+        let f = try cli.write("big.yaml", """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {generateName: big-}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                steps:
+                - - {name: make, template: make}
+                - - name: check
+                    template: check
+                    arguments:
+                      artifacts: [{name: big, from: "{{steps.make.outputs.artifacts.big}}"}]
+                      parameters: [{name: sum, value: "{{steps.make.outputs.parameters.sum}}"}]
+              - name: make
+                container: {image: alpine, command: [sh, -c, "head -c 314572800 /dev/urandom > /tmp/big.bin && sha256sum /tmp/big.bin | cut -c1-64 > /tmp/sum"]}
+                outputs:
+                  parameters: [{name: sum, valueFrom: {path: /tmp/sum}}]
+                  artifacts: [{name: big, path: /tmp/big.bin, archive: {none: {}}}]
+              - name: check
+                inputs:
+                  parameters: [{name: sum}]
+                  artifacts: [{name: big, path: /tmp/in.bin}]
+                container: {image: alpine, command: [sh, -c, 'test "$(stat -c %s /tmp/in.bin)" = 314572800 && test "$(sha256sum /tmp/in.bin | cut -c1-64)" = "{{inputs.parameters.sum}}" && echo same-bytes']}
+            """)
+        let python = try #require(findExecutable("python3"))
+        let wrapper = """
+            import resource, subprocess, sys
+            r = subprocess.run(sys.argv[1:])
+            print("peak-kib", int(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss), "status", r.returncode, flush=True)
+            """
+        var env = cli.environment
+        env["AWS_ACCESS_KEY_ID"] = S3TestServer.accessKey
+        env["AWS_SECRET_ACCESS_KEY"] = S3TestServer.secretKey
+        env["AWS_ENDPOINT_URL"] = server.endpoint
+        env["HOME"] = cli.workDirectory
+        let r = try Command.run(python, ["-c", wrapper, cli.binary, "run", f, "--artifacts", "s3://big/runs"], environment: env,
+                                currentDirectory: cli.workDirectory, timeout: 300)
+        let line = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("peak-kib") }, "\(r.stdout)\(r.stderr)")
+        let fields = line.split(separator: " ")
+        #expect(fields.last == "0", "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("same-bytes") || r.stderr.contains("same-bytes"), "\(r.stdout)\(r.stderr)")
+        let peak = try #require(Int(fields[1]))
+        #expect(peak < 64 * 1024, "peak resident memory \(peak) KiB")
+        let stored = try s3.list(bucket: "big", prefix: "runs/")
+        #expect(stored.contains { $0.size == 314_572_800 }, "\(stored)")
+    }
+
     @Test func aMissingBucketFailsTheStepNamingIt() throws {
         let server = try S3TestServer()
         defer { server.stop() }
