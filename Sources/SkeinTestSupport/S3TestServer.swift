@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Sandbox
+import Synchronization
 
 /// A real S3-compatible server for tests: moto's (`pip install 'moto[server]'`, which
 /// `.ci/run` installs) on a free port of 127.0.0.1, started and stopped by the test. Without
@@ -13,9 +14,16 @@ public final class S3TestServer: Sendable {
     public static let accessKey = "skein-test-access", secretKey = "skein-test-secret"
 
     static let script = """
-    import signal, sys, threading
+    import os, signal, sys, threading, time
     # The test process blocks most signals and children inherit that mask: let SIGTERM through again.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
+    parent = os.getppid()
+    def watch():
+        # Gone with the test process, even when it could not stop the server.
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True).start()
     try:
         from moto.server import ThreadedMotoServer
     except ImportError as e:
@@ -30,6 +38,19 @@ public final class S3TestServer: Sendable {
     public struct Unavailable: Error, CustomStringConvertible {
         public var description: String
     }
+
+    /// One server for the whole test process (starting moto costs a second or two of CPU):
+    /// tests that share it use buckets of their own. It ends with the test process.
+    public static func shared() throws -> S3TestServer {
+        try sharedServer.withLock { (s: inout S3TestServer?) throws -> S3TestServer in
+            if let s, s.process.isRunning { return s }
+            let started = try S3TestServer()
+            s = started
+            return started
+        }
+    }
+
+    private static let sharedServer = Mutex<S3TestServer?>(nil)
 
     public init() throws {
         guard let python = findExecutable("python3") else { throw Unavailable(description: "python3 is not installed: moto needs it") }

@@ -46,8 +46,7 @@ import Testing
 
     /// A directory kept as is (Argo's `archive: none`): one object per file under the key.
     @Test func aDirectoryIsOneObjectPerFile() throws {
-        let server = try S3TestServer()
-        defer { server.stop() }
+        let server = try S3TestServer.shared()
         let client = S3ClientTests.client(server)
         try client.createBucket("dirs")
         let store = S3Store(client: client, bucket: "dirs", prefix: "/p/")

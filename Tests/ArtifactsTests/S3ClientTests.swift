@@ -15,8 +15,7 @@ import Testing
     }
 
     @Test func objectsRoundTripThroughTheServer() throws {
-        let server = try S3TestServer()
-        defer { server.stop() }
+        let server = try S3TestServer.shared()
         let s3 = Self.client(server)
         let scratch = try Scratch()
         defer { scratch.cleanup() }
@@ -56,8 +55,7 @@ import Testing
     /// the object is whole; a part that keeps failing aborts the upload, leaving no object
     /// and no stored parts.
     @Test func multipartUploadsRetryPartsAndAbortOnFailure() throws {
-        let server = try S3TestServer()
-        defer { server.stop() }
+        let server = try S3TestServer.shared()
         let scratch = try Scratch()
         defer { scratch.cleanup() }
         var bytes = [UInt8](repeating: 0, count: 12 << 20)
@@ -92,8 +90,7 @@ import Testing
     }
 
     @Test func listingFollowsContinuationTokens() throws {
-        let server = try S3TestServer()
-        defer { server.stop() }
+        let server = try S3TestServer.shared()
         let s3 = Self.client(server)
         try s3.createBucket("many")
         let keys = (0..<23).map { "wf/step-\($0 < 10 ? "0" : "")\($0).txt" } + ["wf/a&b <c>.txt"]
@@ -106,8 +103,7 @@ import Testing
     }
 
     @Test func errorsNameTheBucketTheKeyAndWhatTheServerSaid() throws {
-        let server = try S3TestServer()
-        defer { server.stop() }
+        let server = try S3TestServer.shared()
         let s3 = Self.client(server)
         let scratch = try Scratch()
         defer { scratch.cleanup() }

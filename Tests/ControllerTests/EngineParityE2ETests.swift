@@ -221,7 +221,7 @@ import Testing
           steps:
           - - name: retried
               template: fail
-        """, spec: "retryStrategy: {limit: 10, retryPolicy: Always, backoff: {duration: '2s', factor: 1, maxDuration: '3s'}}"),
+        """, spec: "retryStrategy: {limit: 10, retryPolicy: Always, backoff: {duration: '5s', factor: 1, maxDuration: '8s'}}"),
         Case(name: "template-defaults", phase: "Succeeded", expect: [
             "greet Pod Succeeded m=hi from the defaults",
         ], templates: """

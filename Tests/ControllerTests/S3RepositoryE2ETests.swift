@@ -12,8 +12,7 @@ import Testing
 /// Secret in the workflow's namespace, as Argo's `artifactRepository.s3` says.
 @Suite(.serialized) struct S3RepositoryE2ETests {
     @Test func theArtifactsExamplePassesItsArtifactsThroughS3() async throws {
-        let server = try S3TestServer()
-        defer { server.stop() }
+        let server = try S3TestServer.shared()
         let s3 = S3Client(endpoint: S3Endpoint(url: server.endpoint, credentials: AWSCredentials(accessKeyID: S3TestServer.accessKey,
                                                                                                secretAccessKey: S3TestServer.secretKey)))
         try s3.createBucket("cluster-artifacts")
@@ -43,8 +42,7 @@ import Testing
     }
 
     @Test func aMissingBucketFailsTheStepNamingIt() async throws {
-        let server = try S3TestServer()
-        defer { server.stop() }
+        let server = try S3TestServer.shared()
         let h = try await ControllerHarness.start {
             $0.s3Repository = S3Repository(bucket: "not-created", endpoint: "127.0.0.1:\(server.port)", insecure: true)
         }
@@ -56,5 +54,53 @@ import Testing
         let produce = wf["status"]?["nodes"]?.objectValue?.values.first { $0["displayName"] == "produce" }
         let message = produce?["message"]?.stringValue ?? ""
         #expect(message.contains("s3://not-created/") && message.contains("NoSuchBucket"), "\(nodeSummary(wf))")
+    }
+}
+
+/// Key-only artifacts (`s3: {key: ...}`): an output stored under the key given, in whatever
+/// repository the runtime has, and an input read from a key; on both runtimes.
+@Suite(.serialized) struct KeyOnlyArtifactE2ETests {
+    static let yaml = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {generateName: key-only-}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - {name: write, template: write}
+            - - {name: read, template: read}
+          - name: write
+            container: {image: alpine, command: [sh, -c, "echo keyed-data > /tmp/out.txt"]}
+            outputs:
+              artifacts: [{name: out, path: /tmp/out.txt, s3: {key: "shared/{{workflow.name}}/out.tgz"}}]
+          - name: read
+            inputs:
+              artifacts: [{name: in, path: /tmp/in.txt, s3: {key: "shared/{{workflow.name}}/out.tgz"}}]
+            container: {image: alpine, command: [sh, -c, "cat /tmp/in.txt > /tmp/m"]}
+            outputs:
+              parameters: [{name: m, valueFrom: {path: /tmp/m}}]
+        """
+
+    @Test func bothRuntimesStoreAndReadTheKeyGiven() async throws {
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        let name = try await h.submit(yaml: Self.yaml)
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Succeeded", "\(nodeSummary(wf))")
+        #expect(nodeSummary(wf).contains { $0.hasPrefix("read Pod Succeeded") && $0.contains("m=keyed-data") }, "\(nodeSummary(wf))")
+        #expect(FileManager.default.fileExists(atPath: h.artifactDirectory + "/shared/\(name)/out.tgz"))
+
+        let local = try await SimCluster.offPool {
+            let cli = try SkeinCLI()
+            let f = try cli.write("key-only.yaml", Self.yaml)
+            let r = try cli.run(["run", f, "-o", "json"])
+            let name = (finalWorkflow(r.stdout)?["metadata"] as? [String: Any])?["name"] as? String ?? "?"
+            return (r, FileManager.default.fileExists(atPath: cli.workDirectory + "/.skein/artifacts/shared/\(name)/out.tgz"))
+        }
+        #expect(local.0.status == 0, "\(local.0.stderr)")
+        #expect(local.0.stderr.contains("keyed-data") || local.0.stdout.contains("keyed-data"))
+        #expect(local.1, "the local repository holds the key given")
     }
 }

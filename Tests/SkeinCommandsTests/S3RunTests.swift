@@ -16,8 +16,7 @@ import Testing
     }
 
     @Test func theArtifactsExampleKeepsItsArtifactsInS3() throws {
-        let server = try S3TestServer()
-        defer { server.stop() }
+        let server = try S3TestServer.shared()
         let s3 = S3Client(endpoint: S3Endpoint(url: server.endpoint, credentials: AWSCredentials(accessKeyID: S3TestServer.accessKey,
                                                                                                secretAccessKey: S3TestServer.secretKey)))
         try s3.createBucket("runs")
@@ -35,8 +34,7 @@ import Testing
     /// process stays under 64 MiB resident: the peak is measured by a parent that waits for it
     /// (getrusage of its children: skein and the steps it ran).
     @Test func a300MiBArtifactPassesWithFlatMemory() throws {
-        let server = try S3TestServer()
-        defer { server.stop() }
+        let server = try S3TestServer.shared()
         let s3 = S3Client(endpoint: S3Endpoint(url: server.endpoint, credentials: AWSCredentials(accessKeyID: S3TestServer.accessKey,
                                                                                                secretAccessKey: S3TestServer.secretKey)))
         try s3.createBucket("big")
@@ -91,8 +89,7 @@ import Testing
     }
 
     @Test func aMissingBucketFailsTheStepNamingIt() throws {
-        let server = try S3TestServer()
-        defer { server.stop() }
+        let server = try S3TestServer.shared()
         let cli = try SkeinCLI()
         let r = try run(cli, [Binaries.packageRoot + "/examples/artifacts.yaml", "--artifacts", "s3://no-such-bucket/x", "-o", "json"], server)
         #expect(r.status == 1, "\(r.stderr)")

@@ -108,7 +108,12 @@ extension WorkflowExecution {
                                headers: http.headers ?? [])
             } else if a.optional == true {
                 source = .none
-            } else if a.s3 != nil || a.gcs != nil || a.git != nil || a.hdfs != nil || a.oss != nil || a.azure != nil || a.artifactory != nil {
+            } else if let s3 = a.s3, s3["bucket"] == nil, s3["endpoint"] == nil, let k = s3["key"]?.stringValue {
+                // A key-only artifact (`s3: {key: ...}`): that key of the artifact repository.
+                source = .stored(key: try substitute(k, scope: scope, field: "inputs.artifacts.\(a.name).s3.key"))
+            } else if a.s3 != nil {
+                throw EngineFailure("inputs.artifacts.\(a.name).s3: an S3 location of its own (bucket, endpoint, keys) is not supported yet; give only `key` to read that key of the artifact repository")
+            } else if a.gcs != nil || a.git != nil || a.hdfs != nil || a.oss != nil || a.azure != nil || a.artifactory != nil {
                 throw EngineFailure("inputs.artifacts.\(a.name): this artifact repository kind is not supported yet; use raw, http or an artifact from an earlier step")
             } else {
                 throw EngineFailure("inputs.artifacts.\(a.name) was not supplied; pass it with `from`, `raw` or `http`, or mark it optional")
@@ -128,7 +133,14 @@ extension WorkflowExecution {
             let path = try substitute(rawPath, scope: scope, field: "outputs.artifacts.\(a.name).path")
             let archive = a.archive?.none == nil
             // The namespace first: same-named workflows of two namespaces keep apart.
-            let key = "\(workflow.metadata.namespace ?? "default")/\(name)/\(podName)/\(a.name)" + (archive ? ".tgz" : "")
+            var key = "\(workflow.metadata.namespace ?? "default")/\(name)/\(podName)/\(a.name)" + (archive ? ".tgz" : "")
+            if let s3 = a.s3 {
+                // A key-only artifact stores under its own key of the repository, as given.
+                guard s3["bucket"] == nil, s3["endpoint"] == nil, let k = s3["key"]?.stringValue else {
+                    throw EngineFailure("outputs.artifacts.\(a.name).s3: an S3 location of its own (bucket, endpoint, keys) is not supported yet; give only `key` to store under that key of the artifact repository")
+                }
+                key = try substitute(k, scope: scope, field: "outputs.artifacts.\(a.name).s3.key")
+            }
             outputArtifacts.append(OutputArtifact(artifact: a, path: path, key: key, archive: archive, optional: a.optional ?? false))
         }
 
