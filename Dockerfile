@@ -18,7 +18,7 @@ RUN swift build -c release --product skein --static-swift-stdlib \
 # Runtime: a slim base with libcurl, libyaml, zlib and CA certificates only.
 FROM ubuntu:24.04
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libcurl4t64 libyaml-0-2 zlib1g ca-certificates \
+ && apt-get install -y --no-install-recommends libcurl4t64 libyaml-0-2 zlib1g ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/skein /out/skein-emissary /usr/local/bin/
 USER 65532:65532

@@ -281,8 +281,20 @@ extension Evaluator {
     static let dateLayouts = ["2006-01-02", "15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04:05Z07:00",
                               "02 Jan 06 15:04 MST", "Monday, 02-Jan-06 15:04:05 MST", "Mon, 02 Jan 2006 15:04:05 MST"]
 
-    /// An offset for `timezone(name)`: UTC and fixed offsets (`+02:00`, `UTC+2`); a named zone
-    /// needs a time zone database, which expressions do not carry.
+    /// The offset of zone `name` at Unix time `unix`: UTC and fixed offsets, else an IANA zone
+    /// (`Europe/Paris`) from the system's zoneinfo, with its daylight saving time then.
+    static func zoneOffset(_ name: String, at unix: Int) -> Int? {
+        zoneOffset(name) ?? ZoneDatabase.offset(of: name, at: unix)?.seconds
+    }
+
+    /// The offset of zone `name` for a wall-clock time given as if it were UTC: the offset at
+    /// the instant that wall time names (twice round, for the hours near a change).
+    static func zoneOffset(_ name: String, wallClock: Int) -> Int? {
+        guard let first = zoneOffset(name, at: wallClock) else { return nil }
+        return zoneOffset(name, at: wallClock - first)
+    }
+
+    /// The offset of a fixed zone: UTC and fixed offsets (`+02:00`, `UTC+2`).
     static func zoneOffset(_ name: String) -> Int? {
         switch name {
         case "UTC", "GMT", "Z", "", "Local", "Etc/UTC", "Etc/GMT": return 0
@@ -317,8 +329,8 @@ extension Evaluator {
         case "timezone":
             try c.arity(1...1)
             let s = try c.string(0)
-            guard let o = Self.zoneOffset(s) else {
-                throw c.fail("unknown time zone '\(s)'", fix: "use UTC or a fixed offset such as +02:00")
+            guard let o = Self.zoneOffset(s, at: env.now?.seconds ?? 0) else {
+                throw c.fail("unknown time zone '\(s)'", fix: "use an IANA name such as Europe/Paris, UTC, or a fixed offset such as +02:00")
             }
             return .string(s.isEmpty ? "UTC" : s).withZone(o)
         case "date":
@@ -328,26 +340,36 @@ extension Evaluator {
             }
             let text = try c.string(0)
             var offset = 0
+            var zone: String?
             if c.args.count == 3 {
                 let z: String
                 switch c.args[2] {
                 case .map(let m) where m[zoneKey] != nil: z = m["name"]?.text ?? ""
                 default: z = try c.string(2)
                 }
-                guard let o = c.args[2].zoneOffset ?? Self.zoneOffset(z) else {
-                    throw c.fail("unknown time zone '\(z)'", fix: "use UTC or a fixed offset such as +02:00")
+                guard let o = Self.zoneOffset(z) ?? Self.zoneOffset(z, at: 0) else {
+                    throw c.fail("unknown time zone '\(z)'", fix: "use an IANA name such as Europe/Paris, UTC, or a fixed offset such as +02:00")
                 }
                 offset = o
+                if Self.zoneOffset(z) == nil { zone = z }
+            }
+            /// A named zone's offset depends on the date parsed: parse once in UTC, then in the
+            /// zone's offset for that wall-clock time.
+            func parse(_ layout: String) -> ExprTime? {
+                guard let zone else { return GoTime.parse(text, layout: layout, defaultOffset: offset) }
+                guard let wall = GoTime.parse(text, layout: layout, defaultOffset: 0) else { return nil }
+                if wall.offset != 0 || text.hasSuffix("Z") { return wall }
+                return GoTime.parse(text, layout: layout, defaultOffset: Self.zoneOffset(zone, wallClock: wall.seconds) ?? 0)
             }
             if c.args.count >= 2 {
                 let layout = try c.string(1)
-                guard let t = GoTime.parse(text, layout: layout, defaultOffset: offset) else {
+                guard let t = parse(layout) else {
                     throw c.fail("cannot parse '\(text)' as '\(layout)'", fix: "write the layout with Go's reference time, Mon Jan 2 15:04:05 MST 2006")
                 }
                 return .time(t)
             }
             for layout in Self.dateLayouts {
-                if let t = GoTime.parse(text, layout: layout, defaultOffset: offset) { return .time(t) }
+                if let t = parse(layout) { return .time(t) }
             }
             throw c.fail("cannot parse '\(text)' as a date",
                          fix: "use 2006-01-02, 2006-01-02 15:04:05 or RFC 3339, or give the layout: date(text, \"02/01/2006\")")
@@ -441,7 +463,12 @@ extension Evaluator {
                 return .time(ExprTime(seconds: Int(secs) - 62_135_596_800, nanos: Int(ns - secs * 1e9), offset: t.offset))
             case "In":
                 try c.arity(1...1)
-                guard let o = args[0].zoneOffset else { throw c.fail("expects a time zone from timezone(name)") }
+                guard var o = args[0].zoneOffset else { throw c.fail("expects a time zone from timezone(name)") }
+                // A named zone: its offset at this instant (daylight saving time).
+                if case .map(let m) = args[0], let zone = m["name"]?.text, Self.zoneOffset(zone) == nil,
+                   let at = Self.zoneOffset(zone, at: t.seconds) {
+                    o = at
+                }
                 var u = t
                 u.offset = o
                 return .time(u)

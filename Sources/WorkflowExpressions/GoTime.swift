@@ -71,6 +71,9 @@ struct GoTime {
 
     func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
 
+    /// The instant as Unix seconds.
+    var unixSeconds: Int { GoTime.daysFromCivil(year: year, month: month, day: day) * 86400 + hour * 3600 + minute * 60 + second - offset }
+
     /// Formats with Go's reference-time layout tokens.
     func format(_ layout: String) -> String {
         let tokens: [(String, () -> String)] = [

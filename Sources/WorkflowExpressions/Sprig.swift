@@ -135,9 +135,14 @@ enum Sprig {
             case .string(let s): t = GoTime(rfc3339: s) ?? Int(s).map { GoTime(unix: $0) }
             default: t = nil
             }
-            guard let t else {
+            guard var t else {
                 throw c.fail("expects a time as RFC 3339 text (2006-01-02T15:04:05Z) or Unix seconds, got \(a[1].typeName)",
                              fix: "pass a timestamp such as workflow.creationTimestamp")
+            }
+            // dateInZone(layout, time, zone): shown in the zone (sprig falls back to UTC).
+            if a.count == 3 {
+                let unix = t.unixSeconds
+                t = GoTime(unix: unix, offset: Evaluator.zoneOffset(text(a[2]), at: unix) ?? 0)
             }
             return .string(t.format(layout))
         case "trim":

@@ -359,16 +359,17 @@ extension Sprig {
             return try call("dateModify", c)
         case "htmlDate", "htmlDateInZone":
             try c.arity(name == "htmlDate" ? 1...1 : 2...2)
-            let zone = name == "htmlDate" ? 0 : (Evaluator.zoneOffset(text(a[1])) ?? 0)
-            let t: GoTime
+            let unix: Int
             switch a[0] {
-            case .time(let time): t = GoTime(unix: time.seconds, offset: zone)
-            case .int(let unix): t = GoTime(unix: unix, offset: zone)
+            case .time(let time): unix = time.seconds
+            case .int(let u): unix = u
             default:
                 guard let now = c.evaluator.env.now else { throw c.fail("there is no clock here") }
-                t = GoTime(unix: now.seconds, offset: zone)
+                unix = now.seconds
             }
-            return .string(t.format("2006-01-02"))
+            // Sprig falls back to UTC for a zone it does not know.
+            let zone = name == "htmlDate" ? 0 : (Evaluator.zoneOffset(text(a[1]), at: unix) ?? 0)
+            return .string(GoTime(unix: unix, offset: zone).format("2006-01-02"))
         case "durationRound":
             try c.arity(1...1)
             let nanos: Int

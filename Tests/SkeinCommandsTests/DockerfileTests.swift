@@ -62,7 +62,9 @@ import Testing
 
         let runtime = try #require(stages.last)
         #expect(runtime.from.hasPrefix("ubuntu:") || runtime.from.hasPrefix("debian:"), "\(runtime.from)")
-        #expect(runtime.packages == ["libcurl4t64", "libyaml-0-2", "zlib1g", "ca-certificates"], "\(runtime.packages)")
+        // The libraries skein links, the CA certificates for TLS, and tzdata for named time zones
+        // (a CronWorkflow's `timezone`, `timezone()` and `sprig.dateInZone` in expressions).
+        #expect(runtime.packages == ["libcurl4t64", "libyaml-0-2", "zlib1g", "ca-certificates", "tzdata"], "\(runtime.packages)")
         #expect(runtime.lines.contains { $0.hasPrefix("COPY --from=build") && $0.contains("/out/skein ") && $0.contains("/out/skein-emissary") })
         let user = try #require(runtime.lines.last { $0.hasPrefix("USER ") })
         let uid = Int(user.dropFirst(5).split(separator: ":").first ?? "")
