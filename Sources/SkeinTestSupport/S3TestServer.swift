@@ -53,24 +53,32 @@ public final class S3TestServer: Sendable {
     private static let sharedServer = Mutex<S3TestServer?>(nil)
 
     public init() throws {
-        guard let python = findExecutable("python3") else { throw Unavailable(description: "python3 is not installed: moto needs it") }
-        let portFile = NSTemporaryDirectory() + "skein-moto-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).port"
+        (process, port) = try Self.startPython(Self.script, [], what: "the moto S3 server") { text in
+            text.hasPrefix("missing")
+                ? "moto is not installed (\(text)): pip install 'moto[server]' (.ci/run installs it)" : nil
+        }
+    }
+
+    /// Runs a Python script that prints the port it listens on as its first line; returns the
+    /// process and the port, or throws with what the script said.
+    static func startPython(_ script: String, _ arguments: [String], what: String,
+                            explain: (String) -> String? = { _ in nil }) throws -> (ChildProcess, Int) {
+        guard let python = findExecutable("python3") else { throw Unavailable(description: "python3 is not installed: \(what) needs it") }
+        let portFile = NSTemporaryDirectory() + "skein-py-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).port"
         defer { unlink(portFile) }
-        process = try ChildProcess(python, ["-c", Self.script], stdout: .file(portFile))
+        let process = try ChildProcess(python, ["-c", script] + arguments, stdout: .file(portFile))
         var text = ""
         for _ in 0..<3000 where !text.contains("\n") && process.isRunning {
             usleep(10_000)
             text = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
         }
-        guard let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        let said = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let port = Int(said) else {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            if text.hasPrefix("missing") {
-                throw Unavailable(description: "moto is not installed (\(text.trimmingCharacters(in: .whitespacesAndNewlines))): pip install 'moto[server]' (.ci/run installs it)")
-            }
-            throw Unavailable(description: "the moto S3 server did not start: \(text)")
+            throw Unavailable(description: explain(said) ?? "\(what) did not start: \(said)")
         }
-        self.port = port
+        return (process, port)
     }
 
     public func stop() {
@@ -143,21 +151,7 @@ public final class FaultyS3Proxy: Sendable {
     """
 
     public init(upstream: S3TestServer, rules: [String]) throws {
-        guard let python = findExecutable("python3") else { throw S3TestServer.Unavailable(description: "python3 is not installed") }
-        let portFile = NSTemporaryDirectory() + "skein-s3proxy-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).port"
-        defer { unlink(portFile) }
-        process = try ChildProcess(python, ["-c", Self.script, String(upstream.port)] + rules, stdout: .file(portFile))
-        var text = ""
-        for _ in 0..<3000 where !text.contains("\n") && process.isRunning {
-            usleep(10_000)
-            text = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
-        }
-        guard let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw S3TestServer.Unavailable(description: "the S3 fault proxy did not start: \(text)")
-        }
-        self.port = port
+        (process, port) = try S3TestServer.startPython(Self.script, [String(upstream.port)] + rules, what: "the S3 fault proxy")
     }
 
     public func stop() {

@@ -6,13 +6,18 @@ import Testing
 /// `skein run --artifacts s3://bucket/prefix`: a local run keeps its artifacts in S3 (moto on
 /// 127.0.0.1), with the endpoint and keys read as the AWS CLI reads them.
 @Suite(.serialized) struct S3RunTests {
-    func run(_ cli: SkeinCLI, _ args: [String], _ server: S3TestServer) throws -> CommandResult {
+    /// The CLI's environment with the test server's endpoint and keys, and no ~/.aws of the machine's.
+    func environment(_ cli: SkeinCLI, _ server: S3TestServer) -> [String: String] {
         var env = cli.environment
         env["AWS_ACCESS_KEY_ID"] = S3TestServer.accessKey
         env["AWS_SECRET_ACCESS_KEY"] = S3TestServer.secretKey
         env["AWS_ENDPOINT_URL"] = server.endpoint
-        env["HOME"] = cli.workDirectory  // no ~/.aws of the machine's
-        return try Command.run(cli.binary, ["run"] + args, environment: env, currentDirectory: cli.workDirectory, timeout: 60)
+        env["HOME"] = cli.workDirectory
+        return env
+    }
+
+    func run(_ cli: SkeinCLI, _ args: [String], _ server: S3TestServer) throws -> CommandResult {
+        try Command.run(cli.binary, ["run"] + args, environment: environment(cli, server), currentDirectory: cli.workDirectory, timeout: 60)
     }
 
     @Test func theArtifactsExampleKeepsItsArtifactsInS3() throws {
@@ -71,12 +76,7 @@ import Testing
             r = subprocess.run(sys.argv[1:])
             print("peak-kib", int(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss), "status", r.returncode, flush=True)
             """
-        var env = cli.environment
-        env["AWS_ACCESS_KEY_ID"] = S3TestServer.accessKey
-        env["AWS_SECRET_ACCESS_KEY"] = S3TestServer.secretKey
-        env["AWS_ENDPOINT_URL"] = server.endpoint
-        env["HOME"] = cli.workDirectory
-        let r = try Command.run(python, ["-c", wrapper, cli.binary, "run", f, "--artifacts", "s3://big/runs"], environment: env,
+        let r = try Command.run(python, ["-c", wrapper, cli.binary, "run", f, "--artifacts", "s3://big/runs"], environment: environment(cli, server),
                                 currentDirectory: cli.workDirectory, timeout: 300)
         let line = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("peak-kib") }, "\(r.stdout)\(r.stderr)")
         let fields = line.split(separator: " ")
