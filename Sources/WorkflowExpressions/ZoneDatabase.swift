@@ -250,7 +250,8 @@ private struct ByteReader {
         }
         var raw: [(utoff: Int, isDST: Bool, abbreviationIndex: Int)] = []
         for _ in 0..<h.typecnt {
-            guard let utoff = int32(), utoff != Int(Int32.min),
+            // RFC 9636 3.2: utoff in [-89999, 93599] (-24:59:59 ... +25:59:59).
+            guard let utoff = int32(), (-89999...93599).contains(utoff),
                   let isDST = byte(), isDST <= 1,
                   let index = byte(), Int(index) < h.charcnt else { return nil }
             raw.append((utoff, isDST == 1, Int(index)))
@@ -262,6 +263,9 @@ private struct ByteReader {
             var end = entry.abbreviationIndex
             while end < chars.count, chars[end] != 0 { end += 1 }
             guard end < chars.count else { return nil }  // must be NUL-terminated
+            // Abbreviations are printable ASCII in practice (RFC 9636 3.2 recommends
+            // [A-Za-z0-9+-]); anything else (controls, non-ASCII) is treated as corruption.
+            for c in chars[entry.abbreviationIndex..<end] where c < 0x20 || c > 0x7E { return nil }
             let name = String(decoding: chars[entry.abbreviationIndex..<end], as: UTF8.self)
             types.append(LocalTimeType(utoff: entry.utoff, isDST: entry.isDST, abbreviation: name))
         }
@@ -408,11 +412,11 @@ private struct TZStringParser {
         return digits > 0 ? value : nil
     }
 
-    /// [+-]hh[:mm[:ss]], hh up to 167 (RFC 8536 extension), in seconds.
-    mutating func signedHMS() -> Int? {
+    /// [+-]hh[:mm[:ss]] in seconds, hh at most `maxHours`.
+    mutating func signedHMS(maxHours: Int) -> Int? {
         var sign = 1
         if eat(UInt8(ascii: "-")) { sign = -1 } else { _ = eat(UInt8(ascii: "+")) }
-        guard let h = number(maxDigits: 3), h <= 167 else { return nil }
+        guard let h = number(maxDigits: 3), h <= maxHours else { return nil }
         var total = h * 3600
         if eat(UInt8(ascii: ":")) {
             guard let m = number(maxDigits: 2), m <= 59 else { return nil }
@@ -425,8 +429,8 @@ private struct TZStringParser {
         return sign * total
     }
 
-    /// A POSIX offset: seconds *west* of UTC.
-    mutating func offset() -> Int? { signedHMS() }
+    /// A POSIX offset: seconds *west* of UTC; hh is 0...24 (POSIX).
+    mutating func offset() -> Int? { signedHMS(maxHours: 24) }
 
     mutating func rule() -> PosixRule? {
         var rule: PosixRule
@@ -443,7 +447,8 @@ private struct TZStringParser {
             rule = PosixRule(day: .zeroBased(n))
         }
         if eat(UInt8(ascii: "/")) {
-            guard let time = signedHMS() else { return nil }
+            // RFC 8536 3.3.1 (version 3+): -167 <= hh <= 167.
+            guard let time = signedHMS(maxHours: 167) else { return nil }
             rule.time = time
         }
         return rule
