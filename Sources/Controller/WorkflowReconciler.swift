@@ -218,7 +218,7 @@ final class WorkflowReconciler: Sendable {
             let resourceTemplates = Set((execution.workflow.spec.templates ?? []).filter { $0.resource != nil }.compactMap(\.name))
             for node in execution.status.nodes?.values.map({ $0 }) ?? [] where node.type == .pod && !node.phase.isFulfilled {
                 guard podByNode[node.id] == nil else { continue }
-                if let t = node.templateName, resourceTemplates.contains(t) {
+                if node.templateRef == nil, let t = node.templateName, resourceTemplates.contains(t) {
                     // Carried on where it was: the action again (a create finds the object it
                     // made before), then the wait for its conditions.
                     execution.relaunchResource(nodeID: node.id)

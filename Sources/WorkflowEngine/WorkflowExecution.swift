@@ -241,7 +241,8 @@ public final class WorkflowExecution {
     {
         let nid = id(of: nodeName)
         var n = NodeStatus(id: nid, name: nodeName, displayName: displayName, type: type, phase: phase)
-        n.templateName = templateName
+        // As Argo's node: the step's `template`, which a `templateRef` step does not have.
+        n.templateName = templateRef == nil ? templateName : nil
         n.templateRef = templateRef
         n.templateScope = templateScope.map(scopeLabel)
         n.boundaryID = boundaryID

@@ -55,7 +55,7 @@ import WorkflowModel
             workflowMetadata: {labels: {team: data}}
             """))
         let created = try #require(Timestamp(rfc3339: cron["metadata"]?["creationTimestamp"]?.stringValue ?? ""))
-        #expect(try await h.eventually(timeout: 30) { Self.count(try await cronObject(h, "tick"), "succeeded") >= 4 })
+        #expect(try await h.eventually(timeout: 60) { Self.count(try await cronObject(h, "tick"), "succeeded") >= 4 })
         // No more runs from here, so that the ones looked at below are not deleted meanwhile
         // by the history limit.
         _ = try await h.client.patch(h.settings.cronWorkflows, "tick", namespace: "default", type: .merge, ["spec": ["suspend": true]])

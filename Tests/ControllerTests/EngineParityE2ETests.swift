@@ -244,11 +244,10 @@ import Testing
                 - {name: m, value: "{{=sprig.semverCompare('^1.2.0', '1.4.0')}}|{{=sprig.camelcase('http_server')}}|{{=sprig.seq(3)}}|{{=sprig.addf(0.1, 0.2)}}|{{=toJson(sprig.sortAlpha(sprig.keys(sprig.dict('b', 1, 'a', 2))))}}|{{=sprig.dig('k', 'x', 'none', sprig.dict('k', sprig.dict('x', 'v-c')))}}|{{=sprig.int('010')}}|{{=sprig.htmlDate(1560458379)}}"}
         """),
         Case(name: "template-ref", phase: "Succeeded", expect: [
-            // Argo leaves templateName empty on a templateRef step's node; Skein also names the template.
-            "  viaref: template=leaf scope=local/WF boundary=WF message=- children=[] outbound=[] inputs=[\"m=from the library\"] flag=- times=true/true ref=parity-lib/leaf",
+            "  viaref: template=- scope=local/WF boundary=WF message=- children=[] outbound=[] inputs=[\"m=from the library\"] flag=- times=true/true ref=parity-lib/leaf",
             "viaref Pod Succeeded m=from the library",
             "viaref.onExit Pod Succeeded m=x",
-            "  viaref.onExit: template=leaf scope=local/WF boundary=WF message=- children=[] outbound=[] inputs=[\"m=x\"] flag={\"hooked\":true} times=true/true ref=parity-lib/leaf",
+            "  viaref.onExit: template=- scope=local/WF boundary=WF message=- children=[] outbound=[] inputs=[\"m=x\"] flag={\"hooked\":true} times=true/true ref=parity-lib/leaf",
         ], templates: """
         - name: main
           steps:

@@ -196,6 +196,8 @@ import SkeinTestSupport
         #expect(a.templateName == "echo" && a.templateScope == "local/tree" && a.boundaryID == root.id)
         #expect(a.inputs?.parameters?.first?.value?.value == "hi")
         #expect(b.templateRef?.name == "lib" && b.templateRef?.template == "pair" && b.templateScope == "local/tree")
+        // As Argo: a templateRef step's node has no templateName (the step names no `template`).
+        #expect(b.templateName == nil && b.ranTemplate == "pair")
         #expect(x.templateName == "leaf" && x.templateScope == "namespaced/lib" && x.boundaryID == b.id)
         #expect(skipped.phase == .skipped && skipped.templateScope == "namespaced/lib")
         // The steps nodes' outbound nodes are the pods of their last group.

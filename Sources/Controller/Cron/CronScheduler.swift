@@ -117,7 +117,10 @@ final class CronScheduler: Sendable {
             return
         }
         let schedules = parsed.schedules
-        await trimHistory(children.filter(finished), spec: spec, namespace: namespace)
+        // A run still listed in `active` is counted by this very write; it is deleted only on a
+        // later tick, so that a write lost to a conflict cannot lose its count.
+        let listed = Set((status["active"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
+        await trimHistory(children.filter { finished($0) && !listed.contains($0.name ?? "") }, spec: spec, namespace: namespace)
 
         if status["phase"]?.stringValue != "Stopped", let stop = Self.stopExpression(spec) {
             switch Self.evaluate(stop, cron: cron, succeeded: succeeded, failed: failed, now: now) {

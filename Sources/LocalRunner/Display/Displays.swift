@@ -41,7 +41,7 @@ public final class PlainDisplay: RunObserver {
                 // A running step's own N/M (ARGO_PROGRESS_FILE), once per change.
                 if n.type == .pod, n.phase == .running, seen[n.id] == .running, let p = n.progress, p != "0/1",
                    progressSeen.withLock({ $0.updateValue(p, forKey: n.id) }) != p {
-                    lines.append("\(n.displayName) (\(n.templateName ?? "")): Running, progress \(p)")
+                    lines.append("\(n.displayName) (\(n.ranTemplate ?? "")): Running, progress \(p)")
                 }
                 if seen[n.id] == n.phase { continue }
                 if n.phase == .pending && seen[n.id] == nil {
@@ -49,7 +49,7 @@ public final class PlainDisplay: RunObserver {
                     continue
                 }
                 seen[n.id] = n.phase
-                var line = "\(n.displayName) (\(n.templateName ?? "")): \(n.phase.rawValue)"
+                var line = "\(n.displayName) (\(n.ranTemplate ?? "")): \(n.phase.rawValue)"
                 if let m = n.message, !m.isEmpty { line += ": \(m)" }
                 lines.append(line)
             }

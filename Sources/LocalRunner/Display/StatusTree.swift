@@ -88,8 +88,8 @@ public struct StatusTree {
         func visit(_ id: String, prefix: String, childPrefix: String) {
             guard let n = nodes[id], visited.insert(id).inserted else { return }
             let isPod = n.type == .pod
-            rows.append(Row(prefix: prefix, symbol: symbol(n), name: n.displayName, template: n.templateName ?? "",
-                            podName: isPod ? NodeNaming.podName(workflow: name, nodeName: n.name, templateName: n.templateName) : "",
+            rows.append(Row(prefix: prefix, symbol: symbol(n), name: n.displayName, template: n.ranTemplate ?? "",
+                            podName: isPod ? NodeNaming.podName(workflow: name, nodeName: n.name, templateName: n.ranTemplate) : "",
                             duration: isPod || id == name ? duration(n, now: now) : "", message: n.message ?? "", phase: n.phase, id: n.id))
             let children = (kids[id] ?? []).filter { shows($0) }
             for (i, c) in children.enumerated() {

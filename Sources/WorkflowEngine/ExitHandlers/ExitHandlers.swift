@@ -128,7 +128,7 @@ extension WorkflowExecution {
             var f: [String: JSONValue] = [
                 "displayName": .string(n.displayName), "message": .string(n.message ?? ""),
                 "templateName": .string(n.templateName ?? ""), "phase": .string(n.phase.rawValue),
-                "podName": .string(NodeNaming.podName(workflow: name, nodeName: n.name, templateName: n.templateName)),
+                "podName": .string(NodeNaming.podName(workflow: name, nodeName: n.name, templateName: n.ranTemplate)),
             ]
             if let t = n.finishedAt { f["finishedAt"] = .string(t.description) }
             failures.append(.object(f))

@@ -61,8 +61,11 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     public var name: String
     public var displayName: String
     public var type: NodeType
+    /// The step's `template` (Argo leaves it empty when the step names a `templateRef`).
     public var templateName: String?
     public var templateRef: TemplateRef?
+    /// The name of the template the node ran: `templateName`, or the template of its `templateRef`.
+    public var ranTemplate: String? { templateName ?? templateRef?.template }
     public var templateScope: String?
     public var phase: NodePhase
     public var boundaryID: String?
