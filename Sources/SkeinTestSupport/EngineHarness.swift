@@ -130,6 +130,8 @@ public final class EngineHarness {
                     outputs.artifacts = r.outcome.artifacts.sorted { $0.key < $1.key }.map { name, key in
                         var a = Artifact(name: name)
                         a.key = key
+                        // Recorded with its own S3 location, as the runtimes record it.
+                        if let l = r.launch.outputArtifacts.first(where: { $0.artifact.name == name })?.location { a.s3 = l.json(key: key) }
                         return a
                     }
                 }

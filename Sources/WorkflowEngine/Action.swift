@@ -66,6 +66,8 @@ public struct InputArtifact: Sendable, Hashable {
     public var mode: Int?
     /// A file or directory inside the fetched artifact to use instead of all of it.
     public var subPath: String?
+    /// For `.stored`: the artifact's own S3 location; nil for the runtime's repository.
+    public var location: S3Location?
 
     public init(name: String, path: String, source: Source, mode: Int? = nil) {
         self.name = name
@@ -82,6 +84,9 @@ public struct OutputArtifact: Sendable, Hashable {
     public var key: String
     public var archive: Bool
     public var optional: Bool
+    /// The artifact's own S3 location (`key` is then the object's key in it); nil for the
+    /// runtime's repository.
+    public var location: S3Location?
 
     public init(artifact: Artifact, path: String, key: String, archive: Bool, optional: Bool) {
         self.artifact = artifact

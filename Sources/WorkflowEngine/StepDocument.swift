@@ -59,12 +59,14 @@ public struct StepDocument: Sendable, Hashable {
             }
             if let m = a.mode { v["mode"] = .int(m) }
             if let s = a.subPath { v["subPath"] = .string(s) }
+            if let l = a.location, case .stored(let key) = a.source { v["s3"] = l.json(key: key) }
             return .object(v)
         })
         o["outputArtifacts"] = .array(outputArtifacts.map { a in
             var v: [String: JSONValue] = ["name": .string(a.artifact.name), "path": .string(a.path), "key": .string(a.key),
                                           "archive": .bool(a.archive), "optional": .bool(a.optional)]
             if let g = a.artifact.globalName { v["globalName"] = .string(g) }
+            if let l = a.location { v["s3"] = l.json(key: a.key) }
             return .object(v)
         })
         o["outputParameters"] = .array(outputParameters.map { p in
@@ -86,6 +88,13 @@ public struct StepDocument: Sendable, Hashable {
         func text(_ v: JSONValue?, _ what: String) throws(FormatError) -> String {
             guard let s = v?.stringValue else { throw FormatError(description: "SKEIN_STEP: \(what) is missing") }
             return s
+        }
+        func location(_ v: JSONValue?, _ what: String) throws(FormatError) -> S3Location? {
+            do {
+                return try S3Location.parse(v, field: what)
+            } catch {
+                throw FormatError(description: "SKEIN_STEP: \(error.description)")
+            }
         }
         nodeID = try text(json["nodeID"], "nodeID")
         nodeName = try text(json["nodeName"], "nodeName")
@@ -112,6 +121,7 @@ public struct StepDocument: Sendable, Hashable {
             if case .int(let m)? = a["mode"] { mode = m }
             var input = InputArtifact(name: name, path: path, source: source, mode: mode)
             input.subPath = a["subPath"]?.stringValue
+            input.location = try location(a["s3"], "inputArtifacts[\(i)].s3")
             inputs.append(input)
         }
         inputArtifacts = inputs
@@ -121,8 +131,10 @@ public struct StepDocument: Sendable, Hashable {
             let path = try text(a["path"], "outputArtifacts[\(i)].path")
             var artifact = Artifact(name: name, path: path)
             artifact.globalName = a["globalName"]?.stringValue
-            outputs.append(OutputArtifact(artifact: artifact, path: path, key: try text(a["key"], "outputArtifacts[\(i)].key"),
-                                          archive: a["archive"] != .bool(false), optional: a["optional"] == .bool(true)))
+            var output = OutputArtifact(artifact: artifact, path: path, key: try text(a["key"], "outputArtifacts[\(i)].key"),
+                                        archive: a["archive"] != .bool(false), optional: a["optional"] == .bool(true))
+            output.location = try location(a["s3"], "outputArtifacts[\(i)].s3")
+            outputs.append(output)
         }
         outputArtifacts = outputs
         var params: [Parameter] = []

@@ -104,3 +104,108 @@ import Testing
         #expect(local.1, "the local repository holds the key given")
     }
 }
+
+/// Artifacts with an S3 location of their own (`s3: {bucket, endpoint, insecure, key,
+/// accessKeySecret, secretKeySecret}`): stored in that bucket, whatever the runtime's
+/// repository is, passed on with `from` and read again by a step that names the object; on
+/// both runtimes. The controller gives the executor the keys from the Secrets; `skein run`
+/// uses the keys of the AWS environment.
+@Suite(.serialized) struct OwnS3LocationE2ETests {
+    static func yaml(port: Int, bucket: String) -> String {
+        let location = "bucket: \(bucket), endpoint: \"127.0.0.1:\(port)\", insecure: true, accessKeySecret: {name: own-keys, key: id}, secretKeySecret: {name: own-keys, key: secret}"
+        return """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {generateName: own-s3-}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                steps:
+                - - {name: write, template: write}
+                - - name: pass
+                    template: read
+                    arguments:
+                      artifacts: [{name: in, from: "{{steps.write.outputs.artifacts.out}}"}]
+                  - {name: named, template: read-named}
+              - name: write
+                container: {image: alpine, command: [sh, -c, "mkdir -p /tmp/d && echo own-data > /tmp/d/f.txt"]}
+                outputs:
+                  artifacts: [{name: out, path: /tmp/d, s3: {\(location), key: "{{workflow.name}}/out.tgz"}}]
+              - name: read
+                inputs:
+                  artifacts: [{name: in, path: /tmp/in}]
+                container: {image: alpine, command: [sh, -c, "cat /tmp/in/f.txt > /tmp/m"]}
+                outputs:
+                  parameters: [{name: m, valueFrom: {path: /tmp/m}}]
+              - name: read-named
+                inputs:
+                  artifacts: [{name: in, path: /tmp/in, s3: {\(location), key: "{{workflow.name}}/out.tgz"}}]
+                container: {image: alpine, command: [sh, -c, "cat /tmp/in/f.txt > /tmp/m"]}
+                outputs:
+                  parameters: [{name: m, valueFrom: {path: /tmp/m}}]
+            """
+    }
+
+    static func client(_ server: S3TestServer) -> S3Client {
+        S3Client(endpoint: S3Endpoint(url: server.endpoint, credentials: AWSCredentials(accessKeyID: S3TestServer.accessKey,
+                                                                                      secretAccessKey: S3TestServer.secretKey)))
+    }
+
+    @Test func theControllerStoresAndReadsTheArtifactWhereItSays() async throws {
+        let server = try S3TestServer.shared()
+        let s3 = Self.client(server)
+        try s3.createBucket("own-cluster")
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        _ = try await h.client.create(.secrets, [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "own-keys"],
+            "stringData": ["id": .string(S3TestServer.accessKey), "secret": .string(S3TestServer.secretKey)],
+        ], namespace: "default")
+        let name = try await h.submit(yaml: Self.yaml(port: server.port, bucket: "own-cluster"))
+        let wf = try await h.waitForCompletion(name, timeout: 90)
+        #expect(phase(wf) == "Succeeded", "\(nodeSummary(wf))")
+        for step in ["pass", "named"] {
+            #expect(nodeSummary(wf).contains { $0.hasPrefix("\(step) Pod Succeeded") && $0.contains("m=own-data") }, "\(nodeSummary(wf))")
+        }
+        #expect(try s3.list(bucket: "own-cluster", prefix: "\(name)/").map(\.key) == ["\(name)/out.tgz"])
+        // Not in the controller's repository; recorded in the node with its location.
+        #expect(!FileManager.default.fileExists(atPath: h.artifactDirectory + "/default/\(name)"))
+        let write = wf["status"]?["nodes"]?.objectValue?.values.first { $0["displayName"] == "write" }
+        let recorded = write?["outputs"]?["artifacts"]?[0]?["s3"]
+        #expect(recorded?["bucket"] == "own-cluster" && recorded?["key"]?.stringValue == "\(name)/out.tgz", "\(String(describing: recorded))")
+        // The keys reached the executor from the Secret, never as values in the pod.
+        let pods = try await h.pods(of: name)
+        let env = pods.flatMap { $0["spec"]?["containers"]?.arrayValue ?? [] }.flatMap { $0["env"]?.arrayValue ?? [] }
+        #expect(env.contains { $0["valueFrom"]?["secretKeyRef"]?["name"] == "own-keys" && $0["valueFrom"]?["secretKeyRef"]?["key"] == "secret" })
+        #expect(!env.contains { $0["value"]?.stringValue == S3TestServer.secretKey })
+    }
+
+    @Test func skeinRunStoresAndReadsTheArtifactWhereItSays() async throws {
+        let server = try S3TestServer.shared()
+        let s3 = Self.client(server)
+        try s3.createBucket("own-local")
+        let (r, cwd) = try await SimCluster.offPool {
+            let cli = try SkeinCLI()
+            let f = try cli.write("own.yaml", Self.yaml(port: server.port, bucket: "own-local"))
+            var env = cli.environment
+            env["AWS_ACCESS_KEY_ID"] = S3TestServer.accessKey
+            env["AWS_SECRET_ACCESS_KEY"] = S3TestServer.secretKey
+            env["HOME"] = cli.workDirectory
+            return (try Command.run(cli.binary, ["run", f, "-o", "json"], environment: env, currentDirectory: cli.workDirectory, timeout: 60),
+                    cli.workDirectory)
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        let wf = finalWorkflow(r.stdout)
+        let name = (wf?["metadata"] as? [String: Any])?["name"] as? String ?? "?"
+        #expect(phase(wf) == "Succeeded")
+        #expect(try s3.list(bucket: "own-local", prefix: "\(name)/").map(\.key) == ["\(name)/out.tgz"])
+        let nodes = ((wf?["status"] as? [String: Any])?["nodes"] as? [String: Any] ?? [:]).values.compactMap { $0 as? [String: Any] }
+        for step in ["pass", "named"] {
+            let node = nodes.first { $0["displayName"] as? String == step }
+            let params = (node?["outputs"] as? [String: Any])?["parameters"] as? [[String: Any]]
+            #expect(params?.first?["value"] as? String == "own-data", "\(step): \(r.stdout)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: cwd + "/.skein/artifacts/\(name)"))
+    }
+}

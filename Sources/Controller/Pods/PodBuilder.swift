@@ -197,8 +197,14 @@ public struct PodBuilder: Sendable {
             if let t = settings.reportTimeout {
                 executorEnv.append(["name": "SKEIN_REPORT_TIMEOUT", "value": .string(JSONValue.double(t).scalarText ?? "300")])
             }
-            let usesRepository = !launch.outputArtifacts.isEmpty
-                || launch.inputArtifacts.contains { if case .stored = $0.source { true } else { false } }
+            let usesRepository = launch.outputArtifacts.contains { $0.location == nil }
+                || launch.inputArtifacts.contains { if case .stored = $0.source { $0.location == nil } else { false } }
+            // The keys of artifacts' own S3 locations, from their Secrets.
+            let secretRefs = Set(launch.inputArtifacts.flatMap { $0.location?.secrets ?? [] } + launch.outputArtifacts.flatMap { $0.location?.secrets ?? [] })
+            for ref in secretRefs.sorted(by: { $0.environmentVariable < $1.environmentVariable }) {
+                executorEnv.append(["name": .string(ref.environmentVariable),
+                                    "valueFrom": ["secretKeyRef": ["name": .string(ref.name), "key": .string(ref.key)]]])
+            }
             if usesRepository, let s3 = settings.s3Repository {
                 executorEnv += s3.environment
             } else if usesRepository, let source = settings.artifactVolume?.objectValue {

@@ -13,7 +13,7 @@ public enum InputFetcher {
         public var hostPath: String
     }
 
-    public static func fetch(_ inputs: [InputArtifact], store: (any ArtifactStore)?, stagingDirectory: String) throws -> [Staged] {
+    public static func fetch(_ inputs: [InputArtifact], stores: ArtifactStores, stagingDirectory: String) throws -> [Staged] {
         var staged: [Staged] = []
         if !inputs.isEmpty { try FileManager.default.createDirectory(atPath: stagingDirectory, withIntermediateDirectories: true) }
         for (i, a) in inputs.enumerated() {
@@ -22,16 +22,17 @@ public enum InputFetcher {
             case .none:
                 continue
             case .stored(let key):
+                let store = stores.store(for: a.location)
                 if let sub = a.subPath, !sub.isEmpty {
                     try fetchSubPath(key: key, subPath: sub, name: a.name, store: store, to: dest)
                 } else {
                     try ArtifactFetcher.fetch(.store(key: key), from: store, to: dest, unpack: true)
                 }
             case .raw(let data):
-                try ArtifactFetcher.fetch(.raw(data), from: store, to: dest, unpack: false)
+                try ArtifactFetcher.fetch(.raw(data), from: stores.repository, to: dest, unpack: false)
             case .http(let url, let headers):
                 try ArtifactFetcher.fetch(.http(url: url, headers: headers.map { (name: $0.name, value: $0.value) }),
-                                          from: store, to: dest, unpack: false)
+                                          from: stores.repository, to: dest, unpack: false)
             }
             if let mode = a.mode {
                 try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: dest)

@@ -19,7 +19,7 @@ public enum OutputCollector {
         public var startError: String?
     }
 
-    public static func collect(launch: StepLaunch, controlDirectory: String, store: (any ArtifactStore)?) -> Collected {
+    public static func collect(launch: StepLaunch, controlDirectory: String, stores: ArtifactStores) -> Collected {
         let fm = FileManager.default
         var outputs = Outputs()
         var errors: [String] = []
@@ -65,7 +65,7 @@ public enum OutputCollector {
                     }
                     continue
                 }
-                guard let store else {
+                guard let store = stores.store(for: a.location) else {
                     errors.append("output artifact '\(a.artifact.name)': no artifact repository is configured")
                     continue
                 }
@@ -73,6 +73,8 @@ public enum OutputCollector {
                     try ArtifactUploader.upload(path: copied, format: a.archive ? .tarGzip(level: nil) : .none, key: a.key, to: store)
                     var stored = Artifact(name: a.artifact.name, path: a.path)
                     stored.key = a.key
+                    // Later steps and `skein artifacts` find it where it went.
+                    if let l = a.location { stored.s3 = l.json(key: a.key) }
                     stored.globalName = a.artifact.globalName
                     if !a.archive { stored.archive = ArchiveStrategy(none: .object([:])) }
                     artifacts.append(stored)

@@ -42,6 +42,7 @@ public struct PodExecutor: Sendable {
             throw Failure("SKEIN_STEP is not a step document: \(error)")
         }
         self.varDirectory = varDirectory
+        environment = env
         artifactDirectory = env["SKEIN_ARTIFACT_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 }
         if let text = env["SKEIN_ARTIFACT_S3"], !text.isEmpty {
             guard let v = try? JSONValue.parseJSON(text), let bucket = v["bucket"]?.stringValue else {
@@ -63,6 +64,9 @@ public struct PodExecutor: Sendable {
 
     var controlDirectory: String { varDirectory + "/control" }
     var store: (any ArtifactStore)? { s3Store ?? artifactDirectory.map { LocalDirectoryStore(root: $0) } }
+    /// The environment, for the keys of artifacts with an S3 location of their own.
+    let environment: [String: String]
+    var stores: ArtifactStores { ArtifactStores(repository: store, environment: environment) }
 
     // MARK: init
 
@@ -89,7 +93,7 @@ public struct PodExecutor: Sendable {
         }
         guard !step.inputArtifacts.isEmpty else { return }
         let staging = varDirectory + "/.staging"
-        let staged = try InputFetcher.fetch(step.inputArtifacts, store: store, stagingDirectory: staging)
+        let staged = try InputFetcher.fetch(step.inputArtifacts, stores: stores, stagingDirectory: staging)
         try fm.createDirectory(atPath: varDirectory + "/inputs", withIntermediateDirectories: true)
         for (input, s) in zip(step.inputArtifacts.filter { if case .none = $0.source { false } else { true } }, staged) {
             let dest = varDirectory + "/inputs/" + input.name
@@ -128,7 +132,7 @@ public struct PodExecutor: Sendable {
         if let mainEnded {
             message = mainEnded
         } else {
-            let collected = OutputCollector.collect(launch: step.launch, controlDirectory: controlDirectory, store: store)
+            let collected = OutputCollector.collect(launch: step.launch, controlDirectory: controlDirectory, stores: stores)
             outputs = collected.outputs
             message = collected.error
         }

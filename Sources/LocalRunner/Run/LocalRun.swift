@@ -196,16 +196,16 @@ public actor LocalRun {
         let runner = StepRunner(launch: launch, settings: settings, volumes: volumes,
                                 log: { [observer] step, line, isError in observer.stepLog(step: step, line: line, isError: isError) })
         let c = continuation
-        let store = settings.store
+        let stores = settings.stores
         let task = Task {
-            await self.runStep(runner, launch: launch, continuation: c, store: store)
+            await self.runStep(runner, launch: launch, continuation: c, stores: stores)
             self.finished(launch.nodeID)
         }
         stepTasks[launch.nodeID] = task
     }
 
     func runStep(_ runner: StepRunner, launch: StepLaunch, continuation c: AsyncStream<Event>.Continuation,
-                 store: any ArtifactStore) async
+                 stores: ArtifactStores) async
     {
         let nodeID = launch.nodeID
         let prepared: (SandboxSpec, controlHost: String, plan: OutputPlan)
@@ -241,7 +241,7 @@ public actor LocalRun {
         _ = await (outDone, errDone)
         progressWatch.cancel()
         if let p = ProgressReporter.read(progressFile) { c.yield(.observation(.progress(nodeID, p))) }
-        let collected = OutputCollector.collect(launch: launch, controlDirectory: prepared.controlHost, store: store)
+        let collected = OutputCollector.collect(launch: launch, controlDirectory: prepared.controlHost, stores: stores)
         let phase: NodePhase
         var message: String?
         switch exit {

@@ -1,5 +1,6 @@
 import Foundation
 public import Artifacts
+public import Executor
 
 /// How a local run is set up.
 public struct RunSettings: Sendable {
@@ -14,6 +15,9 @@ public struct RunSettings: Sendable {
     public var isolate: Bool
     /// Keep the run directory afterwards (for debugging).
     public var keepRunDirectory: Bool
+
+    /// The repository and the S3 locations artifacts name (keys as the AWS CLI reads them).
+    public var stores: ArtifactStores { ArtifactStores(repository: store, environment: environment) }
 
     public init(runDirectory: String, store: any ArtifactStore, images: ImageMap = ImageMap(), emissaryPath: String,
                 environment: [String: String]? = nil,

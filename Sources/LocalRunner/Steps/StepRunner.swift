@@ -52,7 +52,7 @@ struct StepRunner: Sendable {
         }
 
         var binds: [BindMount] = []
-        let staged = try InputFetcher.fetch(launch.inputArtifacts, store: settings.store, stagingDirectory: "\(dir)/inputs")
+        let staged = try InputFetcher.fetch(launch.inputArtifacts, stores: settings.stores, stagingDirectory: "\(dir)/inputs")
         if isolate {
             for s in staged { binds.append(BindMount(source: s.hostPath, target: s.path, readOnly: false)) }
         } else {

@@ -33,6 +33,8 @@ extension WorkflowExecution {
                 if let from = a.from {
                     if let found = try resolveArtifactReference(from, scope: scope) {
                         q.key = found.key
+                        // An artifact stored in a location of its own carries it along.
+                        if found.key != nil, found.s3?["bucket"] != nil { q.s3 = found.s3 }
                         q.raw = found.raw ?? q.raw
                         q.http = found.http ?? q.http
                         if found.key == nil && found.raw == nil && found.http == nil, a.optional != true {
@@ -48,6 +50,7 @@ extension WorkflowExecution {
                 } else if let expr = a.fromExpression {
                     if let found = try artifactFromExpression(expr, scope: scope, field: "\(field).artifacts.\(a.name).fromExpression") {
                         q.key = found.key
+                        if found.key != nil, found.s3?["bucket"] != nil { q.s3 = found.s3 }
                         q.raw = found.raw ?? q.raw
                         q.http = found.http ?? q.http
                     } else if a.optional == true {

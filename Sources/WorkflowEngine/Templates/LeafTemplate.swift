@@ -99,8 +99,11 @@ extension WorkflowExecution {
             }
             let path = try substitute(rawPath, scope: scope, field: "inputs.artifacts.\(a.name).path")
             let source: InputArtifact.Source
+            var location: S3Location?
             if let key = a.key {
                 source = .stored(key: key)
+                // Stored in a location of its own when the producer's record says so.
+                if a.s3?["key"]?.stringValue == key { location = try s3Location(a.s3, field: "inputs.artifacts.\(a.name).s3") }
             } else if let raw = a.raw {
                 source = .raw(data: try substitute(raw.data, scope: scope, field: "inputs.artifacts.\(a.name).raw.data"))
             } else if let http = a.http {
@@ -108,17 +111,22 @@ extension WorkflowExecution {
                                headers: http.headers ?? [])
             } else if a.optional == true {
                 source = .none
-            } else if let s3 = a.s3, s3["bucket"] == nil, s3["endpoint"] == nil, let k = s3["key"]?.stringValue {
-                // A key-only artifact (`s3: {key: ...}`): that key of the artifact repository.
-                source = .stored(key: try substitute(k, scope: scope, field: "inputs.artifacts.\(a.name).s3.key"))
-            } else if a.s3 != nil {
-                throw EngineFailure("inputs.artifacts.\(a.name).s3: an S3 location of its own (bucket, endpoint, keys) is not supported yet; give only `key` to read that key of the artifact repository")
+            } else if let raw = a.s3 {
+                // `s3: {key}` reads that key of the artifact repository; with a `bucket`, the
+                // object of that bucket.
+                let s3 = try substitute(raw, scope: scope, field: "inputs.artifacts.\(a.name).s3")
+                guard let k = s3["key"]?.scalarText, !k.isEmpty else {
+                    throw EngineFailure("inputs.artifacts.\(a.name).s3.key is missing; name the object to read")
+                }
+                source = .stored(key: k)
+                location = try s3Location(s3, field: "inputs.artifacts.\(a.name).s3")
             } else if a.gcs != nil || a.git != nil || a.hdfs != nil || a.oss != nil || a.azure != nil || a.artifactory != nil {
                 throw EngineFailure("inputs.artifacts.\(a.name): this artifact repository kind is not supported yet; use raw, http or an artifact from an earlier step")
             } else {
                 throw EngineFailure("inputs.artifacts.\(a.name) was not supplied; pass it with `from`, `raw` or `http`, or mark it optional")
             }
             var input = InputArtifact(name: a.name, path: path, source: source, mode: a.mode)
+            input.location = location
             if let sub = a.subPath {
                 input.subPath = try substitute(sub, scope: scope, field: "inputs.artifacts.\(a.name).subPath")
             }
@@ -134,14 +142,20 @@ extension WorkflowExecution {
             let archive = a.archive?.none == nil
             // The namespace first: same-named workflows of two namespaces keep apart.
             var key = "\(workflow.metadata.namespace ?? "default")/\(name)/\(podName)/\(a.name)" + (archive ? ".tgz" : "")
-            if let s3 = a.s3 {
-                // A key-only artifact stores under its own key of the repository, as given.
-                guard s3["bucket"] == nil, s3["endpoint"] == nil, let k = s3["key"]?.stringValue else {
-                    throw EngineFailure("outputs.artifacts.\(a.name).s3: an S3 location of its own (bucket, endpoint, keys) is not supported yet; give only `key` to store under that key of the artifact repository")
+            var location: S3Location?
+            if let raw = a.s3 {
+                // `s3: {key}` stores under that key of the repository, as given; with a
+                // `bucket`, as that object of that bucket.
+                let s3 = try substitute(raw, scope: scope, field: "outputs.artifacts.\(a.name).s3")
+                location = try s3Location(s3, field: "outputs.artifacts.\(a.name).s3")
+                guard let k = s3["key"]?.scalarText, !k.isEmpty else {
+                    throw EngineFailure("outputs.artifacts.\(a.name).s3.key is missing; name the object to store it as, e.g. key: \"{{workflow.name}}/\(a.name).tgz\"")
                 }
-                key = try substitute(k, scope: scope, field: "outputs.artifacts.\(a.name).s3.key")
+                key = k
             }
-            outputArtifacts.append(OutputArtifact(artifact: a, path: path, key: key, archive: archive, optional: a.optional ?? false))
+            var output = OutputArtifact(artifact: a, path: path, key: key, archive: archive, optional: a.optional ?? false)
+            output.location = location
+            outputArtifacts.append(output)
         }
 
         var outputParameters: [Parameter] = []
@@ -177,5 +191,16 @@ extension WorkflowExecution {
                                 outputParameters: outputParameters, deadline: deadline, captureResult: resultMayBeRead)
         launch.avoidNodes = req.avoidNodes
         return launch
+    }
+}
+
+extension WorkflowExecution {
+    /// An artifact's own S3 location, problems as the node's error.
+    func s3Location(_ s3: JSONValue?, field: String) throws(EngineFailure) -> S3Location? {
+        do {
+            return try S3Location.parse(s3, field: field)
+        } catch {
+            throw EngineFailure(error.description)
+        }
     }
 }

@@ -1,0 +1,74 @@
+import SkeinJSON
+import Testing
+import WorkflowEngine
+import WorkflowModel
+import SkeinTestSupport
+
+/// Artifacts with an S3 location of their own: the engine resolves the location (templated),
+/// hands it to the runtime with the object's key, passes it on to the steps that take the
+/// artifact with `from`, and says what is wrong with a location it cannot use.
+@Suite struct S3LocationTests {
+    static let location = "bucket: \"b-{{workflow.parameters.env}}\", endpoint: \"minio:9000\", insecure: true, region: eu-west-1, accessKeySecret: {name: k, key: id}, secretKeySecret: {name: k, key: secret}"
+
+    static func yaml(output s3: String = location) -> String {
+        """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: wf}
+        spec:
+          entrypoint: main
+          arguments: {parameters: [{name: env, value: prod}]}
+          templates:
+          - name: main
+            steps:
+            - - {name: write, template: write}
+            - - {name: pass, template: read, arguments: {artifacts: [{name: in, from: "{{steps.write.outputs.artifacts.out}}"}]}}
+              - {name: named, template: read-named}
+              - {name: repo, template: read, arguments: {artifacts: [{name: in, s3: {key: plain/key.tgz}}]}}
+          - name: write
+            container: {image: alpine, command: [echo]}
+            outputs: {artifacts: [{name: out, path: /tmp/out, s3: {\(s3), key: "{{workflow.name}}/out.tgz"}}]}
+          - name: read
+            inputs: {artifacts: [{name: in, path: /tmp/in}]}
+            container: {image: alpine, command: [echo]}
+          - name: read-named
+            inputs: {artifacts: [{name: in, path: /tmp/in, s3: {\(location), key: other/obj}}]}
+            container: {image: alpine, command: [echo]}
+        """
+    }
+
+    @Test func theLocationTravelsWithTheKey() throws {
+        let h = try EngineHarness(yaml: Self.yaml())
+        let phase = h.run { l in l.displayName == "write" ? .succeed(artifacts: ["out": "wf/out.tgz"]) : .success }
+        #expect(phase == .succeeded, "\(h)")
+        let expected = S3Location(bucket: "b-prod", endpoint: "minio:9000", region: "eu-west-1", insecure: true,
+                                  accessKeySecret: .init(name: "k", key: "id"), secretKeySecret: .init(name: "k", key: "secret"))
+        let write = try #require(h.launches.first { $0.launch.displayName == "write" }?.launch)
+        #expect(write.outputArtifacts.first?.key == "wf/out.tgz" && write.outputArtifacts.first?.location == expected)
+        #expect(expected.endpointURL == "http://minio:9000")
+        func input(_ step: String) -> InputArtifact? { h.launches.first { $0.launch.displayName == step }?.launch.inputArtifacts.first }
+        #expect(input("pass")?.source == .stored(key: "wf/out.tgz") && input("pass")?.location == expected)
+        #expect(input("named")?.source == .stored(key: "other/obj") && input("named")?.location == expected)
+        // Key-only: the runtime's repository.
+        #expect(input("repo")?.source == .stored(key: "plain/key.tgz") && input("repo")?.location == nil)
+        // The step document carries the location to the executor and back.
+        let doc = try StepDocument(json: StepDocument(launch: write, workflowName: "wf", workflowUID: "u").json)
+        #expect(doc.outputArtifacts.first?.location == expected)
+        let passLaunch = try #require(h.launches.first { $0.launch.displayName == "pass" }?.launch)
+        #expect(try StepDocument(json: StepDocument(launch: passLaunch, workflowName: "wf", workflowUID: "u").json).inputArtifacts.first?.location == expected)
+    }
+
+    @Test(arguments: [
+        ("endpoint: \"minio:9000\"", "outputs.artifacts.out.s3.bucket is missing"),
+        ("bucket: b, caSecret: {name: ca, key: crt}", "outputs.artifacts.out.s3.caSecret is not supported yet"),
+        ("bucket: b, accessKeySecret: {name: k}", "outputs.artifacts.out.s3.accessKeySecret needs `name` and `key`"),
+        ("bucket: b, insecure: maybe", "outputs.artifacts.out.s3.insecure must be true or false"),
+    ])
+    func aLocationItCannotUseIsTheStepsError(_ s3: String, _ message: String) throws {
+        let h = try EngineHarness(yaml: Self.yaml(output: s3))
+        let phase = h.run { _ in .success }
+        #expect(phase == .error || phase == .failed)
+        let write = h.execution.node(named: "wf[0].write")
+        #expect(write?.phase == .error && write?.message?.contains(message) == true, "\(String(describing: write?.message))")
+    }
+}
