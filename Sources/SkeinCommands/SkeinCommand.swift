@@ -11,7 +11,7 @@ public struct SkeinCommand: AsyncParsableCommand {
             CommandGroup(name: "On this machine", subcommands: [RunCommand.self, LintCommand.self]),
             CommandGroup(name: "Workflows on a cluster", subcommands: [
                 SubmitCommand.self, ListCommand.self, GetCommand.self, LogsCommand.self, WatchCommand.self, WaitCommand.self,
-                DeleteCommand.self, RetryCommand.self, ResubmitCommand.self, SuspendCommand.self, ResumeCommand.self,
+                ArtifactsCommand.self, DeleteCommand.self, RetryCommand.self, ResubmitCommand.self, SuspendCommand.self, ResumeCommand.self,
                 StopCommand.self, TerminateCommand.self]),
             CommandGroup(name: "Templates and cron workflows", subcommands: [
                 TemplateCommand.self, ClusterTemplateCommand.self, CronCommand.self]),

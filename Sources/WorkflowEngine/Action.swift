@@ -31,6 +31,9 @@ public struct StepLaunch: Sendable, Hashable {
     /// Hosts where earlier attempts ran, for a retry with `affinity.nodeAntiAffinity`: the
     /// pod must be scheduled elsewhere.
     public var avoidNodes: [String] = []
+    /// Where the main container's log goes in the repository (`archiveLogs`), recorded as
+    /// the output artifact `main-logs`; nil when logs are not archived.
+    public var logKey: String?
 
     public init(nodeID: String, nodeName: String, displayName: String, podName: String, template: Template,
                 inputArtifacts: [InputArtifact] = [], outputArtifacts: [OutputArtifact] = [],

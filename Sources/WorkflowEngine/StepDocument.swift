@@ -16,6 +16,8 @@ public struct StepDocument: Sendable, Hashable {
     public var inputArtifacts: [InputArtifact]
     public var outputArtifacts: [OutputArtifact]
     public var outputParameters: [Parameter]
+    /// `StepLaunch.logKey`.
+    public var logKey: String?
 
     public init(launch: StepLaunch, workflowName: String, workflowUID: String) {
         nodeID = launch.nodeID
@@ -27,13 +29,16 @@ public struct StepDocument: Sendable, Hashable {
         inputArtifacts = launch.inputArtifacts
         outputArtifacts = launch.outputArtifacts
         outputParameters = launch.outputParameters
+        logKey = launch.logKey
     }
 
     /// The step as a `StepLaunch` for the output collector (its template carries the name only).
     public var launch: StepLaunch {
-        StepLaunch(nodeID: nodeID, nodeName: nodeName, displayName: nodeName, podName: "", template: Template(name: nodeName),
-                   inputArtifacts: inputArtifacts, outputArtifacts: outputArtifacts, outputParameters: outputParameters,
-                   captureResult: captureResult)
+        var l = StepLaunch(nodeID: nodeID, nodeName: nodeName, displayName: nodeName, podName: "", template: Template(name: nodeName),
+                           inputArtifacts: inputArtifacts, outputArtifacts: outputArtifacts, outputParameters: outputParameters,
+                           captureResult: captureResult)
+        l.logKey = logKey
+        return l
     }
 
     public var json: JSONValue {
@@ -45,6 +50,7 @@ public struct StepDocument: Sendable, Hashable {
             "captureResult": .bool(captureResult),
         ]
         if let script { o["script"] = .string(script) }
+        if let logKey { o["logKey"] = .string(logKey) }
         o["inputArtifacts"] = .array(inputArtifacts.map { a in
             var v: [String: JSONValue] = ["name": .string(a.name), "path": .string(a.path)]
             switch a.source {
@@ -102,6 +108,7 @@ public struct StepDocument: Sendable, Hashable {
         workflowUID = json["workflowUID"]?.stringValue ?? ""
         captureResult = json["captureResult"] == .bool(true)
         script = json["script"]?.stringValue
+        logKey = json["logKey"]?.stringValue
         var inputs: [InputArtifact] = []
         for (i, a) in (json["inputArtifacts"]?.arrayValue ?? []).enumerated() {
             let name = try text(a["name"], "inputArtifacts[\(i)].name")

@@ -91,6 +91,9 @@ public final class WorkflowExecution {
     /// `TRANSIENT_ERROR_PATTERN` of the runtime's environment: messages it matches count as
     /// transient for `retryPolicy: OnTransientError`, as in Argo.
     public var transientErrorPattern: String?
+    /// The runtime's artifact repository says `archiveLogs: true`: every step's log is
+    /// archived, whatever the workflow and its templates say (as in Argo).
+    public var archiveLogsByDefault = false
     /// The started workflow's labels and annotations (see `resolvedMetadata`).
     var metadataCache: WorkflowMetadataValues?
 
@@ -184,6 +187,12 @@ public final class WorkflowExecution {
     }
 
     public var phase: WorkflowPhase { wfStatus.phase ?? .unknown }
+
+    /// Records where the runtime keeps the workflow's artifacts (`status.artifactRepositoryRef`),
+    /// once: a workflow keeps the repository it started with.
+    public func recordArtifactRepository(_ ref: JSONValue) {
+        if wfStatus.artifactRepositoryRef == nil { wfStatus.artifactRepositoryRef = ref }
+    }
 
     public func node(named nodeName: String) -> NodeStatus? { nodes[id(of: nodeName)] }
 

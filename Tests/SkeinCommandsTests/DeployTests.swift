@@ -89,6 +89,12 @@ import WorkflowModel
         #expect(failure(["artifactRepository": "s3: {bucket: b, accessKeySecret: {name: k}}"]).contains("accessKeySecret needs `name` and `key`"))
         #expect(failure(["artifactRepository": "s3: {bucket: b, bukcet: c}"]).contains("unknown field 'bukcet'"))
         #expect(failure(["artifactRepository": "s3: {bucket: b}", "artifactHostPath": "/x"]).contains("give one of"))
+        // archiveLogs: in the repository (Argo's place), or as a key of its own beside a volume repository.
+        #expect(s3.archiveLogs == nil)
+        #expect(try ControllerConfigMap.parse(["artifactRepository": "archiveLogs: true\ns3: {bucket: b}"], source: "cm").archiveLogs == true)
+        #expect(try ControllerConfigMap.parse(["artifactHostPath": "/x", "archiveLogs": "true"], source: "cm").archiveLogs == true)
+        #expect(failure(["artifactRepository": "archiveLogs: sometimes\ns3: {bucket: b}"]).contains("data.artifactRepository.archiveLogs must be true or false"))
+        #expect(failure(["archiveLogs": "yes"]).contains("data.archiveLogs: 'yes' is not true or false"))
         // `images`, in Argo's shape, as YAML text.
         let images = try ControllerConfigMap.parse(["images": "argoproj/argosay:v2: {entrypoint: [/argosay]}\nmy/tool:1: {cmd: [run]}\n"],
                                                    source: "cm")

@@ -72,3 +72,51 @@ import SkeinTestSupport
         #expect(write?.phase == .error && write?.message?.contains(message) == true, "\(String(describing: write?.message))")
     }
 }
+
+/// `archiveLogs`: which steps keep their log as `main-logs`, and where (Argo's rule: the
+/// repository's setting wins; else the template's `archiveLocation.archiveLogs`, else the
+/// workflow's `spec.archiveLogs`).
+@Suite struct ArchiveLogsTests {
+    static func yaml(spec: String) -> String {
+        """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: wf, namespace: team}
+        spec:
+          entrypoint: main
+        \(spec)
+          templates:
+          - name: main
+            steps:
+            - - {name: plain, template: plain}
+              - {name: keep, template: keep}
+              - {name: drop, template: drop}
+          - name: plain
+            container: {image: alpine, command: [echo]}
+          - name: keep
+            archiveLocation: {archiveLogs: true}
+            container: {image: alpine, command: [echo]}
+          - name: drop
+            archiveLocation: {archiveLogs: false}
+            container: {image: alpine, command: [echo]}
+        """
+    }
+
+    func archived(spec: String, repository: Bool) throws -> [String: String] {
+        let h = try EngineHarness(yaml: Self.yaml(spec: spec))
+        h.execution.archiveLogsByDefault = repository
+        _ = h.run { _ in .success }
+        var out: [String: String] = [:]
+        for l in h.launches { if let k = l.launch.logKey { out[l.launch.displayName] = k } }
+        return out
+    }
+
+    @Test func theRepositoryThenTheTemplateThenTheWorkflowDecide() throws {
+        #expect(try archived(spec: "", repository: false).keys.sorted() == ["keep"])
+        #expect(try archived(spec: "  archiveLogs: true", repository: false).keys.sorted() == ["keep", "plain"])
+        #expect(try archived(spec: "  archiveLogs: false", repository: true).keys.sorted() == ["drop", "keep", "plain"])
+        let keys = try archived(spec: "", repository: true)
+        let pod = NodeNaming.podName(workflow: "wf", nodeName: "wf[0].plain", templateName: "plain")
+        #expect(keys["plain"] == "team/wf/\(pod)/main.log")
+    }
+}

@@ -35,6 +35,13 @@ import WorkflowModel
         #expect(try warnings(yaml, runtime: .cluster).isEmpty)
     }
 
+    @Test func ofArchiveLocationOnlyArchiveLogsIsActedOn() throws {
+        let acted = wf("- name: main\n  archiveLocation: {archiveLogs: false}\n  container: {image: alpine, command: [echo]}", spec: "  archiveLogs: true")
+        #expect(try warnings(acted).isEmpty)
+        let other = wf("- name: main\n  archiveLocation: {archiveLogs: true, s3: {key: k}}\n  container: {image: alpine, command: [echo]}")
+        #expect(try warnings(other) == ["spec.templates[0].archiveLocation.s3: 's3' has no effect in Skein yet: artifacts go to the repository the run or the controller was given"])
+    }
+
     @Test func aWorkflowWithoutThemHasNone() throws {
         #expect(try warnings(wf("- name: main\n  container: {image: alpine, command: [echo]}")).isEmpty)
     }

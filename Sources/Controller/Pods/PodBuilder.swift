@@ -123,7 +123,7 @@ public struct PodBuilder: Sendable {
     /// True when the step can run as a plain pod with the user's container alone.
     public static func isMinimal(_ launch: StepLaunch) -> Bool {
         launch.inputArtifacts.isEmpty && launch.outputArtifacts.isEmpty && launch.outputParameters.isEmpty
-            && !launch.captureResult && launch.template.script == nil && !StepProgress.isReported(by: launch.template)
+            && !launch.captureResult && launch.template.script == nil && !StepProgress.isReported(by: launch.template) && launch.logKey == nil
     }
 
     /// The pod for `launch` of `workflow` (whose metadata must carry name, namespace and uid).
@@ -197,7 +197,7 @@ public struct PodBuilder: Sendable {
             if let t = settings.reportTimeout {
                 executorEnv.append(["name": "SKEIN_REPORT_TIMEOUT", "value": .string(JSONValue.double(t).scalarText ?? "300")])
             }
-            let usesRepository = launch.outputArtifacts.contains { $0.location == nil }
+            let usesRepository = launch.logKey != nil || launch.outputArtifacts.contains { $0.location == nil }
                 || launch.inputArtifacts.contains { if case .stored = $0.source { $0.location == nil } else { false } }
             // The keys of artifacts' own S3 locations, from their Secrets.
             let secretRefs = Set(launch.inputArtifacts.flatMap { $0.location?.secrets ?? [] } + launch.outputArtifacts.flatMap { $0.location?.secrets ?? [] })

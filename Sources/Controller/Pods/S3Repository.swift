@@ -76,6 +76,19 @@ public struct S3Repository: Sendable, Equatable {
         public var description: String { message + (fix.map { ": \($0)" } ?? "") }
     }
 
+    /// Argo's `s3:` object for this repository.
+    public var json: JSONValue {
+        var o: [String: JSONValue] = ["bucket": .string(bucket)]
+        if let endpoint { o["endpoint"] = .string(endpoint) }
+        if let region { o["region"] = .string(region) }
+        if insecure { o["insecure"] = true }
+        if let keyPrefix { o["keyPrefix"] = .string(keyPrefix) }
+        for (name, ref) in [("accessKeySecret", accessKeySecret), ("secretKeySecret", secretKeySecret), ("sessionTokenSecret", sessionTokenSecret)] {
+            if let ref { o[name] = ["name": .string(ref.name), "key": .string(ref.key)] }
+        }
+        return .object(o)
+    }
+
     /// What the executor containers are told: `SKEIN_ARTIFACT_S3` (where) and the keys as
     /// `AWS_*` variables from the Secrets.
     var environment: [JSONValue] {

@@ -17,6 +17,23 @@ public struct ControllerSettings: Sendable {
     public var artifactVolume: JSONValue?
     /// The artifact repository in S3 (Argo's `artifactRepository.s3`); wins over `artifactVolume`.
     public var s3Repository: S3Repository?
+    /// The repository's `archiveLogs`: every step's log is kept in it as `main-logs`.
+    public var archiveLogs = false
+
+    /// `status.artifactRepositoryRef` of the workflows this controller starts: where their
+    /// artifacts and archived logs are, for the CLI (`skein logs`, `skein artifacts`).
+    public var artifactRepositoryRecord: JSONValue? {
+        var repository: [String: JSONValue] = ["archiveLogs": .bool(archiveLogs)]
+        if let s3 = s3Repository {
+            repository["s3"] = s3.json
+        } else if let v = artifactVolume {
+            // Not an Argo kind: the volume the executors mount (Argo's clients ignore it).
+            repository["volume"] = v
+        } else {
+            return nil
+        }
+        return ["default": true, "artifactRepository": .object(repository)]
+    }
     /// Only workflows labelled `workflows.GROUP/controller-instanceid=ID` when set; only
     /// unlabelled workflows when nil (as Argo's instance ID).
     public var instanceID: String?

@@ -73,6 +73,8 @@ extension WorkflowReconciler {
         }
         let execution = WorkflowExecution(workflow: workflow, library: TemplateLibrary(library), configMaps: configMaps)
         execution.transientErrorPattern = ProcessInfo.processInfo.environment["TRANSIENT_ERROR_PATTERN"]
+        execution.archiveLogsByDefault = settings.archiveLogs
+        if let record = settings.artifactRepositoryRecord { execution.recordArtifactRepository(record) }
         return .ready(execution)
     }
 

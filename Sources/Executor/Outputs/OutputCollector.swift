@@ -83,6 +83,24 @@ public enum OutputCollector {
                 }
             }
         }
+        if let logKey = launch.logKey {
+            // `archiveLogs`: both streams of the main container, as the artifact `main-logs`.
+            let log = "\(controlDirectory)/log"
+            if let store = stores.repository {
+                do {
+                    if !fm.fileExists(atPath: log) { fm.createFile(atPath: log, contents: nil) }
+                    try ArtifactUploader.upload(path: log, format: .none, key: logKey, to: store)
+                    var stored = Artifact(name: "main-logs", path: nil)
+                    stored.key = logKey
+                    stored.archive = ArchiveStrategy(none: .object([:]))
+                    artifacts.append(stored)
+                } catch {
+                    errors.append("archiving the log (archiveLogs): \(error)")
+                }
+            } else {
+                errors.append("archiveLogs: no artifact repository is configured to keep the log in")
+            }
+        }
         if !params.isEmpty { outputs.parameters = params }
         if !artifacts.isEmpty { outputs.artifacts = artifacts }
         if let exitCode { outputs.exitCode = String(exitCode) }

@@ -145,6 +145,7 @@ struct ControllerCommand: AsyncParsableCommand {
                                           namespaceParallelism: namespaceParallelism ?? file.namespaceParallelism ?? 0)
         settings.version = SkeinVersion.current
         if artifactPvc == nil && artifactHostPath == nil { settings.s3Repository = file.s3Repository }
+        settings.archiveLogs = file.archiveLogs ?? false
         settings.events = events.flatMap(EventPolicy.init(rawValue:)) ?? file.events ?? .failures
         settings.clusterScopedResources = allowClusterScopedResources || (file.clusterScopedResources ?? false)
         settings.reportTimeout = reportTimeout.flatMap(Durations.seconds) ?? file.reportTimeout

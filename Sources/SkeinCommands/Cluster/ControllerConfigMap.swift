@@ -25,10 +25,11 @@ struct ControllerConfigMap: Sendable {
     var reportTimeout: Double?
     var images: [String: ImageCommand]?
     var s3Repository: S3Repository?
+    var archiveLogs: Bool?
 
     static let keys = ["workers", "qps", "burst", "parallelism", "namespaceParallelism", "executorImage", "executorImagePullPolicy",
                        "artifactPVC", "artifactHostPath", "instanceID", "namespace", "events", "clusterScopedResources", "reportTimeout", "images",
-                       "artifactRepository"]
+                       "artifactRepository", "archiveLogs"]
 
     /// `NAME` (in `defaultNamespace`) or `NAMESPACE/NAME`, read from the API.
     static func load(_ reference: String, client: KubeClient, defaultNamespace: String) async throws -> ControllerConfigMap {
@@ -103,6 +104,17 @@ struct ControllerConfigMap: Sendable {
                 } catch {
                     throw CLIFailure("\(source): \(error.message)", fix: error.fix, code: 2)
                 }
+                switch doc["archiveLogs"] {
+                case nil: break
+                case .bool(let b)?: c.archiveLogs = b
+                default: throw CLIFailure("\(source): data.artifactRepository.archiveLogs must be true or false", code: 2)
+                }
+            case "archiveLogs":
+                // For a volume repository (artifactPVC, artifactHostPath), which has no artifactRepository.
+                guard text == "true" || text == "false" else {
+                    throw CLIFailure("\(source): data.archiveLogs: '\(text)' is not true or false", code: 2)
+                }
+                c.archiveLogs = text == "true"
             case "clusterScopedResources":
                 guard text == "true" || text == "false" else {
                     throw CLIFailure("\(source): data.clusterScopedResources: '\(text)' is not true or false", code: 2)

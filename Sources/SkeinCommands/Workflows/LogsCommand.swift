@@ -1,4 +1,5 @@
 import ArgumentParser
+import Artifacts
 import Controller
 import Foundation
 import KubeAPI
@@ -81,6 +82,9 @@ struct WorkflowLogs: @unchecked Sendable {
         var pod: String
         var step: String
         var started: Double
+        /// Its node's place in the tree (depth first, children in the order they were made),
+        /// which orders steps started in the same second.
+        var order: Int = .max
         var finished: Bool
         var running: Bool
         /// The status shows its node (so `step` is the step's name, not the pod's).
@@ -101,6 +105,7 @@ struct WorkflowLogs: @unchecked Sendable {
             try await cluster.client.listAll(.pods, namespace: cluster.namespace,
                                              options: ListOptions(labelSelector: "\(cluster.kinds.workflowLabel)=\(name)")).items
         }
+        let order = Self.treeOrder(wf)
         var out: [StepPod] = []
         for p in list {
             guard let podName = p.name else { continue }
@@ -110,21 +115,34 @@ struct WorkflowLogs: @unchecked Sendable {
             let phase = p["status"]?["phase"]?.stringValue ?? "Pending"
             let started = node?.startedAt?.seconds
                 ?? p["metadata"]?["creationTimestamp"]?.stringValue.flatMap { Timestamp(rfc3339: $0) }?.seconds ?? 0
-            out.append(StepPod(pod: podName, step: step, started: started, finished: phase == "Succeeded" || phase == "Failed",
-                               running: phase == "Running", known: node != nil))
+            out.append(StepPod(pod: podName, step: step, started: started, order: node.flatMap { order[$0.id] } ?? .max,
+                               finished: phase == "Succeeded" || phase == "Failed", running: phase == "Running", known: node != nil))
         }
-        return out.sorted { ($0.started, $0.step) < ($1.started, $1.step) }
+        return out.sorted { ($0.started, $0.order, $0.step) < ($1.started, $1.order, $1.step) }
     }
 
     func run(follow: Bool) async throws {
         let object = try await cluster.workflowObject(workflow)
         let name = object.name ?? workflow
-        if !follow {
+        // A completed workflow has nothing more to stream: its logs are printed whole.
+        if !follow || WorkflowFollower.completed(object) {
             let list = try await pods(object)
-            if list.isEmpty, let only {
+            let archived = try archivedSteps(object, except: Set(list.map(\.pod)))
+            if list.isEmpty && archived.isEmpty, let only {
                 throw CLIFailure("workflow \(name) has no pod or step named '\(only)'", fix: "`skein get \(name)` lists its steps and pods")
             }
-            for p in list where p.running || p.finished {
+            let access = WorkflowArtifactAccess(cluster: cluster, workflow: object)
+            // In the order the steps started (within a second, as they stand in the tree).
+            let order = Self.treeOrder(try Cluster.decode(object))
+            let all = list.map { (started: $0.started, order: $0.order, step: $0.step, pod: Optional($0), archive: Optional<WorkflowArtifactAccess.Entry>.none) }
+                + archived.map { (started: $0.node.startedAt?.seconds ?? 0, order: order[$0.node.id] ?? .max, step: $0.node.displayName,
+                                  pod: nil, archive: Optional($0)) }
+            for item in all.sorted(by: { ($0.started, $0.order, $0.step) < ($1.started, $1.order, $1.step) }) {
+                if let entry = item.archive {
+                    try await printArchived(entry, access: access)
+                    continue
+                }
+                guard let p = item.pod, p.running || p.finished else { continue }
                 // A pod that has not started has no log yet.
                 do {
                     let text = try await cluster.client.logs(pod: p.pod, namespace: cluster.namespace, options: options)
@@ -139,6 +157,50 @@ struct WorkflowLogs: @unchecked Sendable {
             return
         }
         try await followAll(name: name)
+    }
+
+    /// Each node's place in a depth-first walk of the tree from the workflow's root.
+    static func treeOrder(_ wf: Workflow) -> [String: Int] {
+        let nodes = wf.status?.nodes ?? [:]
+        var order: [String: Int] = [:]
+        var stack = [wf.metadata.name ?? ""]
+        while let id = stack.popLast() {
+            guard order[id] == nil, let n = nodes[id] else { continue }
+            order[id] = order.count
+            stack += (n.children ?? []).reversed()
+        }
+        return order
+    }
+
+    /// Steps whose pod is gone but whose log was archived (`archiveLogs`: the artifact `main-logs`).
+    func archivedSteps(_ object: JSONValue, except pods: Set<String>) throws -> [WorkflowArtifactAccess.Entry] {
+        guard options.container == "main" else { return [] }
+        let wf = try Cluster.decode(object)
+        let access = WorkflowArtifactAccess(cluster: cluster, workflow: object)
+        return access.entries(wf, node: nil).filter { e in
+            guard e.artifact.name == "main-logs" else { return false }
+            let pod = NodeNaming.podName(workflow: wf.metadata.name ?? "", nodeName: e.node.name, templateName: e.node.ranTemplate)
+            if let only, only != e.node.displayName, only != e.node.name, only != pod { return false }
+            return !pods.contains(pod)
+        }
+    }
+
+    /// An archived log, with --tail and --grep as for a pod's (its lines carry no times, so
+    /// --since and --timestamps do not apply).
+    func printArchived(_ entry: WorkflowArtifactAccess.Entry, access: WorkflowArtifactAccess) async throws {
+        let store = try await access.store(for: entry)
+        let temp = NSTemporaryDirectory() + "skein-log-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: temp) }
+        do {
+            try ArtifactFetcher.fetch(.store(key: entry.key), from: store, to: temp, unpack: false)
+        } catch {
+            throw CLIFailure("cannot read the archived log of step \(entry.node.displayName) at \(entry.whereText): \(error)")
+        }
+        let text = (try? String(contentsOfFile: temp, encoding: .utf8)) ?? ""
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        if let n = options.tailLines { lines = Array(lines.suffix(n)) }
+        for l in lines { emit(entry.node.displayName, l) }
     }
 
     /// Streams every step's log, starting each as its pod starts, until the workflow has

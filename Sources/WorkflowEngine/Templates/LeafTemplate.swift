@@ -190,7 +190,16 @@ extension WorkflowExecution {
                                 template: t, inputArtifacts: inputArtifacts, outputArtifacts: outputArtifacts,
                                 outputParameters: outputParameters, deadline: deadline, captureResult: resultMayBeRead)
         launch.avoidNodes = req.avoidNodes
+        if archivesLogs(t) { launch.logKey = "\(workflow.metadata.namespace ?? "default")/\(name)/\(podName)/main.log" }
         return launch
+    }
+
+    /// Argo's rule: the repository's `archiveLogs: true` always; otherwise the template's
+    /// `archiveLocation.archiveLogs`, else the workflow's `spec.archiveLogs`.
+    func archivesLogs(_ t: Template) -> Bool {
+        if archiveLogsByDefault { return true }
+        if case .bool(let b)? = t.archiveLocation?["archiveLogs"] { return b }
+        return spec.archiveLogs ?? false
     }
 }
 

@@ -17,7 +17,6 @@ public enum IgnoredFields {
         Entry(field: "synchronization", effect: "semaphores and mutexes are not implemented; the workflow does not wait for them"),
         Entry(field: "artifactRepositoryRef", effect: "artifacts go to the repository the run or the controller was given"),
         Entry(field: "artifactGC", effect: "artifacts are not garbage collected"),
-        Entry(field: "archiveLogs", effect: "logs stay with the pods (or on stderr for skein run)"),
         Entry(field: "podDisruptionBudget", effect: "no PodDisruptionBudget is created"),
         Entry(field: "volumeClaimGC", effect: "claims are deleted with the workflow, not when it completes"),
         Entry(field: "executor", effect: "the executor's service account is the workflow's"),
@@ -29,7 +28,6 @@ public enum IgnoredFields {
         Entry(field: "memoize", effect: "memoization is not implemented: the step runs every time"),
         Entry(field: "synchronization", effect: "semaphores and mutexes are not implemented; the step does not wait for them"),
         Entry(field: "metrics", effect: "Prometheus metrics of templates are not emitted"),
-        Entry(field: "archiveLocation", effect: "artifacts go to the repository the run or the controller was given"),
         Entry(field: "annotations", effect: "template annotations (such as a display name) are not read"),
         Entry(field: "executor", effect: "the executor's service account is the workflow's"),
         Entry(field: "sidecars", effect: "sidecars need a cluster; skein run starts only the main command", localOnly: true),
@@ -80,6 +78,11 @@ public enum IgnoredFields {
             for (i, t) in (spec["templates"]?.arrayValue ?? []).enumerated() {
                 let tp = specPath / "templates" / i
                 warn(template, in: t, at: tp)
+                // Of a template's archiveLocation only `archiveLogs` is acted on.
+                for k in (t["archiveLocation"]?.objectValue ?? [:]).keys.sorted() where k != "archiveLogs" {
+                    out.append(d.diagnostic(tp / "archiveLocation" / k,
+                                            "'\(k)' has no effect in Skein yet: artifacts go to the repository the run or the controller was given"))
+                }
                 for side in ["inputs", "outputs"] { artifacts(t[side]?["artifacts"], at: tp / side / "artifacts") }
                 if t["resource"]?["flags"] != nil {
                     out.append(d.diagnostic(tp / "resource" / "flags", "'flags' has no effect in Skein yet: the resource is acted on without kubectl flags"))

@@ -104,6 +104,10 @@ public struct WorkflowStatus: Codable, Sendable, Hashable {
     public var conditions: [JSONValue]?
     public var storedTemplates: [String: Template]?
     public var compressedNodes: String?
+    /// The artifact repository the workflow's artifacts went to, as Argo records it
+    /// (`{default: true, artifactRepository: {archiveLogs, s3: {...}}}`), so clients can
+    /// fetch them.
+    public var artifactRepositoryRef: JSONValue?
 
     public init() {}
 }
