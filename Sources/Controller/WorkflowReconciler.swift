@@ -288,9 +288,10 @@ final class WorkflowReconciler: Sendable {
         }
         if !launches.isEmpty {
             let workflow = execution.workflow
+            let repository = execution.artifactRepositoryRef
             let outcomes = await withTaskGroup(of: (StepLaunch, CreateOutcome).self) { group in
                 for launch in launches {
-                    group.addTask { (launch, await self.createPod(launch, workflow: workflow, namespace: namespace)) }
+                    group.addTask { (launch, await self.createPod(launch, workflow: workflow, repository: repository, namespace: namespace)) }
                 }
                 var all: [(StepLaunch, CreateOutcome)] = []
                 for await o in group { all.append(o) }

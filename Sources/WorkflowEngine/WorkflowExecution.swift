@@ -194,6 +194,9 @@ public final class WorkflowExecution {
         if wfStatus.artifactRepositoryRef == nil { wfStatus.artifactRepositoryRef = ref }
     }
 
+    /// `status.artifactRepositoryRef`: where the workflow's artifacts go.
+    public var artifactRepositoryRef: JSONValue? { wfStatus.artifactRepositoryRef }
+
     public func node(named nodeName: String) -> NodeStatus? { nodes[id(of: nodeName)] }
 
     public func node(id: String) -> NodeStatus? { nodes[id] }

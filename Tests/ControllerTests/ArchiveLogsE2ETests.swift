@@ -6,6 +6,7 @@ import KubeClient
 import SkeinJSON
 import SkeinTestSupport
 import Testing
+import WorkflowEngine
 
 /// `archiveLogs`: each step's log kept in the artifact repository as the artifact
 /// `main-logs`, so `skein logs` still prints it after the pods are deleted; and

@@ -6,6 +6,8 @@ import KubeClient
 import SkeinJSON
 import SkeinTestSupport
 import Testing
+import WorkflowEngine
+import WorkflowModel
 
 /// The default artifact repository in S3 on the controller: the executor containers of each
 /// step read and write the artifacts in the bucket (moto on 127.0.0.1), with the keys from a
@@ -207,5 +209,215 @@ import Testing
             #expect(params?.first?["value"] as? String == "own-data", "\(step): \(r.stdout)")
         }
         #expect(!FileManager.default.fileExists(atPath: cwd + "/.skein/artifacts/\(name)"))
+    }
+}
+
+/// `spec.artifactRepositoryRef`: the repository in a ConfigMap of the workflow's namespace
+/// (Argo's `artifact-repository-ref.yaml`), the namespace's annotated default ConfigMap, and a
+/// ref that names nothing; on the controller and with `skein run` (the ConfigMap given
+/// beside the workflow).
+@Suite(.serialized) struct ArtifactRepositoryRefE2ETests {
+    static let workflow = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {generateName: repo-ref-}
+        spec:
+          entrypoint: main
+          artifactRepositoryRef: {key: my-key}
+          templates:
+          - name: main
+            container: {image: alpine, command: [sh, -c, "echo hello world | tee /tmp/hello_world.txt"]}
+            outputs:
+              artifacts: [{name: hello_world, path: /tmp/hello_world.txt}]
+        """
+
+    static func configMap(port: Int, bucket: String, annotated: Bool = false) -> String {
+        """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: artifact-repositories
+        \(annotated ? "  annotations: {workflows.argoproj.io/default-artifact-repository: my-key}" : "")
+        data:
+          my-key: |
+            archiveLogs: true
+            s3:
+              bucket: \(bucket)
+              endpoint: 127.0.0.1:\(port)
+              insecure: true
+              keyPrefix: referenced
+              accessKeySecret: {name: ref-keys, key: a}
+              secretKeySecret: {name: ref-keys, key: s}
+        """
+    }
+
+    @Test func theControllerUsesTheRepositoryTheWorkflowNames() async throws {
+        let server = try S3TestServer.shared()
+        let s3 = OwnS3LocationE2ETests.client(server)
+        try s3.createBucket("referenced")
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        _ = try await h.client.create(.secrets, [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "ref-keys"],
+            "stringData": ["a": .string(S3TestServer.accessKey), "s": .string(S3TestServer.secretKey)],
+        ], namespace: "default")
+        // A ref to a ConfigMap that is not there: the workflow ends in Error saying so.
+        let early = try await h.submit(yaml: Self.workflow)
+        let failed = try await h.waitForCompletion(early)
+        #expect(phase(failed) == "Error")
+        #expect(failed["status"]?["message"]?.stringValue?.contains("ConfigMap default/artifact-repositories not found") == true,
+                "\(String(describing: failed["status"]?["message"]))")
+
+        let cm = try #require(try YAMLLoader.load(Self.configMap(port: server.port, bucket: "referenced"), file: "cm.yaml").first?.value)
+        _ = try await h.client.create(.configMaps, cm, namespace: "default")
+        let name = try await h.submit(yaml: Self.workflow)
+        let wf = try await h.waitForCompletion(name, timeout: 90)
+        #expect(phase(wf) == "Succeeded", "\(nodeSummary(wf))")
+        let ref = wf["status"]?["artifactRepositoryRef"]
+        #expect(ref?["configMap"] == "artifact-repositories" && ref?["key"] == "my-key" && ref?["namespace"] == "default", "\(String(describing: ref))")
+        let keys = try s3.list(bucket: "referenced", prefix: "referenced/default/\(name)/").map(\.key)
+        // The output, and the log (the repository says archiveLogs).
+        #expect(keys.contains { $0.hasSuffix("/hello_world.tgz") } && keys.contains { $0.hasSuffix("/main.log") }, "\(keys)")
+        #expect(!FileManager.default.fileExists(atPath: h.artifactDirectory + "/default/\(name)"))
+    }
+
+    @Test func theNamespacesAnnotatedDefaultIsUsedWithoutARef() async throws {
+        let server = try S3TestServer.shared()
+        let s3 = OwnS3LocationE2ETests.client(server)
+        try s3.createBucket("ns-default")
+        let h = try await ControllerHarness.start()
+        defer { Task { await h.stop() } }
+        _ = try await h.client.create(.secrets, [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "ref-keys"],
+            "stringData": ["a": .string(S3TestServer.accessKey), "s": .string(S3TestServer.secretKey)],
+        ], namespace: "default")
+        let cm = try #require(try YAMLLoader.load(Self.configMap(port: server.port, bucket: "ns-default", annotated: true), file: "cm.yaml").first?.value)
+        _ = try await h.client.create(.configMaps, cm, namespace: "default")
+        let name = try await h.submit(yaml: Self.workflow.replacingOccurrences(of: "  artifactRepositoryRef: {key: my-key}\n", with: ""))
+        let wf = try await h.waitForCompletion(name, timeout: 90)
+        #expect(phase(wf) == "Succeeded", "\(nodeSummary(wf))")
+        #expect(try s3.list(bucket: "ns-default", prefix: "referenced/default/\(name)/").map(\.key).contains { $0.hasSuffix("/hello_world.tgz") })
+    }
+
+    @Test func skeinRunUsesTheConfigMapGivenBesideTheWorkflow() async throws {
+        let server = try S3TestServer.shared()
+        let s3 = OwnS3LocationE2ETests.client(server)
+        try s3.createBucket("ref-local")
+        let (r, local) = try await SimCluster.offPool {
+            let cli = try SkeinCLI()
+            let f = try cli.write("wf.yaml", Self.workflow)
+            let c = try cli.write("cm.yaml", Self.configMap(port: server.port, bucket: "ref-local"))
+            var env = cli.environment
+            env["AWS_ACCESS_KEY_ID"] = S3TestServer.accessKey
+            env["AWS_SECRET_ACCESS_KEY"] = S3TestServer.secretKey
+            env["HOME"] = cli.workDirectory
+            let r = try Command.run(cli.binary, ["run", f, c, "-o", "json"], environment: env, currentDirectory: cli.workDirectory, timeout: 60)
+            return (r, FileManager.default.fileExists(atPath: cli.workDirectory + "/.skein/artifacts"))
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        let wf = finalWorkflow(r.stdout)
+        let name = (wf?["metadata"] as? [String: Any])?["name"] as? String ?? "?"
+        let keys = try s3.list(bucket: "ref-local", prefix: "referenced/default/\(name)/").map(\.key)
+        #expect(keys.contains { $0.hasSuffix("/hello_world.tgz") } && keys.contains { $0.hasSuffix("/main.log") }, "\(keys)")
+        #expect(!local, "nothing in the local directory")
+        let ref = (wf?["status"] as? [String: Any])?["artifactRepositoryRef"] as? [String: Any]
+        #expect(ref?["key"] as? String == "my-key")
+    }
+}
+
+/// Argo's examples that keep artifacts in the default repository, a key of it or a referenced
+/// one, run with S3 as that repository: on the controller (the repository in its settings,
+/// `artifact-repositories` in the namespace for `artifact-repository-ref.yaml`) and with
+/// `skein run --artifacts s3://...` (the ConfigMap given beside it); each must succeed and
+/// leave its artifacts in the bucket.
+@Suite(.serialized) struct ArgoRepositoryExamplesE2ETests {
+    /// The runnable examples with artifacts, and those that need a repository's features.
+    static var examples: [String] {
+        let withArtifacts = ArgoExamples.runnable.filter { f in
+            ((try? String(contentsOfFile: "\(ArgoExamples.directory)/\(f)", encoding: .utf8)) ?? "").contains("artifacts:")
+                && ArgoExamples.localKnownFailures[f] == nil
+        }
+        return (withArtifacts + ["key-only-artifact.yaml", "archive-location.yaml", "artifact-repository-ref.yaml"]).sorted()
+    }
+
+    static func configMap(_ port: Int, bucket: String) -> String {
+        """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: artifact-repositories}
+        data:
+          my-key: |
+            s3: {bucket: \(bucket), endpoint: "127.0.0.1:\(port)", insecure: true, keyPrefix: by-ref,
+                 accessKeySecret: {name: s3-keys, key: a}, secretKeySecret: {name: s3-keys, key: s}}
+        """
+    }
+
+    @Test(.enabled(if: ArgoExamples.available, "../shared/argo-examples is absent"))
+    func onTheController() async throws {
+        let server = try S3TestServer.shared()
+        let s3 = OwnS3LocationE2ETests.client(server)
+        try s3.createBucket("argo-examples")
+        let h = try await ControllerHarness.start(workers: 8) {
+            $0.s3Repository = S3Repository(bucket: "argo-examples", endpoint: "127.0.0.1:\(server.port)", insecure: true,
+                                           accessKeySecret: .init(name: "s3-keys", key: "a"), secretKeySecret: .init(name: "s3-keys", key: "s"))
+        }
+        defer { Task { await h.stop() } }
+        _ = try await h.client.create(.secrets, [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s3-keys"],
+            "stringData": ["a": .string(S3TestServer.accessKey), "s": .string(S3TestServer.secretKey)],
+        ], namespace: "default")
+        for d in try YAMLLoader.load(Self.configMap(server.port, bucket: "argo-examples"), file: "cm.yaml") {
+            _ = try await h.client.create(.configMaps, d.value, namespace: "default")
+        }
+        var names: [String: String] = [:]
+        for f in Self.examples {
+            names[f] = try await h.submit(yaml: try String(contentsOfFile: "\(ArgoExamples.directory)/\(f)", encoding: .utf8), file: f)
+        }
+        for f in Self.examples {
+            let name = try #require(names[f])
+            let wf = try await h.waitForCompletion(name, timeout: 180)
+            #expect(phase(wf) == "Succeeded", "\(f): \(nodeSummary(wf))")
+            // Skein's keys name the workflow (the key-only example's is its own).
+            if f != "key-only-artifact.yaml" {
+                #expect(try s3.list(bucket: "argo-examples", prefix: "").contains { $0.key.contains("/\(name)/") }, "\(f) left nothing in the bucket")
+            }
+        }
+        // The example's own key, and its log (archiveLocation.archiveLogs) in the bucket.
+        #expect(try s3.head(bucket: "argo-examples", key: "my-file") != nil)
+        let archived = try s3.list(bucket: "argo-examples", prefix: "default/\(try #require(names["archive-location.yaml"]))/").map(\.key)
+        #expect(archived.contains { $0.hasSuffix("/main.log") }, "\(archived)")
+        let byRef = try s3.list(bucket: "argo-examples", prefix: "by-ref/default/\(try #require(names["artifact-repository-ref.yaml"]))/").map(\.key)
+        #expect(byRef.contains { $0.hasSuffix("/hello_world.tgz") }, "\(byRef)")
+        #expect(!FileManager.default.fileExists(atPath: h.artifactDirectory + "/default"), "nothing went through the volume repository")
+    }
+
+    @Test(.enabled(if: ArgoExamples.available, "../shared/argo-examples is absent"))
+    func withSkeinRun() async throws {
+        let server = try S3TestServer.shared()
+        let s3 = OwnS3LocationE2ETests.client(server)
+        try s3.createBucket("argo-local")
+        let results = try await SimCluster.offPool {
+            let cli = try SkeinCLI()
+            let cm = try cli.write("artifact-repositories.yaml", Self.configMap(server.port, bucket: "argo-local"))
+            var env = cli.environment
+            env["AWS_ACCESS_KEY_ID"] = S3TestServer.accessKey
+            env["AWS_SECRET_ACCESS_KEY"] = S3TestServer.secretKey
+            env["AWS_ENDPOINT_URL"] = server.endpoint
+            env["HOME"] = cli.workDirectory
+            var out: [(String, CommandResult)] = []
+            for f in Self.examples {
+                var args = ["run", "\(ArgoExamples.directory)/\(f)", "--artifacts", "s3://argo-local/runs", "-o", "json"]
+                args += ArgoExamples.companions(of: f)
+                if f == "artifact-repository-ref.yaml" { args.append(cm) }
+                out.append((f, try Command.run(cli.binary, args, environment: env, currentDirectory: cli.workDirectory, timeout: 120)))
+            }
+            return out
+        }
+        for (f, r) in results {
+            #expect(r.status == 0, "\(f): \(r.stderr)")
+        }
+        #expect(try s3.head(bucket: "argo-local", key: "runs/my-file") != nil, "the key-only example's key, under the run's prefix")
+        #expect(try s3.list(bucket: "argo-local", prefix: "by-ref/").contains { $0.key.hasSuffix("/hello_world.tgz") })
+        #expect(try s3.list(bucket: "argo-local", prefix: "runs/").contains { $0.key.hasSuffix("/main.log") }, "archive-location.yaml's log")
     }
 }

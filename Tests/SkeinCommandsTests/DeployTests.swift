@@ -6,6 +6,7 @@ import SkeinJSON
 import SkeinTestSupport
 import Testing
 import WorkflowModel
+import WorkflowEngine
 
 /// `deploy/` stays in step with the code: the controller's command line parses, its probes
 /// hit the paths it serves, and the roles grant what the controller and executor do.

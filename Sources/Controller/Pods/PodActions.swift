@@ -15,10 +15,10 @@ extension WorkflowReconciler {
         case retry
     }
 
-    func createPod(_ launch: StepLaunch, workflow: Workflow, namespace: String) async -> CreateOutcome {
+    func createPod(_ launch: StepLaunch, workflow: Workflow, repository: JSONValue?, namespace: String) async -> CreateOutcome {
         let pod: JSONValue
         do {
-            pod = try builder.pod(for: launch, workflow: workflow)
+            pod = try builder.pod(for: launch, workflow: workflow, repository: repository)
         } catch {
             return .failed(error.description)
         }

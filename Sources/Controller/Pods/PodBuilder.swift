@@ -127,7 +127,9 @@ public struct PodBuilder: Sendable {
     }
 
     /// The pod for `launch` of `workflow` (whose metadata must carry name, namespace and uid).
-    public func pod(for launch: StepLaunch, workflow: Workflow) throws(BuildError) -> JSONValue {
+    /// `repository` is the workflow's `status.artifactRepositoryRef`: an S3 repository it
+    /// names (from an `artifactRepositoryRef`) wins over the controller's.
+    public func pod(for launch: StepLaunch, workflow: Workflow, repository: JSONValue? = nil) throws(BuildError) -> JSONValue {
         let t = launch.template
         let templateName = t.name ?? launch.displayName
         guard let userContainer = t.container ?? t.script else { throw .notAPodTemplate(template: templateName) }
@@ -205,7 +207,7 @@ public struct PodBuilder: Sendable {
                 executorEnv.append(["name": .string(ref.environmentVariable),
                                     "valueFrom": ["secretKeyRef": ["name": .string(ref.name), "key": .string(ref.key)]]])
             }
-            if usesRepository, let s3 = settings.s3Repository {
+            if usesRepository, let s3 = ArtifactRepositories.s3(of: repository) ?? settings.s3Repository {
                 executorEnv += s3.environment
             } else if usesRepository, let source = settings.artifactVolume?.objectValue {
                 var volume = source

@@ -1,5 +1,6 @@
 public import SkeinJSON
 public import KubeAPI
+public import WorkflowEngine
 
 /// How `skein controller` runs: which namespaces it watches, how many workflows it works
 /// on at once, and what it puts into pods.

@@ -73,8 +73,23 @@ extension WorkflowReconciler {
         }
         let execution = WorkflowExecution(workflow: workflow, library: TemplateLibrary(library), configMaps: configMaps)
         execution.transientErrorPattern = ProcessInfo.processInfo.environment["TRANSIENT_ERROR_PATTERN"]
-        execution.archiveLogsByDefault = settings.archiveLogs
-        if let record = settings.artifactRepositoryRecord { execution.recordArtifactRepository(record) }
+        if execution.artifactRepositoryRef == nil {
+            // The repository is decided once, when the workflow starts, and kept in its status.
+            let ref = workflow.spec.artifactRepositoryRef
+            let name = ArtifactRepositories.configMapName(ref)
+            // The client retries transient failures itself; what is left counts as missing.
+            let cm = (try? await client.get(.configMaps, name, namespace: namespace)).map {
+                ArtifactRepositories.ConfigMap(data: ($0["data"]?.objectValue ?? [:]).compactMapValues(\.stringValue), annotations: $0.annotations)
+            }
+            do {
+                if let record = try ArtifactRepositories.resolve(ref: ref, namespace: namespace, configMap: cm) ?? settings.artifactRepositoryRecord {
+                    execution.recordArtifactRepository(record)
+                }
+            } catch {
+                return .invalid(error.description)
+            }
+        }
+        execution.archiveLogsByDefault = ArtifactRepositories.archivesLogs(execution.artifactRepositoryRef)
         return .ready(execution)
     }
 

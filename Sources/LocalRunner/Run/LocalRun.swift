@@ -37,6 +37,8 @@ public actor LocalRun {
                 settings: RunSettings, observer: any RunObserver) {
         self.workflow = workflow
         self.execution = WorkflowExecution(workflow: workflow, library: templates, configMaps: configMaps)
+        if let ref = settings.artifactRepositoryRef { execution.recordArtifactRepository(ref) }
+        execution.archiveLogsByDefault = ArtifactRepositories.archivesLogs(settings.artifactRepositoryRef)
         execution.transientErrorPattern = ProcessInfo.processInfo.environment["TRANSIENT_ERROR_PATTERN"]
         self.settings = settings
         self.observer = observer

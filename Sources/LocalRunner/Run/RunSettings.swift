@@ -1,6 +1,7 @@
 import Foundation
 public import Artifacts
 public import Executor
+public import SkeinJSON
 
 /// How a local run is set up.
 public struct RunSettings: Sendable {
@@ -15,6 +16,9 @@ public struct RunSettings: Sendable {
     public var isolate: Bool
     /// Keep the run directory afterwards (for debugging).
     public var keepRunDirectory: Bool
+    /// `status.artifactRepositoryRef` when the workflow's `artifactRepositoryRef` chose the
+    /// repository (then `store` is that repository).
+    public var artifactRepositoryRef: JSONValue?
 
     /// The repository and the S3 locations artifacts name (keys as the AWS CLI reads them).
     public var stores: ArtifactStores { ArtifactStores(repository: store, environment: environment) }

@@ -4,6 +4,7 @@ import KubeAPI
 import KubeClient
 import SkeinJSON
 import WorkflowModel
+import WorkflowEngine
 
 /// `skein controller --config NAME`: settings from a ConfigMap's `data`, one key per
 /// setting (the flags' names in camelCase). Flags given on the command line win. Read

@@ -71,7 +71,8 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (workflow, templates, configMaps) = try prepare()
-        let settings = try makeSettings(workflowName: workflow.metadata.name ?? "workflow")
+        var settings = try makeSettings(workflowName: workflow.metadata.name ?? "workflow")
+        try useReferencedRepository(workflow, configMaps: configMaps, settings: &settings)
         let tty = output == nil && Terminal.isTTY(1)
         let fd: Int32 = output == nil ? 1 : 2
         let display: any RunObserver = tty ? TreeDisplay(fd: fd, color: Terminal.colorAllowed) : PlainDisplay(fd: fd)
@@ -124,10 +125,9 @@ struct RunCommand: AsyncParsableCommand {
                 throw Diagnostics([error])
             }
             RunCommand.name(&workflow)
-            // ConfigMaps given beside the workflow, read only when something refers to one.
-            var refs = ConfigMapData.referencedNames(in: selection.document.raw["spec"] ?? .null)
-            for t in selection.templates { refs.formUnion(ConfigMapData.referencedNames(in: t.raw["spec"] ?? .null)) }
-            let configMaps = refs.isEmpty ? ConfigMapData() : try InputFiles.configMaps(files)
+            // ConfigMaps given beside the workflow: for configMapKeyRef, and the artifact
+            // repository's (artifactRepositoryRef, or the annotated artifact-repositories).
+            let configMaps = try InputFiles.configMaps(files)
             return (workflow, TemplateLibrary(templates), configMaps)
         } catch let d as Diagnostics {
             Terminal.printDiagnostics(d.items)
@@ -181,6 +181,34 @@ struct RunCommand: AsyncParsableCommand {
             return "/dev/shm"
         }
         return NSTemporaryDirectory()
+    }
+
+    /// The repository an `artifactRepositoryRef` (or an `artifact-repositories` ConfigMap with
+    /// the default-key annotation) names among the files given, as the controller decides it
+    /// from the namespace's ConfigMaps; its keys as the AWS CLI finds them (a local run reads
+    /// no Secrets). A ref whose ConfigMap is not among the files leaves `--artifacts`.
+    func useReferencedRepository(_ workflow: Workflow, configMaps: ConfigMapData, settings: inout RunSettings) throws {
+        let ref = workflow.spec.artifactRepositoryRef
+        let name = ArtifactRepositories.configMapName(ref)
+        let cm = configMaps.maps[name].map { ArtifactRepositories.ConfigMap(data: $0, annotations: configMaps.annotations[name] ?? [:]) }
+        if ref != nil && cm == nil {
+            Terminal.printError("warning: spec.artifactRepositoryRef: ConfigMap \(name) is not among the files given; artifacts go to \(artifacts)")
+            return
+        }
+        let record: JSONValue?
+        do {
+            record = try ArtifactRepositories.resolve(ref: ref, namespace: workflow.metadata.namespace ?? "default", configMap: cm)
+        } catch {
+            Terminal.printDiagnostics([Diagnostic(SourceLocation(file: files.first ?? "workflow"), error.description)])
+            throw ExitCode(2)
+        }
+        guard let record, let repo = ArtifactRepositories.s3(of: record) else { return }
+        let aws = AWSConfiguration.resolve()
+        let endpoint = S3Endpoint(url: repo.endpointURL ?? s3Endpoint ?? aws.endpointURL, region: repo.region ?? s3Region ?? aws.region,
+                                  credentials: aws.credentials)
+        settings.store = S3Store(client: S3Client(endpoint: endpoint), bucket: repo.bucket, prefix: repo.keyPrefix ?? "")
+        settings.artifactRepositoryRef = record
+        Terminal.printError("artifacts go to s3://\(repo.bucket)/\(repo.keyPrefix ?? "") (ConfigMap \(name), key \(record["key"]?.stringValue ?? ""))")
     }
 
     func makeSettings(workflowName: String) throws -> RunSettings {

@@ -49,6 +49,7 @@ enum InputFiles {
                     guard d.value["kind"]?.stringValue == "ConfigMap", d.value["apiVersion"]?.stringValue == "v1",
                           let name = d.value["metadata"]?["name"]?.stringValue else { continue }
                     out.maps[name] = (d.value["data"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+                    out.annotations[name] = (d.value["metadata"]?["annotations"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
                 }
             } catch {
                 problems.append(error)

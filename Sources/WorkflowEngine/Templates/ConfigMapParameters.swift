@@ -6,6 +6,8 @@ public import WorkflowModel
 /// the same in both.
 public struct ConfigMapData: Sendable, Equatable {
     public var maps: [String: [String: String]]
+    /// Their annotations (the default key of an `artifact-repositories` ConfigMap).
+    public var annotations: [String: [String: String]] = [:]
     public init(_ maps: [String: [String: String]] = [:]) { self.maps = maps }
 
     /// Every ConfigMap name a workflow or its templates refer to through `configMapKeyRef`.

@@ -15,7 +15,6 @@ public enum IgnoredFields {
     static let spec: [Entry] = [
         Entry(field: "metrics", effect: "Prometheus metrics of workflows are not emitted"),
         Entry(field: "synchronization", effect: "semaphores and mutexes are not implemented; the workflow does not wait for them"),
-        Entry(field: "artifactRepositoryRef", effect: "artifacts go to the repository the run or the controller was given"),
         Entry(field: "artifactGC", effect: "artifacts are not garbage collected"),
         Entry(field: "podDisruptionBudget", effect: "no PodDisruptionBudget is created"),
         Entry(field: "volumeClaimGC", effect: "claims are deleted with the workflow, not when it completes"),

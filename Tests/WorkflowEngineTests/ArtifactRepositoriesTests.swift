@@ -1,0 +1,52 @@
+import SkeinJSON
+import Testing
+import WorkflowEngine
+
+/// Which repository a workflow's `artifactRepositoryRef` (or its namespace's default
+/// `artifact-repositories` ConfigMap) chooses, and what is said when it cannot be used.
+@Suite struct ArtifactRepositoriesTests {
+    static let repo = "archiveLogs: true\ns3: {bucket: team-artifacts, endpoint: \"minio:9000\", insecure: true, keyPrefix: t}"
+    static let annotated = ArtifactRepositories.ConfigMap(data: ["main": repo, "other": "s3: {bucket: other}"],
+                                                          annotations: [ArtifactRepositories.defaultKeyAnnotation: "main"])
+
+    func resolve(_ ref: String?, _ cm: ArtifactRepositories.ConfigMap?) throws -> JSONValue? {
+        try ArtifactRepositories.resolve(ref: try ref.map { try JSONValue.parseJSON($0) }, namespace: "team", configMap: cm)
+    }
+
+    @Test func theRefTheDefaultKeyAndTheRuntimesOwn() throws {
+        #expect(ArtifactRepositories.configMapName(nil) == "artifact-repositories")
+        #expect(ArtifactRepositories.configMapName(try JSONValue.parseJSON(#"{"configMap": "mine"}"#)) == "mine")
+        let byKey = try resolve(#"{"key": "other"}"#, Self.annotated)
+        #expect(byKey?["configMap"] == "artifact-repositories" && byKey?["key"] == "other" && byKey?["namespace"] == "team")
+        #expect(ArtifactRepositories.s3(of: byKey)?.bucket == "other")
+        #expect(!ArtifactRepositories.archivesLogs(byKey))
+        // No key: the annotation's; no ref at all: the annotated default ConfigMap still applies.
+        for ref in [#"{}"#, nil] {
+            let r = try resolve(ref, Self.annotated)
+            #expect(r?["key"] == "main" && ArtifactRepositories.s3(of: r)?.keyPrefix == "t" && ArtifactRepositories.archivesLogs(r))
+        }
+        // No ref and no default ConfigMap, or one without the annotation: the runtime's own.
+        #expect(try resolve(nil, nil) == nil)
+        #expect(try resolve(nil, .init(data: ["main": Self.repo])) == nil)
+    }
+
+    @Test(arguments: [
+        (#"{"configMap": "missing", "key": "k"}"#, nil as ArtifactRepositories.ConfigMap?,
+         "ConfigMap team/missing not found"),
+        (#"{}"#, ArtifactRepositories.ConfigMap(data: ["main": repo]),
+         "names no key, and ConfigMap team/artifact-repositories has no workflows.argoproj.io/default-artifact-repository annotation"),
+        (#"{"key": "nope"}"#, annotated, "has no key 'nope' (it has main, other)"),
+        (#"{"key": "k"}"#, ArtifactRepositories.ConfigMap(data: ["k": "gcs: {bucket: b}"]), "the gcs repository kind is not supported yet"),
+        (#"{"key": "k"}"#, ArtifactRepositories.ConfigMap(data: ["k": "s3: {endpoint: x}"]), "s3.bucket is missing"),
+        (#"{"key": "k"}"#, ArtifactRepositories.ConfigMap(data: ["k": "archiveLogs: often\ns3: {bucket: b}"]), "archiveLogs must be true or false"),
+        (#""text""#, annotated, "spec.artifactRepositoryRef must be a map"),
+    ])
+    func whatCannotBeUsedIsSaid(_ ref: String, _ cm: ArtifactRepositories.ConfigMap?, _ message: String) throws {
+        do {
+            _ = try resolve(ref, cm)
+            Issue.record("expected: \(message)")
+        } catch let p as ArtifactRepositories.Problem {
+            #expect(p.description.contains(message), "\(p.description)")
+        }
+    }
+}
