@@ -59,6 +59,8 @@ final class WorkflowReconciler: Sendable {
     func reconcile(_ key: String) async throws {
         guard let object = informers.workflows.store.get(key), object["metadata"]?["deletionTimestamp"] == nil else {
             states.withLock { _ = $0.removeValue(forKey: key) }
+            // Being deleted: its artifacts first (artifactGC), then the finalizer comes off.
+            if let object = informers.workflows.store.get(key) { try await collectArtifactsAtDeletion(object, key: key) }
             return
         }
         let uid = object.uid ?? ""
@@ -140,6 +142,15 @@ final class WorkflowReconciler: Sendable {
                 logger.info("workflow is invalid", metadata: ["workflow": "\(key)", "error": "\(message)"])
                 return
             case .ready(let execution):
+                if execution.needsArtifactGCFinalizer, !Self.finalizers(object).contains(artifactGCFinalizer) {
+                    // artifactGC: the finalizer is on before anything is stored. The status
+                    // write that follows expects the version the patch made.
+                    let patched = try await addArtifactGCFinalizer(object)
+                    if let v = patched?.resourceVersion {
+                        state.remember(v)
+                        state.expectedVersion = v
+                    }
+                }
                 state.execution = execution
                 state.lastStatus = object["status"]
                 state.storedStatus = object["status"]

@@ -131,7 +131,9 @@ public final class EngineHarness {
                         var a = Artifact(name: name)
                         a.key = key
                         // Recorded with its own S3 location, as the runtimes record it.
-                        if let l = r.launch.outputArtifacts.first(where: { $0.artifact.name == name })?.location { a.s3 = l.json(key: key) }
+                        let declared = r.launch.outputArtifacts.first { $0.artifact.name == name }
+                        if let l = declared?.location { a.s3 = l.json(key: key) }
+                        a.artifactGC = declared?.artifact.artifactGC
                         return a
                     }
                 }

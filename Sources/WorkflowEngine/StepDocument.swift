@@ -72,6 +72,7 @@ public struct StepDocument: Sendable, Hashable {
             var v: [String: JSONValue] = ["name": .string(a.artifact.name), "path": .string(a.path), "key": .string(a.key),
                                           "archive": .bool(a.archive), "optional": .bool(a.optional)]
             if let g = a.artifact.globalName { v["globalName"] = .string(g) }
+            if let gc = a.artifact.artifactGC { v["artifactGC"] = gc }
             if let l = a.location { v["s3"] = l.json(key: a.key) }
             return .object(v)
         })
@@ -138,6 +139,7 @@ public struct StepDocument: Sendable, Hashable {
             let path = try text(a["path"], "outputArtifacts[\(i)].path")
             var artifact = Artifact(name: name, path: path)
             artifact.globalName = a["globalName"]?.stringValue
+            artifact.artifactGC = a["artifactGC"]
             var output = OutputArtifact(artifact: artifact, path: path, key: try text(a["key"], "outputArtifacts[\(i)].key"),
                                         archive: a["archive"] != .bool(false), optional: a["optional"] == .bool(true))
             output.location = try location(a["s3"], "outputArtifacts[\(i)].s3")

@@ -94,6 +94,8 @@ public final class WorkflowExecution {
     /// The runtime's artifact repository says `archiveLogs: true`: every step's log is
     /// archived, whatever the workflow and its templates say (as in Argo).
     public var archiveLogsByDefault = false
+    /// Set by the controller when `artifactGC` may collect something (`ArtifactGC.isNeeded`).
+    public var needsArtifactGCFinalizer = false
     /// The started workflow's labels and annotations (see `resolvedMetadata`).
     var metadataCache: WorkflowMetadataValues?
 

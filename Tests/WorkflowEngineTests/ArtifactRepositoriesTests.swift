@@ -1,6 +1,8 @@
 import SkeinJSON
 import Testing
 import WorkflowEngine
+import WorkflowModel
+import SkeinTestSupport
 
 /// Which repository a workflow's `artifactRepositoryRef` (or its namespace's default
 /// `artifact-repositories` ConfigMap) chooses, and what is said when it cannot be used.
@@ -48,5 +50,39 @@ import WorkflowEngine
         } catch let p as ArtifactRepositories.Problem {
             #expect(p.description.contains(message), "\(p.description)")
         }
+    }
+}
+
+/// Which artifacts `artifactGC` collects and when: the artifact's strategy over the workflow's.
+@Suite struct ArtifactGCTests {
+    static let yaml = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: wf}
+        spec:
+          entrypoint: main
+          artifactGC: {strategy: OnWorkflowDeletion}
+          templates:
+          - name: main
+            container: {image: alpine, command: [echo]}
+            outputs:
+              artifacts:
+              - {name: a, path: /tmp/a}
+              - {name: b, path: /tmp/b, artifactGC: {strategy: OnWorkflowCompletion}}
+              - {name: c, path: /tmp/c, artifactGC: {strategy: Never}}
+        """
+
+    @Test func theArtifactsStrategyWinsOverTheWorkflows() throws {
+        let h = try EngineHarness(yaml: Self.yaml)
+        #expect(h.run { _ in .succeed(artifacts: ["a": "k/a", "b": "k/b", "c": "k/c"]) } == .succeeded)
+        let wf = h.execution.workflow
+        let items = ArtifactGC.items(spec: wf.spec, nodes: h.execution.status.nodes ?? [:])
+        #expect(items.map { "\($0.name) \($0.key) \($0.strategy.rawValue)" } == ["a k/a OnWorkflowDeletion", "b k/b OnWorkflowCompletion"])
+        #expect(ArtifactGC.isNeeded(spec: wf.spec, templates: wf.spec.templates ?? []))
+        var never = wf.spec
+        never.artifactGC = ["strategy": "Never"]
+        #expect(!ArtifactGC.isNeeded(spec: never, templates: [Template(name: "t")]))
+        never.artifactGC = ["strategy": "Sometimes"]
+        #expect(ArtifactGC.problem(spec: never, templates: []) == "spec.artifactGC.strategy 'Sometimes' is not one of OnWorkflowCompletion, OnWorkflowDeletion, Never")
     }
 }

@@ -14,6 +14,7 @@ extension WorkflowReconciler {
         guard let phase = object["status"]?["phase"]?.stringValue.flatMap(WorkflowPhase.init(rawValue:)), phase.isCompleted,
               let finished = object["status"]?["finishedAt"]?.stringValue.flatMap(Timestamp.init(rfc3339:))
         else { return }
+        try await collectArtifactsAtCompletion(object, key: key)
         let policy = CleanupPolicy(spec: object["spec"])
         let now = WorkflowReconciler.clock().seconds
         let namespace = object.namespace ?? "default"
@@ -31,7 +32,7 @@ extension WorkflowReconciler {
             let due = finished.seconds + policy.podDelay
             if due <= now {
                 for pod in informers.pods.store.byIndex(ControllerInformers.byWorkflow, key)
-                where pod["metadata"]?["deletionTimestamp"] == nil
+                where pod["metadata"]?["deletionTimestamp"] == nil && pod.labels[builder.artifactGCLabel()] == nil
                     && policy.deletesPod(afterWorkflow: phase, podPhase: pod["status"]?["phase"]?.stringValue, labels: pod.labels) {
                     if let name = pod.name { await deletePod(name, namespace: namespace) }
                 }

@@ -293,6 +293,60 @@ public struct PodBuilder: Sendable {
         ]
     }
 
+    /// The label of the pods that delete a workflow's artifacts (`artifactGC`); its value is
+    /// the stage (`completion` or `deletion`).
+    public func artifactGCLabel() -> String { "workflows.\(settings.group)/artifact-gc" }
+
+    /// The pod that deletes `items` of `workflow`: `skein executor gc`, with the repository
+    /// reached as the workflow's steps reach it (the volume, or S3 with the keys from the
+    /// Secrets) and as the workflow's service account, so its RBAC decides.
+    public func artifactGCPod(name: String, stage: String, items: [ArtifactGC.Item], workflow: Workflow,
+                              repository: JSONValue?) -> JSONValue {
+        var env: [JSONValue] = [["name": "SKEIN_GC", "value": .string(JSONValue.array(items.map(\.json)).compactJSON)]]
+        var mounts: [JSONValue] = []
+        var volumes: [JSONValue] = []
+        if items.contains(where: { $0.location == nil }) {
+            if let s3 = ArtifactRepositories.s3(of: repository) ?? settings.s3Repository {
+                env += s3.environment
+            } else if let source = settings.artifactVolume?.objectValue {
+                var volume = source
+                volume["name"] = .string(PodBuilder.artifactVolumeName)
+                volumes.append(.object(volume))
+                mounts.append(["name": .string(PodBuilder.artifactVolumeName), "mountPath": .string(PodBuilder.artifactDirectory)])
+                env.append(["name": "SKEIN_ARTIFACT_DIRECTORY", "value": .string(PodBuilder.artifactDirectory)])
+            }
+        }
+        for ref in Set(items.flatMap { $0.location?.secrets ?? [] }).sorted(by: { $0.environmentVariable < $1.environmentVariable }) {
+            env.append(["name": .string(ref.environmentVariable), "valueFrom": ["secretKeyRef": ["name": .string(ref.name), "key": .string(ref.key)]]])
+        }
+        var container = executorContainer("gc", env: env, mounts: mounts).objectValue ?? [:]
+        container["name"] = "main"
+        var podSpec: [String: JSONValue] = ["restartPolicy": "Never", "containers": [.object(container)]]
+        if !volumes.isEmpty { podSpec["volumes"] = .array(volumes) }
+        let gc = workflow.spec.artifactGC
+        if let sa = gc?["serviceAccountName"]?.stringValue ?? workflow.spec.serviceAccountName { podSpec["serviceAccountName"] = .string(sa) }
+        var labels: [String: JSONValue] = [workflowLabel(): .string(workflow.metadata.name ?? ""), artifactGCLabel(): .string(stage)]
+        var annotations: [String: JSONValue] = [:]
+        for (k, v) in gc?["podMetadata"]?["labels"]?.objectValue ?? [:] { labels[k] = v }
+        for (k, v) in gc?["podMetadata"]?["annotations"]?.objectValue ?? [:] { annotations[k] = v }
+        return [
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": [
+                "name": .string(name),
+                "namespace": .string(workflow.metadata.namespace ?? "default"),
+                "labels": .object(labels),
+                "annotations": .object(annotations),
+                "ownerReferences": [[
+                    "apiVersion": .string("\(settings.group)/v1alpha1"), "kind": "Workflow",
+                    "name": .string(workflow.metadata.name ?? ""), "uid": .string(workflow.metadata.uid ?? ""),
+                    "controller": true, "blockOwnerDeletion": false,
+                ]],
+            ],
+            "spec": .object(podSpec),
+        ]
+    }
+
     /// Files the emissary copies out after the command: output parameters read from files
     /// and output artifacts.
     /// The pod's affinity, with the hosts a retry avoids added to every required node selector

@@ -71,7 +71,11 @@ extension WorkflowReconciler {
             guard let cm = try? await client.get(.configMaps, name, namespace: namespace) else { continue }
             configMaps.maps[name] = (cm["data"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         }
+        // artifactGC: its strategies checked, and the finalizer on before anything is stored.
+        let templates = (workflow.spec.templates ?? []) + library.flatMap { $0.spec.templates ?? [] }
+        if let problem = ArtifactGC.problem(spec: workflow.spec, templates: templates) { return .invalid(problem) }
         let execution = WorkflowExecution(workflow: workflow, library: TemplateLibrary(library), configMaps: configMaps)
+        execution.needsArtifactGCFinalizer = ArtifactGC.isNeeded(spec: workflow.spec, templates: templates)
         execution.transientErrorPattern = ProcessInfo.processInfo.environment["TRANSIENT_ERROR_PATTERN"]
         if execution.artifactRepositoryRef == nil {
             // The repository is decided once, when the workflow starts, and kept in its status.

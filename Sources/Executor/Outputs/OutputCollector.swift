@@ -76,6 +76,7 @@ public enum OutputCollector {
                     // Later steps and `skein artifacts` find it where it went.
                     if let l = a.location { stored.s3 = l.json(key: a.key) }
                     stored.globalName = a.artifact.globalName
+                    stored.artifactGC = a.artifact.artifactGC
                     if !a.archive { stored.archive = ArchiveStrategy(none: .object([:])) }
                     artifacts.append(stored)
                 } catch {

@@ -44,16 +44,10 @@ public struct PodExecutor: Sendable {
         self.varDirectory = varDirectory
         environment = env
         artifactDirectory = env["SKEIN_ARTIFACT_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 }
-        if let text = env["SKEIN_ARTIFACT_S3"], !text.isEmpty {
-            guard let v = try? JSONValue.parseJSON(text), let bucket = v["bucket"]?.stringValue else {
-                throw Failure("SKEIN_ARTIFACT_S3 is not an S3 location: \(text)")
-            }
-            let aws = AWSConfiguration.resolve(environment: env)
-            let endpoint = S3Endpoint(url: v["endpoint"]?.stringValue ?? aws.endpointURL, region: v["region"]?.stringValue ?? aws.region,
-                                      credentials: aws.credentials)
-            s3Store = S3Store(client: S3Client(endpoint: endpoint), bucket: bucket, prefix: v["prefix"]?.stringValue ?? "")
-        } else {
-            s3Store = nil
+        do {
+            s3Store = try ArtifactStores.s3Repository(environment: env)
+        } catch {
+            throw Failure(error.description)
         }
         podName = env["SKEIN_POD_NAME"] ?? ""
         namespace = env["SKEIN_NAMESPACE"] ?? "default"

@@ -130,12 +130,32 @@ public actor LocalRun {
         }
         await drainProcesses()
         workflow.status = execution.status
+        collectArtifacts()
         // The labels and annotations the controller would put on the object.
         workflow.metadata.labels = execution.workflowLabels
             .merging(WorkflowExecution.phaseLabels(workflow.status?.phase?.rawValue ?? "Unknown")) { _, p in p }
         workflow.metadata.annotations = execution.workflowAnnotations.isEmpty ? workflow.metadata.annotations : execution.workflowAnnotations
         if !settings.keepRunDirectory { try? FileManager.default.removeItem(atPath: settings.runDirectory) }
         return workflow
+    }
+
+    /// artifactGC `OnWorkflowCompletion`: those artifacts are deleted as the run ends (a local
+    /// run is never deleted, so `OnWorkflowDeletion` keeps them).
+    func collectArtifacts() {
+        let items = ArtifactGC.items(spec: workflow.spec, nodes: workflow.status?.nodes ?? [:]).filter { $0.strategy == .onWorkflowCompletion }
+        guard !items.isEmpty else { return }
+        let stores = settings.stores
+        var failures: [String] = []
+        for item in items {
+            guard let store = stores.store(for: item.location) else { continue }
+            do {
+                try store.delete(key: item.key)
+            } catch {
+                failures.append("artifact \(item.name) of \(item.node): \(error)")
+            }
+        }
+        observer.notice("artifactGC: deleted \(items.count - failures.count) of \(items.count) artifacts (OnWorkflowCompletion)"
+                        + (failures.isEmpty ? "" : "; " + failures.joined(separator: "; ")))
     }
 
     func nextEvent() async -> Event? {

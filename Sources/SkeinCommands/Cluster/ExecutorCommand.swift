@@ -2,6 +2,7 @@ import ArgumentParser
 import Executor
 import Foundation
 import KubeClient
+import WorkflowEngine
 
 /// `skein executor init|wait`: the Skein containers of a step's pod (started by the controller).
 struct ExecutorCommand: AsyncParsableCommand {
@@ -9,7 +10,7 @@ struct ExecutorCommand: AsyncParsableCommand {
         commandName: "executor",
         abstract: "Run inside a step's pod: prepare its inputs (init) or report its outputs (wait).",
         discussion: "The controller starts these; they read the step from SKEIN_STEP.",
-        subcommands: [Init.self, Wait.self]
+        subcommands: [Init.self, Wait.self, GC.self]
     )
 
     struct Init: ParsableCommand {
@@ -22,6 +23,19 @@ struct ExecutorCommand: AsyncParsableCommand {
                 try executor.initialize(emissary: ExecutorCommand.emissaryPath())
             } catch {
                 ExecutorCommand.fail("init: \(error)")
+            }
+        }
+    }
+
+    struct GC: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "gc", abstract: "Delete the artifacts SKEIN_GC lists (a workflow's artifactGC).")
+
+        func run() throws {
+            let outcome = ArtifactGarbageCollector.run(environment: ProcessInfo.processInfo.environment)
+            for item in outcome.deleted { print("deleted \(item.name) of \(item.node): \(item.key)") }
+            guard outcome.failures.isEmpty else {
+                ExecutorCommand.fail("gc: \(outcome.failures.joined(separator: "; "))")
             }
         }
     }

@@ -15,7 +15,6 @@ public enum IgnoredFields {
     static let spec: [Entry] = [
         Entry(field: "metrics", effect: "Prometheus metrics of workflows are not emitted"),
         Entry(field: "synchronization", effect: "semaphores and mutexes are not implemented; the workflow does not wait for them"),
-        Entry(field: "artifactGC", effect: "artifacts are not garbage collected"),
         Entry(field: "podDisruptionBudget", effect: "no PodDisruptionBudget is created"),
         Entry(field: "volumeClaimGC", effect: "claims are deleted with the workflow, not when it completes"),
         Entry(field: "executor", effect: "the executor's service account is the workflow's"),
@@ -35,7 +34,6 @@ public enum IgnoredFields {
 
     static let artifact: [Entry] = [
         Entry(field: "recurseMode", effect: "directories are always copied whole"),
-        Entry(field: "artifactGC", effect: "artifacts are not garbage collected"),
         Entry(field: "archiveLogs", effect: "logs are not archived"),
     ]
 
