@@ -35,6 +35,62 @@ public final class S3TestServer: Sendable {
     threading.Event().wait()
     """
 
+    /// With IAM checks on: moto lets three requests through unchecked (the user, its access
+    /// key and its policy, made here with boto3), then checks every signature.
+    static let checkingScript = """
+    import os, signal, sys, threading, time
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
+    os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
+    parent = os.getppid()
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        from moto.server import ThreadedMotoServer
+        import boto3
+    except ImportError as e:
+        print("missing: " + str(e), flush=True)
+        sys.exit(3)
+    s = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    s.start()
+    port = s.get_host_and_port()[1]
+    iam = boto3.client("iam", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
+                       aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
+    iam.create_user(UserName="skein")
+    key = iam.create_access_key(UserName="skein")["AccessKey"]
+    iam.put_user_policy(UserName="skein", PolicyName="all-s3",
+                        PolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}')
+    print("%d %s %s" % (port, key["AccessKeyId"], key["SecretAccessKey"]), flush=True)
+    threading.Event().wait()
+    """
+
+    /// The keys of the IAM user a signature-checking server made (nil for the plain one).
+    public let checkedKeys: (accessKey: String, secretKey: String)?
+
+    /// A server of its own that checks every request's signature against the IAM user it
+    /// made (`checkedKeys`): for the wrong-credentials paths.
+    public init(checkingSignatures: Bool) throws {
+        guard checkingSignatures else {
+            (process, port) = try Self.startPython(Self.script, [], what: "the moto S3 server") { text in
+                text.hasPrefix("missing") ? "moto is not installed (\(text)): pip install 'moto[server]' (.ci/run installs it)" : nil
+            }
+            checkedKeys = nil
+            return
+        }
+        let (p, port, rest) = try Self.startPythonLine(Self.checkingScript, [], what: "the signature-checking moto server") { text in
+            text.hasPrefix("missing") ? "moto or boto3 is not installed (\(text)): pip install 'moto[server]' (.ci/run installs it)" : nil
+        }
+        guard rest.count == 2 else {
+            kill(p.processIdentifier, SIGKILL)
+            throw Unavailable(description: "the signature-checking moto server printed no keys")
+        }
+        process = p
+        self.port = port
+        checkedKeys = (rest[0], rest[1])
+    }
+
     public struct Unavailable: Error, CustomStringConvertible {
         public var description: String
     }
@@ -57,12 +113,20 @@ public final class S3TestServer: Sendable {
             text.hasPrefix("missing")
                 ? "moto is not installed (\(text)): pip install 'moto[server]' (.ci/run installs it)" : nil
         }
+        checkedKeys = nil
     }
 
     /// Runs a Python script that prints the port it listens on as its first line; returns the
     /// process and the port, or throws with what the script said.
     static func startPython(_ script: String, _ arguments: [String], what: String,
                             explain: (String) -> String? = { _ in nil }) throws -> (ChildProcess, Int) {
+        let (p, port, _) = try startPythonLine(script, arguments, what: what, explain: explain)
+        return (p, port)
+    }
+
+    /// As `startPython`, for a first line of the port and more words, which it returns.
+    static func startPythonLine(_ script: String, _ arguments: [String], what: String,
+                                explain: (String) -> String? = { _ in nil }) throws -> (ChildProcess, Int, [String]) {
         guard let python = findExecutable("python3") else { throw Unavailable(description: "python3 is not installed: \(what) needs it") }
         let portFile = NSTemporaryDirectory() + "skein-py-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).port"
         defer { unlink(portFile) }
@@ -73,12 +137,13 @@ public final class S3TestServer: Sendable {
             text = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
         }
         let said = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let port = Int(said) else {
+        let words = said.split(separator: " ").map(String.init)
+        guard let first = words.first, let port = Int(first) else {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             throw Unavailable(description: explain(said) ?? "\(what) did not start: \(said)")
         }
-        return (process, port)
+        return (process, port, Array(words.dropFirst()))
     }
 
     public func stop() {

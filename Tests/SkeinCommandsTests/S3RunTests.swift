@@ -100,3 +100,50 @@ import Testing
         #expect(message.contains("s3://no-such-bucket/x/") && message.contains("NoSuchBucket"), "\(message)")
     }
 }
+
+/// Wrong keys against a server that checks them: the step that stores the artifact, and the
+/// one that reads it, end with a message naming the artifact, where it is and what the
+/// server said.
+@Suite(.serialized) struct S3WrongCredentialsTests {
+    @Test func theNodeMessageNamesTheArtifactTheObjectAndTheServersWords() throws {
+        let server = try S3TestServer(checkingSignatures: true)
+        defer { server.stop() }
+        let keys = try #require(server.checkedKeys)
+        let good = S3Client(endpoint: S3Endpoint(url: server.endpoint, credentials: AWSCredentials(accessKeyID: keys.accessKey, secretAccessKey: keys.secretKey)))
+        try good.createBucket("guarded")
+        try good.put(bucket: "guarded", key: "in/data.txt", bytes: Array("data\n".utf8))
+        let cli = try SkeinCLI()
+        let f = try cli.write("wrong.yaml", """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {generateName: wrong-keys-}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                steps:
+                - - {name: write, template: write}
+                  - {name: read, template: read}
+              - name: write
+                container: {image: alpine, command: [sh, -c, "echo x > /tmp/x"]}
+                outputs: {artifacts: [{name: result, path: /tmp/x}]}
+              - name: read
+                inputs: {artifacts: [{name: data, path: /tmp/d, s3: {bucket: guarded, key: in/data.txt, endpoint: "127.0.0.1:\(server.port)", insecure: true}}]}
+                container: {image: alpine, command: [cat, /tmp/d]}
+            """)
+        var env = cli.environment
+        env["AWS_ACCESS_KEY_ID"] = keys.accessKey
+        env["AWS_SECRET_ACCESS_KEY"] = "wrong-secret"
+        env["AWS_ENDPOINT_URL"] = server.endpoint
+        env["HOME"] = cli.workDirectory
+        let r = try Command.run(cli.binary, ["run", f, "--artifacts", "s3://guarded/runs", "-o", "json"], environment: env,
+                                currentDirectory: cli.workDirectory, timeout: 60)
+        #expect(r.status == 1, "\(r.stderr)")
+        let nodes = ((finalWorkflow(r.stdout)?["status"] as? [String: Any])?["nodes"] as? [String: [String: Any]]) ?? [:]
+        func message(_ step: String) -> String { nodes.values.first { $0["displayName"] as? String == step }?["message"] as? String ?? "" }
+        let w = message("write")
+        #expect(w.contains("output artifact 'result'") && w.contains("s3://guarded/runs/") && w.contains("SignatureDoesNotMatch"), "\(w)")
+        let rd = message("read")
+        #expect(rd.contains("input artifact 'data'") && rd.contains("s3://guarded/in/data.txt") && rd.contains("403"), "\(rd)")
+    }
+}

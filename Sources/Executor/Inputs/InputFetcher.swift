@@ -26,7 +26,11 @@ public enum InputFetcher {
                 if let sub = a.subPath, !sub.isEmpty {
                     try fetchSubPath(key: key, subPath: sub, name: a.name, store: store, to: dest)
                 } else {
-                    try ArtifactFetcher.fetch(.store(key: key), from: store, to: dest, unpack: true)
+                    do {
+                        try ArtifactFetcher.fetch(.store(key: key), from: store, to: dest, unpack: true)
+                    } catch {
+                        throw ArtifactError("input artifact '\(a.name)': \(error)")
+                    }
                 }
             case .raw(let data):
                 try ArtifactFetcher.fetch(.raw(data), from: stores.repository, to: dest, unpack: false)
