@@ -67,3 +67,41 @@ import Testing
         #expect(S3Store.parse(url: "s3://bucket/a/b")! == ("bucket", "a/b") && S3Store.parse(url: "s3://") == nil)
     }
 }
+
+/// After the environment and the profile: a web identity token exchanged with STS (IRSA) and
+/// the instance metadata service with an IMDSv2 session token, both answered by moto.
+@Suite(.serialized) struct AWSCredentialProviderTests {
+    @Test func aWebIdentityTokenIsExchangedWithSTS() throws {
+        let server = try S3TestServer.shared()
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        try scratch.write("token", "eyJhbGciOiJSUzI1NiJ9.the-service-account-token.sig\n")
+        let env = ["HOME": scratch.path, "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/skein-artifacts",
+                   "AWS_WEB_IDENTITY_TOKEN_FILE": scratch.path + "/token", "AWS_ENDPOINT_URL_STS": server.endpoint,
+                   "AWS_EC2_METADATA_DISABLED": "true"]
+        let c = AWSConfiguration.resolve(environment: env)
+        let credentials = try #require(c.credentials, "\(c.credentialSource)")
+        #expect(!credentials.accessKeyID.isEmpty && !credentials.secretAccessKey.isEmpty && credentials.sessionToken?.isEmpty == false)
+        #expect(c.credentialSource.contains("web identity") && c.credentialSource.contains("skein-artifacts"), "\(c.credentialSource)")
+        // Keys in the environment win: no exchange.
+        let mine = AWSConfiguration.resolve(environment: env.merging(["AWS_ACCESS_KEY_ID": "MINE", "AWS_SECRET_ACCESS_KEY": "s"]) { $1 })
+        #expect(mine.credentials?.accessKeyID == "MINE")
+        // A token file that is not there says so.
+        let broken = AWSConfiguration.resolve(environment: env.merging(["AWS_WEB_IDENTITY_TOKEN_FILE": scratch.path + "/absent"]) { $1 })
+        #expect(broken.credentials == nil && broken.credentialSource.contains("cannot read the token file"), "\(broken.credentialSource)")
+    }
+
+    @Test func theInstanceRoleComesThroughIMDSv2() throws {
+        let server = try S3TestServer.shared()
+        let env = ["HOME": "/nonexistent", "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.endpoint + "/"]
+        let c = AWSConfiguration.resolve(environment: env)
+        #expect(c.credentials == AWSCredentials(accessKeyID: "test-key", secretAccessKey: "test-secret-key", sessionToken: "test-session-token"),
+                "\(c.credentialSource)")
+        #expect(c.credentialSource.contains("instance metadata service") && c.credentialSource.contains("role default-role"))
+        // Turned off: nothing is asked.
+        let off = AWSConfiguration.resolve(environment: env.merging(["AWS_EC2_METADATA_DISABLED": "true"]) { $1 })
+        #expect(off.credentials == nil)
+        // Not fetched when the caller asks for the files only.
+        #expect(AWSConfiguration.resolve(environment: env, fetchingCredentials: false).credentials == nil)
+    }
+}

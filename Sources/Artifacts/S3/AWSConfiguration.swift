@@ -4,7 +4,8 @@ import Foundation
 /// (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
 /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_PROFILE`) first,
 /// then the profile in `~/.aws/credentials` and `~/.aws/config` (or `AWS_SHARED_CREDENTIALS_FILE`
-/// and `AWS_CONFIG_FILE`).
+/// and `AWS_CONFIG_FILE`), then a web identity token and the instance metadata service
+/// (`AWSCredentialProviders`).
 public struct AWSConfiguration: Sendable, Equatable {
     public var endpointURL: String?
     public var region: String
@@ -14,7 +15,9 @@ public struct AWSConfiguration: Sendable, Equatable {
 
     public static func resolve() -> AWSConfiguration { resolve(environment: ProcessInfo.processInfo.environment) }
 
-    public static func resolve(environment env: [String: String]) -> AWSConfiguration {
+    /// `fetchingCredentials: false` reads only the environment and the files (no STS, no
+    /// instance metadata service).
+    public static func resolve(environment env: [String: String], fetchingCredentials: Bool = true) -> AWSConfiguration {
         let home = env["HOME"] ?? NSHomeDirectory()
         let profile = env["AWS_PROFILE"] ?? env["AWS_DEFAULT_PROFILE"] ?? "default"
         let credentialsFile = env["AWS_SHARED_CREDENTIALS_FILE"] ?? home + "/.aws/credentials"
@@ -34,6 +37,17 @@ public struct AWSConfiguration: Sendable, Equatable {
         }
         let endpoint = [env["AWS_ENDPOINT_URL_S3"], env["AWS_ENDPOINT_URL"], setting("endpoint_url")].compactMap { $0 }.first { !$0.isEmpty }
         let region = [env["AWS_REGION"], env["AWS_DEFAULT_REGION"], setting("region")].compactMap { $0 }.first { !$0.isEmpty } ?? "us-east-1"
+        if credentials == nil, fetchingCredentials {
+            // Then a web identity (IRSA), then the instance's role (IMDSv2), as AWS's SDKs go.
+            for fetched in [AWSCredentialProviders.webIdentity(environment: env, region: region),
+                            AWSCredentialProviders.instanceMetadata(environment: env)].compactMap({ $0 }) {
+                source = fetched.source
+                if let c = fetched.credentials {
+                    credentials = c
+                    break
+                }
+            }
+        }
         return AWSConfiguration(endpointURL: endpoint, region: region, credentials: credentials, credentialSource: source)
     }
 }

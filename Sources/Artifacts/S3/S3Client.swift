@@ -480,7 +480,7 @@ public struct S3Client: Sendable {
 }
 
 /// libcurl's process-wide setup, done once.
-private let curlReady: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
+let curlReady: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 
 /// An empty body for a PUT of nothing (libcurl reads EOF at once).
 nonisolated(unsafe) private let emptyInput: UnsafeMutablePointer<FILE> = fopen("/dev/null", "rb")
@@ -509,7 +509,7 @@ final class ResponseSink {
     var body: [UInt8] = []
 }
 
-private let s3HeaderCallback: skein_curl_write_cb = { ptr, size, count, userdata in
+let s3HeaderCallback: skein_curl_write_cb = { ptr, size, count, userdata in
     let n = size * count
     guard let ptr, let userdata else { return n }
     let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
@@ -524,7 +524,7 @@ private let s3HeaderCallback: skein_curl_write_cb = { ptr, size, count, userdata
     return n
 }
 
-private let s3BodyCallback: skein_curl_write_cb = { ptr, size, count, userdata in
+let s3BodyCallback: skein_curl_write_cb = { ptr, size, count, userdata in
     let n = size * count
     guard let ptr, let userdata else { return n }
     let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
