@@ -165,18 +165,26 @@ public func findExecutable(_ name: String) -> String? {
 
 /// A proxy in front of an S3 server that fails chosen requests, for the retry and abort
 /// paths: each rule is `METHOD:QUERY-SUBSTRING:STATUS:TIMES` (TIMES -1: always), e.g.
-/// `PUT:partNumber=2&:503:1` fails the first upload of part 2 with 503 SlowDown.
+/// `PUT:partNumber=2&:503:1` fails the first upload of part 2 with 503 SlowDown. `log=PATH`
+/// writes each request's method, path and server-side-encryption headers to PATH;
+/// `tls=CERT,KEY` serves HTTPS with that certificate.
 public final class FaultyS3Proxy: Sendable {
     public let process: ChildProcess
     public let port: Int
-    public var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var endpoint: String { "\(secure ? "https" : "http")://127.0.0.1:\(port)" }
 
     static let script = """
     import http.client, http.server, signal, sys, threading
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
     upstream = int(sys.argv[1])
     rules = []
+    log = None
+    tls = None
     for r in sys.argv[2:]:
+        if r.startswith("log="):
+            log = r[4:]; continue
+        if r.startswith("tls="):
+            tls = r[4:].split(","); continue
         m, q, status, times = r.split(":")
         rules.append([m, q, int(status), int(times)])
     lock = threading.Lock()
@@ -187,6 +195,10 @@ public final class FaultyS3Proxy: Sendable {
             n = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(n) if n else b""
             with lock:
+                if log:
+                    sse = sorted("%s=%s" % (k.lower(), v) for k, v in self.headers.items() if k.lower().startswith("x-amz-server-side"))
+                    with open(log, "a") as f:
+                        f.write("%s %s %s\\n" % (self.command, self.path, " ".join(sse)))
                 hit = None
                 for r in rules:
                     if r[0] == self.command and r[1] in self.path and r[3] != 0:
@@ -206,17 +218,26 @@ public final class FaultyS3Proxy: Sendable {
             for k, v in r.getheaders():
                 if k.lower() not in ("content-length", "transfer-encoding", "connection"):
                     self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Content-Length", r.getheader("Content-Length") or "0" if self.command == "HEAD" else str(len(data)))
             self.end_headers()
             if self.command != "HEAD": self.wfile.write(data)
         do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
     s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    if tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(tls[0], tls[1])
+        s.socket = ctx.wrap_socket(s.socket, server_side=True)
     print(s.server_address[1], flush=True)
     s.serve_forever()
     """
 
+    /// Whether it serves HTTPS (`tls=` rule).
+    public let secure: Bool
+
     public init(upstream: S3TestServer, rules: [String]) throws {
         (process, port) = try S3TestServer.startPython(Self.script, [String(upstream.port)] + rules, what: "the S3 fault proxy")
+        secure = rules.contains { $0.hasPrefix("tls=") }
     }
 
     public func stop() {

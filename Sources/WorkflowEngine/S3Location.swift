@@ -38,9 +38,12 @@ public struct S3Location: Sendable, Hashable {
     public var accessKeySecret: SecretKeyRef?
     public var secretKeySecret: SecretKeyRef?
     public var sessionTokenSecret: SecretKeyRef?
+    public var options = S3Options()
 
     public init(bucket: String, endpoint: String? = nil, region: String? = nil, insecure: Bool = false,
-                accessKeySecret: SecretKeyRef? = nil, secretKeySecret: SecretKeyRef? = nil, sessionTokenSecret: SecretKeyRef? = nil) {
+                accessKeySecret: SecretKeyRef? = nil, secretKeySecret: SecretKeyRef? = nil, sessionTokenSecret: SecretKeyRef? = nil,
+                options: S3Options = S3Options()) {
+        self.options = options
         self.bucket = bucket
         self.endpoint = endpoint
         self.region = region
@@ -57,7 +60,7 @@ public struct S3Location: Sendable, Hashable {
         return (insecure ? "http://" : "https://") + e
     }
 
-    public var secrets: [SecretKeyRef] { [accessKeySecret, secretKeySecret, sessionTokenSecret].compactMap { $0 } }
+    public var secrets: [SecretKeyRef] { [accessKeySecret, secretKeySecret, sessionTokenSecret].compactMap { $0 } + options.secrets }
 
     public struct Problem: Error, Sendable, CustomStringConvertible {
         public var description: String
@@ -90,12 +93,18 @@ public struct S3Location: Sendable, Hashable {
         case .string(let s)? where s == "true" || s == "false": insecure = s == "true"
         default: throw Problem(description: "\(field).insecure must be true or false")
         }
-        for unsupported in ["caSecret", "encryptionOptions", "roleARN"] where o[unsupported] != nil {
-            throw Problem(description: "\(field).\(unsupported) is not supported yet; leave it out (the keys come from accessKeySecret and secretKeySecret)")
+        if o["roleARN"] != nil {
+            throw Problem(description: "\(field).roleARN is not supported yet; leave it out (the keys come from accessKeySecret and secretKeySecret, or the pod's web identity)")
+        }
+        let options: S3Options
+        do {
+            options = try S3Options.parse(o, field: field)
+        } catch {
+            throw Problem(description: error.description)
         }
         return S3Location(bucket: bucket, endpoint: o["endpoint"]?.scalarText, region: o["region"]?.scalarText, insecure: insecure,
                           accessKeySecret: try secret("accessKeySecret"), secretKeySecret: try secret("secretKeySecret"),
-                          sessionTokenSecret: try secret("sessionTokenSecret"))
+                          sessionTokenSecret: try secret("sessionTokenSecret"), options: options)
     }
 
     /// Argo's `s3:` object for this location and `key`, as recorded in a node's outputs.
@@ -107,6 +116,7 @@ public struct S3Location: Sendable, Hashable {
         for (name, ref) in [("accessKeySecret", accessKeySecret), ("secretKeySecret", secretKeySecret), ("sessionTokenSecret", sessionTokenSecret)] {
             if let ref { o[name] = ["name": .string(ref.name), "key": .string(ref.key)] }
         }
+        options.merge(into: &o)
         return .object(o)
     }
 }

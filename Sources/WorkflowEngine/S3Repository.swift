@@ -5,11 +5,7 @@ public import SkeinJSON
 /// `region`, `insecure` (plain HTTP), `keyPrefix`, and the keys from Secrets in the step's
 /// namespace (`accessKeySecret`, `secretKeySecret`, `sessionTokenSecret`: `{name, key}`).
 public struct S3Repository: Sendable, Equatable {
-    public struct SecretKey: Sendable, Equatable {
-        public var name: String
-        public var key: String
-        public init(name: String, key: String) { self.name = name; self.key = key }
-    }
+    public typealias SecretKey = S3Location.SecretKeyRef
 
     public var bucket: String
     public var endpoint: String?
@@ -19,6 +15,8 @@ public struct S3Repository: Sendable, Equatable {
     public var accessKeySecret: SecretKey?
     public var secretKeySecret: SecretKey?
     public var sessionTokenSecret: SecretKey?
+    /// createBucketIfNotPresent, encryptionOptions, caSecret.
+    public var options = S3Options()
 
     public init(bucket: String, endpoint: String? = nil, region: String? = nil, insecure: Bool = false, keyPrefix: String? = nil,
                 accessKeySecret: SecretKey? = nil, secretKeySecret: SecretKey? = nil, sessionTokenSecret: SecretKey? = nil) {
@@ -64,9 +62,18 @@ public struct S3Repository: Sendable, Equatable {
         case .string(let s)? where s == "true" || s == "false": insecure = s == "true"
         default: throw ParseError("\(field).insecure must be true or false")
         }
-        return S3Repository(bucket: bucket, endpoint: o["endpoint"]?.stringValue, region: o["region"]?.stringValue, insecure: insecure,
-                            keyPrefix: o["keyPrefix"]?.stringValue, accessKeySecret: try secret("accessKeySecret"),
-                            secretKeySecret: try secret("secretKeySecret"), sessionTokenSecret: try secret("sessionTokenSecret"))
+        var repo = S3Repository(bucket: bucket, endpoint: o["endpoint"]?.stringValue, region: o["region"]?.stringValue, insecure: insecure,
+                                keyPrefix: o["keyPrefix"]?.stringValue, accessKeySecret: try secret("accessKeySecret"),
+                                secretKeySecret: try secret("secretKeySecret"), sessionTokenSecret: try secret("sessionTokenSecret"))
+        do {
+            repo.options = try S3Options.parse(o, field: field)
+        } catch {
+            throw ParseError(error.description)
+        }
+        for unsupported in ["roleARN"] where o[unsupported] != nil {
+            throw ParseError("\(field).\(unsupported) is not supported yet", fix: "leave it out (keys come from the Secrets, or the pod's web identity or instance role)")
+        }
+        return repo
     }
 
     public struct ParseError: Error, Sendable, CustomStringConvertible {
@@ -86,6 +93,7 @@ public struct S3Repository: Sendable, Equatable {
         for (name, ref) in [("accessKeySecret", accessKeySecret), ("secretKeySecret", secretKeySecret), ("sessionTokenSecret", sessionTokenSecret)] {
             if let ref { o[name] = ["name": .string(ref.name), "key": .string(ref.key)] }
         }
+        options.merge(into: &o)
         return .object(o)
     }
 }

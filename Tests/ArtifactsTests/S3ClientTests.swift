@@ -1,4 +1,5 @@
 @testable import Artifacts
+import Crypto
 import Foundation
 import Glibc
 import SkeinTestSupport
@@ -183,5 +184,75 @@ import Testing
                 "\(wrongPut?.message ?? "")")
         let unknown = #expect(throws: ArtifactError.self) { try client("AKIANOBODY", "x").put(bucket: "signed", key: "x", bytes: [1]) }
         #expect(unknown?.message.contains("InvalidAccessKeyId") == true && unknown?.message.contains("s3://signed/x") == true, "\(unknown?.message ?? "")")
+    }
+}
+
+/// Server-side encryption as S3 takes it: SSE-S3 and SSE-KMS on the writes (the server keeps
+/// and reports them), SSE-C's key and its MD5 on every write, part and read (seen by a proxy
+/// in front of the server); and a bucket made on the first write when asked.
+@Suite(.serialized) struct S3EncryptionTests {
+    func client(_ endpoint: String, _ encryption: S3Encryption?) -> S3Client {
+        var c = S3Client(endpoint: S3Endpoint(url: endpoint, credentials: AWSCredentials(accessKeyID: S3TestServer.accessKey,
+                                                                                       secretAccessKey: S3TestServer.secretKey)),
+                         attempts: 2, backoff: 0.05)
+        c.encryption = encryption
+        c.multipartThreshold = 5 << 20
+        c.partSize = 5 << 20
+        return c
+    }
+
+    @Test func sseS3AndKMSAreKeptWithTheObject() throws {
+        let server = try S3TestServer.shared()
+        let plain = client(server.endpoint, nil)
+        try plain.createBucket("sse-kept")
+        try client(server.endpoint, .s3).put(bucket: "sse-kept", key: "s3", bytes: [1, 2])
+        try client(server.endpoint, .kms(keyID: "alias/skein", context: #"{"team":"data"}"#)).put(bucket: "sse-kept", key: "kms", bytes: [3])
+        func header(_ key: String, _ name: String) throws -> String? { try plain.headers(bucket: "sse-kept", key: key)?.last { $0.0 == name }?.1 }
+        #expect(try header("s3", "x-amz-server-side-encryption") == "AES256")
+        #expect(try header("kms", "x-amz-server-side-encryption") == "aws:kms")
+        #expect(try header("kms", "x-amz-server-side-encryption-aws-kms-key-id") == "alias/skein")
+    }
+
+    @Test func sseCSendsTheKeyOnEveryWriteAndRead() throws {
+        let server = try S3TestServer.shared()
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let log = scratch.path + "/requests.log"
+        let proxy = try FaultyS3Proxy(upstream: server, rules: ["log=" + log])
+        defer { proxy.stop() }
+        let key = Array("0123456789abcdef0123456789abcdef".utf8)
+        let s3 = client(proxy.endpoint, .customerKey(key))
+        try s3.createBucket("sse-c")
+        var bytes = [UInt8](repeating: 7, count: 6 << 20)
+        bytes[0] = 1
+        try Data(bytes).write(to: URL(fileURLWithPath: scratch.path + "/big"))
+        try s3.put(bucket: "sse-c", key: "big", file: scratch.path + "/big")
+        try s3.get(bucket: "sse-c", key: "big", to: scratch.path + "/back")
+        #expect(try s3.head(bucket: "sse-c", key: "big") == bytes.count)
+        let md5 = Data(Insecure.MD5.hash(data: key)).base64EncodedString()
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.contains("/sse-c/big") }
+        // The start of the multipart upload, its two parts, the GET and the HEAD; not the completion.
+        let carrying = lines.filter {
+            $0.contains("x-amz-server-side-encryption-customer-algorithm=AES256") && $0.contains("x-amz-server-side-encryption-customer-key-md5=\(md5)")
+                && $0.contains("x-amz-server-side-encryption-customer-key=\(Data(key).base64EncodedString())")
+        }
+        #expect(carrying.filter { $0.hasPrefix("PUT ") && $0.contains("partNumber=") }.count == 2, "\(lines)")
+        #expect(carrying.contains { $0.hasPrefix("POST ") && $0.contains("uploads") }, "\(lines)")
+        #expect(carrying.contains { $0.hasPrefix("GET ") } && carrying.contains { $0.hasPrefix("HEAD ") }, "\(lines)")
+    }
+
+    @Test func aStoreMakesItsBucketWhenAsked() throws {
+        let server = try S3TestServer.shared()
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        try scratch.write("f", "x")
+        let plain = client(server.endpoint, nil)
+        var store = S3Store(client: plain, bucket: "made-on-write", prefix: "p")
+        let refused = #expect(throws: ArtifactError.self) { try store.put(file: scratch.path + "/f", key: "a/f") }
+        #expect(refused?.message.contains("NoSuchBucket") == true)
+        store.createBucketIfMissing = true
+        try store.put(file: scratch.path + "/f", key: "a/f")
+        try store.put(file: scratch.path + "/f", key: "a/g")
+        #expect(try plain.list(bucket: "made-on-write", prefix: "p").map(\.key) == ["p/a/f", "p/a/g"])
     }
 }

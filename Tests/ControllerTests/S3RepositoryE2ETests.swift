@@ -3,6 +3,7 @@ import Controller
 import Foundation
 import KubeAPI
 import KubeClient
+import KubeSim
 import SkeinJSON
 import SkeinTestSupport
 import Testing
@@ -419,5 +420,69 @@ import WorkflowModel
         #expect(try s3.head(bucket: "argo-local", key: "runs/my-file") != nil, "the key-only example's key, under the run's prefix")
         #expect(try s3.list(bucket: "argo-local", prefix: "by-ref/").contains { $0.key.hasSuffix("/hello_world.tgz") })
         #expect(try s3.list(bucket: "argo-local", prefix: "runs/").contains { $0.key.hasSuffix("/main.log") }, "archive-location.yaml's log")
+    }
+}
+
+/// The repository's options on the controller: an endpoint behind a private CA trusted
+/// through `caSecret`, the bucket made on the first write (`createBucketIfNotPresent`), and
+/// SSE-S3 (`encryptionOptions.enableEncryption`) on every object; without the CA the TLS
+/// handshake fails and the node says so.
+@Suite(.serialized) struct S3RepositoryOptionsE2ETests {
+    @Test func aPrivateCAANewBucketAndEncryption() async throws {
+        let server = try S3TestServer.shared()
+        let pki = try TestPKI.serverCertificate()
+        let dir = try TemporaryDirectory.make(prefix: "skein-tls")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try pki.certificatePEM.write(toFile: dir + "/cert.pem", atomically: true, encoding: .utf8)
+        try pki.keyPEM.write(toFile: dir + "/key.pem", atomically: true, encoding: .utf8)
+        let tls = try FaultyS3Proxy(upstream: server, rules: ["tls=\(dir)/cert.pem,\(dir)/key.pem"])
+        defer { tls.stop() }
+        let repository = try S3Repository.parse(JSONValue.parseJSON("""
+            {"bucket": "made-by-skein", "endpoint": "127.0.0.1:\(tls.port)", "keyPrefix": "tls",
+             "createBucketIfNotPresent": {}, "encryptionOptions": {"enableEncryption": true},
+             "caSecret": {"name": "s3-ca", "key": "ca.crt"},
+             "accessKeySecret": {"name": "s3-keys", "key": "a"}, "secretKeySecret": {"name": "s3-keys", "key": "s"}}
+            """))
+        let h = try await ControllerHarness.start { $0.s3Repository = repository }
+        defer { Task { await h.stop() } }
+        _ = try await h.client.create(.secrets, [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s3-keys"],
+            "stringData": ["a": .string(S3TestServer.accessKey), "s": .string(S3TestServer.secretKey)],
+        ], namespace: "default")
+        _ = try await h.client.create(.secrets, [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s3-ca"], "stringData": ["ca.crt": .string(pki.caPEM)],
+        ], namespace: "default")
+        let yaml = try String(contentsOfFile: Binaries.packageRoot + "/examples/artifacts.yaml", encoding: .utf8)
+        let name = try await h.submit(yaml: yaml)
+        let wf = try await h.waitForCompletion(name, timeout: 90)
+        #expect(phase(wf) == "Succeeded", "\(nodeSummary(wf))")
+        let plain = OwnS3LocationE2ETests.client(server)
+        let keys = try plain.list(bucket: "made-by-skein", prefix: "tls/default/\(name)/").map(\.key)
+        #expect(keys.contains { $0.hasSuffix("/report.tgz") }, "\(keys)")
+        for k in keys {
+            #expect(try plain.headers(bucket: "made-by-skein", key: k)?.last { $0.0 == "x-amz-server-side-encryption" }?.1 == "AES256", "\(k)")
+        }
+    }
+
+    @Test func withoutTheCATheHandshakeFailsAndTheNodeSaysSo() async throws {
+        let server = try S3TestServer.shared()
+        let pki = try TestPKI.serverCertificate()
+        let dir = try TemporaryDirectory.make(prefix: "skein-tls")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try pki.certificatePEM.write(toFile: dir + "/cert.pem", atomically: true, encoding: .utf8)
+        try pki.keyPEM.write(toFile: dir + "/key.pem", atomically: true, encoding: .utf8)
+        let tls = try FaultyS3Proxy(upstream: server, rules: ["tls=\(dir)/cert.pem,\(dir)/key.pem"])
+        defer { tls.stop() }
+        let h = try await ControllerHarness.start {
+            $0.s3Repository = S3Repository(bucket: "untrusted", endpoint: "127.0.0.1:\(tls.port)")
+        }
+        defer { Task { await h.stop() } }
+        let yaml = try String(contentsOfFile: Binaries.packageRoot + "/examples/artifacts.yaml", encoding: .utf8)
+        let name = try await h.submit(yaml: yaml)
+        let wf = try await h.waitForCompletion(name, timeout: 120)
+        #expect(phase(wf) != "Succeeded")
+        let produce = wf["status"]?["nodes"]?.objectValue?.values.first { $0["displayName"] == "produce" }
+        let message = produce?["message"]?.stringValue ?? ""
+        #expect(message.contains("s3://untrusted/") && message.lowercased().contains("certificate"), "\(nodeSummary(wf))")
     }
 }

@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import KubeSim
 import SkeinTestSupport
 import Testing
 
@@ -145,5 +146,31 @@ import Testing
         #expect(w.contains("output artifact 'result'") && w.contains("s3://guarded/runs/") && w.contains("SignatureDoesNotMatch"), "\(w)")
         let rd = message("read")
         #expect(rd.contains("input artifact 'data'") && rd.contains("s3://guarded/in/data.txt") && rd.contains("403"), "\(rd)")
+    }
+}
+
+/// `skein run --artifacts s3://...` against an endpoint behind a private CA: trusted through
+/// `AWS_CA_BUNDLE`, as the AWS CLI trusts it.
+@Suite(.serialized) struct S3RunTLSTests {
+    @Test func aPrivateCAIsTrustedThroughAWSCABundle() throws {
+        let server = try S3TestServer.shared()
+        let pki = try TestPKI.serverCertificate()
+        let cli = try SkeinCLI()
+        let cert = try cli.write("cert.pem", pki.certificatePEM), key = try cli.write("key.pem", pki.keyPEM), ca = try cli.write("ca.pem", pki.caPEM)
+        let tls = try FaultyS3Proxy(upstream: server, rules: ["tls=\(cert),\(key)"])
+        defer { tls.stop() }
+        try S3Client(endpoint: S3Endpoint(url: server.endpoint, credentials: AWSCredentials(accessKeyID: S3TestServer.accessKey,
+                                                                                          secretAccessKey: S3TestServer.secretKey)))
+            .createBucket("local-tls")
+        var env = cli.environment
+        env["AWS_ACCESS_KEY_ID"] = S3TestServer.accessKey
+        env["AWS_SECRET_ACCESS_KEY"] = S3TestServer.secretKey
+        env["HOME"] = cli.workDirectory
+        let args = ["run", Binaries.packageRoot + "/examples/artifacts.yaml", "--artifacts", "s3://local-tls/runs", "--s3-endpoint", tls.endpoint]
+        let untrusted = try Command.run(cli.binary, args, environment: env, currentDirectory: cli.workDirectory, timeout: 60)
+        #expect(untrusted.status == 1 && (untrusted.stdout + untrusted.stderr).lowercased().contains("certificate"), "\(untrusted.stderr)")
+        env["AWS_CA_BUNDLE"] = ca
+        let trusted = try Command.run(cli.binary, args, environment: env, currentDirectory: cli.workDirectory, timeout: 60)
+        #expect(trusted.status == 0, "\(trusted.stderr)")
     }
 }

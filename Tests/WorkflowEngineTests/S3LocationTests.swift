@@ -60,7 +60,7 @@ import SkeinTestSupport
 
     @Test(arguments: [
         ("endpoint: \"minio:9000\"", "outputs.artifacts.out.s3.bucket is missing"),
-        ("bucket: b, caSecret: {name: ca, key: crt}", "outputs.artifacts.out.s3.caSecret is not supported yet"),
+        ("bucket: b, roleARN: arn", "outputs.artifacts.out.s3.roleARN is not supported yet"),
         ("bucket: b, accessKeySecret: {name: k}", "outputs.artifacts.out.s3.accessKeySecret needs `name` and `key`"),
         ("bucket: b, insecure: maybe", "outputs.artifacts.out.s3.insecure must be true or false"),
     ])
@@ -118,5 +118,43 @@ import SkeinTestSupport
         let keys = try archived(spec: "", repository: true)
         let pod = NodeNaming.podName(workflow: "wf", nodeName: "wf[0].plain", templateName: "plain")
         #expect(keys["plain"] == "team/wf/\(pod)/main.log")
+    }
+}
+
+/// The options of an S3 location or repository, in Argo's fields, and what is wrong with them.
+@Suite struct S3OptionsTests {
+    func parse(_ json: String) throws -> S3Options {
+        try S3Options.parse(try JSONValue.parseJSON(json).objectValue ?? [:], field: "s3")
+    }
+
+    @Test func argosFieldsMapToWhatIsSent() throws {
+        #expect(try parse(#"{"bucket": "b"}"#) == S3Options())
+        #expect(try parse(#"{"createBucketIfNotPresent": {"objectLocking": false}}"#).createBucket)
+        #expect(try parse(#"{"encryptionOptions": {"enableEncryption": true}}"#).encryption == .s3)
+        #expect(try parse(#"{"encryptionOptions": {"enableEncryption": true, "kmsKeyId": "k", "kmsEncryptionContext": "{}"}}"#).encryption == .kms(keyID: "k", context: "{}"))
+        // A KMS key without enableEncryption encrypts nothing, as in Argo.
+        #expect(try parse(#"{"encryptionOptions": {"kmsKeyId": "k"}}"#).encryption == nil)
+        let c = try parse(#"{"encryptionOptions": {"serverSideCustomerKeySecret": {"name": "sse", "key": "k"}}, "caSecret": {"name": "ca", "key": "crt"}}"#)
+        #expect(c.encryption == .customerKey(.init(name: "sse", key: "k")) && c.caSecret == .init(name: "ca", key: "crt"))
+        #expect(c.secrets.map(\.name) == ["sse", "ca"])
+        // Back in Argo's shape.
+        var o: [String: JSONValue] = [:]
+        c.merge(into: &o)
+        #expect(try S3Options.parse(o, field: "s3") == c)
+    }
+
+    @Test(arguments: [
+        (#"{"encryptionOptions": {"enableEncryption": true, "serverSideCustomerKeySecret": {"name": "a", "key": "b"}}}"#, "exclude each other"),
+        (#"{"createBucketIfNotPresent": {"objectLocking": true}}"#, "objectLocking is not supported yet"),
+        (#"{"caSecret": {"name": "ca"}}"#, "s3.caSecret needs `name` and `key`"),
+        (#"{"createBucketIfNotPresent": "yes"}"#, "must be a map"),
+    ])
+    func whatIsWrongIsNamed(_ json: String, _ message: String) throws {
+        do {
+            _ = try parse(json)
+            Issue.record("expected: \(message)")
+        } catch let p as S3Options.Problem {
+            #expect(p.description.contains(message), "\(p.description)")
+        }
     }
 }

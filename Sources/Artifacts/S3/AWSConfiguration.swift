@@ -10,6 +10,8 @@ public struct AWSConfiguration: Sendable, Equatable {
     public var endpointURL: String?
     public var region: String
     public var credentials: AWSCredentials?
+    /// `AWS_CA_BUNDLE`, or the profile's `ca_bundle`: a PEM file to trust besides the system's.
+    public var caBundle: String?
     /// Where the credentials came from, for messages ("the environment", "profile default in ~/.aws/credentials").
     public var credentialSource: String
 
@@ -48,7 +50,8 @@ public struct AWSConfiguration: Sendable, Equatable {
                 }
             }
         }
-        return AWSConfiguration(endpointURL: endpoint, region: region, credentials: credentials, credentialSource: source)
+        let ca = [env["AWS_CA_BUNDLE"], setting("ca_bundle")].compactMap { $0 }.first { !$0.isEmpty }
+        return AWSConfiguration(endpointURL: endpoint, region: region, credentials: credentials, caBundle: ca, credentialSource: source)
     }
 }
 

@@ -1,6 +1,7 @@
 import CCurl
 import Crypto
 import Dispatch
+import Foundation
 import Glibc
 import Synchronization
 
@@ -43,6 +44,36 @@ public enum S3Path {
     public static func encode(key: String) -> String { "/" + SigV4.uriEncode(key, keepSlash: true) }
 }
 
+/// Server-side encryption of the objects a client writes: SSE-S3 (`AES256`), SSE-KMS (a key
+/// id, and an encryption context as JSON), or SSE-C (a 32-byte key of the caller's, sent on
+/// every write and read of the object).
+public enum S3Encryption: Sendable, Equatable {
+    case s3
+    case kms(keyID: String?, context: String?)
+    case customerKey([UInt8])
+
+    /// Headers for a PUT or the start of a multipart upload.
+    var writeHeaders: [(String, String)] {
+        switch self {
+        case .s3: return [("x-amz-server-side-encryption", "AES256")]
+        case .kms(let id, let context):
+            var h = [("x-amz-server-side-encryption", "aws:kms")]
+            if let id, !id.isEmpty { h.append(("x-amz-server-side-encryption-aws-kms-key-id", id)) }
+            if let context, !context.isEmpty { h.append(("x-amz-server-side-encryption-context", Data(context.utf8).base64EncodedString())) }
+            return h
+        case .customerKey: return customerHeaders
+        }
+    }
+
+    /// Headers for reading the object and for the parts of a multipart upload (SSE-C only).
+    var customerHeaders: [(String, String)] {
+        guard case .customerKey(let key) = self else { return [] }
+        return [("x-amz-server-side-encryption-customer-algorithm", "AES256"),
+                ("x-amz-server-side-encryption-customer-key", Data(key).base64EncodedString()),
+                ("x-amz-server-side-encryption-customer-key-MD5", Data(Insecure.MD5.hash(data: key)).base64EncodedString())]
+    }
+}
+
 /// One listed object.
 public struct S3Object: Sendable, Equatable {
     public var key: String
@@ -65,6 +96,8 @@ public struct S3Client: Sendable {
     public var multipartThreshold = 64 << 20
     public var partSize = 16 << 20
     public var parallelParts = 4
+    /// Server-side encryption of what it writes (and, for SSE-C, the key to read it).
+    public var encryption: S3Encryption?
 
     public init(endpoint: S3Endpoint, attempts: Int = 5, backoff: Double = 0.2) {
         self.endpoint = endpoint
@@ -77,7 +110,7 @@ public struct S3Client: Sendable {
     /// Downloads `key` to `file` (written as `file.part`, then renamed); `range` is the
     /// `Range` header's `bytes=` value, e.g. `0-9`.
     public func get(bucket: String, key: String, to file: String, range: String? = nil) throws(ArtifactError) {
-        var headers: [(String, String)] = []
+        var headers: [(String, String)] = encryption?.customerHeaders ?? []
         if let range { headers.append(("Range", "bytes=\(range)")) }
         let partial = file + ".part"
         defer { unlink(partial) }
@@ -95,7 +128,7 @@ public struct S3Client: Sendable {
             try putMultipart(bucket: bucket, key: key, file: path, size: Int(st.st_size))
             return
         }
-        var headers: [(String, String)] = []
+        var headers: [(String, String)] = encryption?.writeHeaders ?? []
         if let contentType { headers.append(("Content-Type", contentType)) }
         let r = try perform("PUT", bucket: bucket, key: key, headers: headers, body: .file(path), output: .memory, what: "upload")
         try r.check(self, "upload", bucket: bucket, key: key)
@@ -104,7 +137,8 @@ public struct S3Client: Sendable {
     /// Multipart upload: start it, send the parts (each retried on its own) a few at a time,
     /// complete it; on any failure abort it, so that no object and no stored parts are left.
     func putMultipart(bucket: String, key: String, file path: String, size: Int) throws(ArtifactError) {
-        let started = try perform("POST", bucket: bucket, key: key, query: [("uploads", "")], headers: [], body: .none, output: .memory,
+        let started = try perform("POST", bucket: bucket, key: key, query: [("uploads", "")], headers: encryption?.writeHeaders ?? [],
+                                  body: .none, output: .memory,
                                   what: "start the upload of")
         try started.check(self, "start the upload of", bucket: bucket, key: key)
         guard let uploadID = XMLText.first("UploadId", in: String(decoding: started.body, as: UTF8.self)) else {
@@ -116,6 +150,7 @@ public struct S3Client: Sendable {
         let next = Mutex(0)
         let failed = Mutex(false)
         let client = self
+        let partHeaders = encryption?.customerHeaders ?? []
         let workers = max(1, min(parallelParts, count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
@@ -125,7 +160,7 @@ public struct S3Client: Sendable {
                 let outcome: Result<String, ArtifactError>
                 do throws(ArtifactError) {
                     let r = try client.perform("PUT", bucket: bucket, key: key, query: [("partNumber", String(n + 1)), ("uploadId", uploadID)],
-                                               headers: [], body: .file(path, offset: offset, length: length), output: .memory,
+                                               headers: partHeaders, body: .file(path, offset: offset, length: length), output: .memory,
                                                what: "upload part \(n + 1) of \(count) of")
                     try r.check(client, "upload part \(n + 1) of \(count) of", bucket: bucket, key: key)
                     guard let etag = r.header("etag") else {
@@ -173,16 +208,21 @@ public struct S3Client: Sendable {
 
     /// Uploads bytes held in memory (small objects: manifests, logs' tails).
     public func put(bucket: String, key: String, bytes: [UInt8]) throws(ArtifactError) {
-        let r = try perform("PUT", bucket: bucket, key: key, headers: [], body: .bytes(bytes), output: .memory, what: "upload")
+        let r = try perform("PUT", bucket: bucket, key: key, headers: encryption?.writeHeaders ?? [], body: .bytes(bytes), output: .memory, what: "upload")
         try r.check(self, "upload", bucket: bucket, key: key)
     }
 
     /// The object's size, or nil when there is no such key.
     public func head(bucket: String, key: String) throws(ArtifactError) -> Int? {
-        let r = try perform("HEAD", bucket: bucket, key: key, headers: [], body: .none, output: .memory, what: "look up")
+        try headers(bucket: bucket, key: key).map { h in h.last { $0.0 == "content-length" }.flatMap { Int($0.1) } ?? 0 }
+    }
+
+    /// The object's response headers (names in lower case), or nil when there is no such key.
+    public func headers(bucket: String, key: String) throws(ArtifactError) -> [(String, String)]? {
+        let r = try perform("HEAD", bucket: bucket, key: key, headers: encryption?.customerHeaders ?? [], body: .none, output: .memory, what: "look up")
         if r.status == 404 { return nil }
         try r.check(self, "look up", bucket: bucket, key: key)
-        return r.header("content-length").flatMap { Int($0) } ?? 0
+        return r.headers
     }
 
     /// Deletes `key`; a key that is not there is not an error (S3 answers 204 either way).

@@ -4,9 +4,11 @@ import Foundation
 /// `PREFIX/wf/pod/out.tgz`. A directory stored as is (Argo's `archive: none`) is one object
 /// per file under the key, as Argo keeps it.
 public struct S3Store: ArtifactStore {
-    public let client: S3Client
+    public var client: S3Client
     public let bucket: String
     public let prefix: String
+    /// `createBucketIfNotPresent`: the bucket is made before the first write when missing.
+    public var createBucketIfMissing = false
 
     public init(client: S3Client, bucket: String, prefix: String = "") {
         self.client = client
@@ -36,6 +38,7 @@ public struct S3Store: ArtifactStore {
 
     public func put(file localPath: String, key: String) throws(ArtifactError) {
         let object = try objectKey(key)
+        if createBucketIfMissing, try !client.bucketExists(bucket) { try client.createBucket(bucket) }
         let kind = FileSystem.kind(localPath, follow: true)
         switch kind {
         case .file?:

@@ -62,3 +62,12 @@ struct SimCertificates: Sendable {
             clientCertPEM: try client.serializeAsPEM().pemString, clientKeyPEM: clientKey.pemRepresentation)
     }
 }
+
+/// A fresh CA and a server certificate for 127.0.0.1 and localhost (PEM), for tests that
+/// serve TLS of their own (an S3 server behind a private CA).
+public enum TestPKI {
+    public static func serverCertificate() throws -> (caPEM: String, certificatePEM: String, keyPEM: String) {
+        let c = try SimCertificates.generate()
+        return (c.caPEM, c.serverCertPEM, c.serverKeyPEM)
+    }
+}

@@ -1,3 +1,4 @@
+import Executor
 import Foundation
 import ArgumentParser
 import WorkflowModel
@@ -204,9 +205,16 @@ struct RunCommand: AsyncParsableCommand {
         }
         guard let record, let repo = ArtifactRepositories.s3(of: record) else { return }
         let aws = AWSConfiguration.resolve()
-        let endpoint = S3Endpoint(url: repo.endpointURL ?? s3Endpoint ?? aws.endpointURL, region: repo.region ?? s3Region ?? aws.region,
+        let endpoint = S3Endpoint(url: repo.endpointURL ?? s3Endpoint ?? aws.endpointURL, region: repo.region ?? s3Region ?? aws.region, caBundle: aws.caBundle,
                                   credentials: aws.credentials)
-        settings.store = S3Store(client: S3Client(endpoint: endpoint), bucket: repo.bucket, prefix: repo.keyPrefix ?? "")
+        do {
+            settings.store = try ArtifactStores.configured(S3Store(client: S3Client(endpoint: endpoint), bucket: repo.bucket, prefix: repo.keyPrefix ?? ""),
+                                                           repo.options, environment: ProcessInfo.processInfo.environment,
+                                                           what: "the artifact repository of ConfigMap \(name)")
+        } catch {
+            Terminal.printError("error: \(error)")
+            throw ExitCode(2)
+        }
         settings.artifactRepositoryRef = record
         Terminal.printError("artifacts go to s3://\(repo.bucket)/\(repo.keyPrefix ?? "") (ConfigMap \(name), key \(record["key"]?.stringValue ?? ""))")
     }
@@ -234,7 +242,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             let aws = AWSConfiguration.resolve()
-            let endpoint = S3Endpoint(url: s3Endpoint ?? aws.endpointURL, region: s3Region ?? aws.region, credentials: aws.credentials)
+            let endpoint = S3Endpoint(url: s3Endpoint ?? aws.endpointURL, region: s3Region ?? aws.region, caBundle: aws.caBundle, credentials: aws.credentials)
             if aws.credentials == nil {
                 Terminal.printError("warning: no AWS credentials found (environment, ~/.aws): requests to \(endpoint.description) are anonymous")
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Artifacts
 import Controller
+import Executor
 import Foundation
 import KubeAPI
 import KubeClient
@@ -62,8 +63,8 @@ struct WorkflowArtifactAccess: Sendable {
         if let l = entry.location {
             let credentials = await secretCredentials(access: l.accessKeySecret, secret: l.secretKeySecret, token: l.sessionTokenSecret)
             let aws = AWSConfiguration.resolve()
-            let endpoint = S3Endpoint(url: l.endpointURL ?? aws.endpointURL, region: l.region ?? aws.region, credentials: credentials ?? aws.credentials)
-            return S3Store(client: S3Client(endpoint: endpoint), bucket: l.bucket)
+            let endpoint = S3Endpoint(url: l.endpointURL ?? aws.endpointURL, region: l.region ?? aws.region, caBundle: aws.caBundle, credentials: credentials ?? aws.credentials)
+            return try await withOptions(S3Store(client: S3Client(endpoint: endpoint), bucket: l.bucket), l.options)
         }
         return try await repository()
     }
@@ -85,9 +86,9 @@ struct WorkflowArtifactAccess: Sendable {
             let credentials = await secretCredentials(access: ref(repo.accessKeySecret), secret: ref(repo.secretKeySecret),
                                                       token: ref(repo.sessionTokenSecret))
             let aws = AWSConfiguration.resolve()
-            let endpoint = S3Endpoint(url: repo.endpointURL ?? aws.endpointURL, region: repo.region ?? aws.region,
+            let endpoint = S3Endpoint(url: repo.endpointURL ?? aws.endpointURL, region: repo.region ?? aws.region, caBundle: aws.caBundle,
                                       credentials: credentials ?? aws.credentials)
-            return S3Store(client: S3Client(endpoint: endpoint), bucket: repo.bucket, prefix: repo.keyPrefix ?? "")
+            return try await withOptions(S3Store(client: S3Client(endpoint: endpoint), bucket: repo.bucket, prefix: repo.keyPrefix ?? ""), repo.options)
         }
         if let path = record["volume"]?["hostPath"]?["path"]?.stringValue {
             var isDirectory: ObjCBool = false
@@ -104,13 +105,31 @@ struct WorkflowArtifactAccess: Sendable {
         throw CLIFailure("workflow \(workflowName): its artifact repository is of a kind the CLI cannot read")
     }
 
+    /// The store with its encryption and CA bundle, their Secrets read with the caller's rights.
+    func withOptions(_ store: S3Store, _ options: S3Options) async throws -> S3Store {
+        var env = ProcessInfo.processInfo.environment
+        for ref in options.secrets {
+            if let v = await secretValue(ref) { env[ref.environmentVariable] = v }
+        }
+        do {
+            return try ArtifactStores.configured(store, options, environment: env, what: "s3://\(store.bucket)")
+        } catch {
+            throw CLIFailure("\(error)", fix: "the CLI reads the Secret in namespace \(cluster.namespace) with your rights")
+        }
+    }
+
+    func secretValue(_ ref: S3Location.SecretKeyRef) async -> String? {
+        guard let object = try? await cluster.client.get(.secrets, ref.name, namespace: cluster.namespace) else { return nil }
+        if let text = object["data"]?[ref.key]?.stringValue, let data = Data(base64Encoded: text) { return String(decoding: data, as: UTF8.self) }
+        return object["stringData"]?[ref.key]?.stringValue
+    }
+
     /// The keys from the Secrets named, when the caller may read them; nil otherwise.
     func secretCredentials(access: S3Location.SecretKeyRef?, secret: S3Location.SecretKeyRef?,
                            token: S3Location.SecretKeyRef?) async -> AWSCredentials? {
         func value(_ ref: S3Location.SecretKeyRef?) async -> String? {
-            guard let ref, let object = try? await cluster.client.get(.secrets, ref.name, namespace: cluster.namespace) else { return nil }
-            if let text = object["data"]?[ref.key]?.stringValue, let data = Data(base64Encoded: text) { return String(decoding: data, as: UTF8.self) }
-            return object["stringData"]?[ref.key]?.stringValue
+            guard let ref else { return nil }
+            return await secretValue(ref)
         }
         guard let id = await value(access), let key = await value(secret) else { return nil }
         return AWSCredentials(accessKeyID: id, secretAccessKey: key, sessionToken: await value(token))
