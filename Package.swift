@@ -83,7 +83,8 @@ let package = Package(
         .executableTarget(name: "skein-emissary", swiftSettings: strict,
                           linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]),
         .executableTarget(name: "skein-bench",
-                          dependencies: ["WorkflowEngine", "WorkflowModel", "KubeClient", "KubeAPI", "KubeSim", "SkeinJSON", "Controller"],
+                          dependencies: ["WorkflowEngine", "WorkflowModel", "KubeClient", "KubeAPI", "KubeSim", "SkeinJSON", "Controller",
+                                         "Artifacts", "SkeinTestSupport"],
                           swiftSettings: strict),
 
         // Fuzzing (scripts/fuzz.sh): the parsers as functions of bytes, and their libFuzzer driver.

@@ -71,6 +71,10 @@ public struct InputArtifact: Sendable, Hashable {
     public var subPath: String?
     /// For `.stored`: the artifact's own S3 location; nil for the runtime's repository.
     public var location: S3Location?
+    /// `archive: {zip: {}}`: the artifact is a zip, unpacked at the path.
+    public var unzip = false
+    /// `recurseMode`: `mode` applies to everything inside a directory artifact too.
+    public var recurseMode = false
 
     public init(name: String, path: String, source: Source, mode: Int? = nil) {
         self.name = name

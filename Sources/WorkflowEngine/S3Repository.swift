@@ -17,6 +17,8 @@ public struct S3Repository: Sendable, Equatable {
     public var sessionTokenSecret: SecretKey?
     /// createBucketIfNotPresent, encryptionOptions, caSecret.
     public var options = S3Options()
+    /// Argo's `keyFormat`: where each step's artifacts go, with workflow variables.
+    public var keyFormat: String?
 
     public init(bucket: String, endpoint: String? = nil, region: String? = nil, insecure: Bool = false, keyPrefix: String? = nil,
                 accessKeySecret: SecretKey? = nil, secretKeySecret: SecretKey? = nil, sessionTokenSecret: SecretKey? = nil) {
@@ -65,6 +67,7 @@ public struct S3Repository: Sendable, Equatable {
         var repo = S3Repository(bucket: bucket, endpoint: o["endpoint"]?.stringValue, region: o["region"]?.stringValue, insecure: insecure,
                                 keyPrefix: o["keyPrefix"]?.stringValue, accessKeySecret: try secret("accessKeySecret"),
                                 secretKeySecret: try secret("secretKeySecret"), sessionTokenSecret: try secret("sessionTokenSecret"))
+        repo.keyFormat = o["keyFormat"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         do {
             repo.options = try S3Options.parse(o, field: field)
         } catch {
@@ -90,6 +93,7 @@ public struct S3Repository: Sendable, Equatable {
         if let region { o["region"] = .string(region) }
         if insecure { o["insecure"] = true }
         if let keyPrefix { o["keyPrefix"] = .string(keyPrefix) }
+        if let keyFormat { o["keyFormat"] = .string(keyFormat) }
         for (name, ref) in [("accessKeySecret", accessKeySecret), ("secretKeySecret", secretKeySecret), ("sessionTokenSecret", sessionTokenSecret)] {
             if let ref { o[name] = ["name": .string(ref.name), "key": .string(ref.key)] }
         }

@@ -66,6 +66,8 @@ public struct StepDocument: Sendable, Hashable {
             if let m = a.mode { v["mode"] = .int(m) }
             if let s = a.subPath { v["subPath"] = .string(s) }
             if let l = a.location, case .stored(let key) = a.source { v["s3"] = l.json(key: key) }
+            if a.unzip { v["unzip"] = true }
+            if a.recurseMode { v["recurseMode"] = true }
             return .object(v)
         })
         o["outputArtifacts"] = .array(outputArtifacts.map { a in
@@ -130,6 +132,8 @@ public struct StepDocument: Sendable, Hashable {
             var input = InputArtifact(name: name, path: path, source: source, mode: mode)
             input.subPath = a["subPath"]?.stringValue
             input.location = try location(a["s3"], "inputArtifacts[\(i)].s3")
+            input.unzip = a["unzip"] == .bool(true)
+            input.recurseMode = a["recurseMode"] == .bool(true)
             inputs.append(input)
         }
         inputArtifacts = inputs

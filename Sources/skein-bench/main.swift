@@ -333,6 +333,8 @@ do {
     if all || chosen.contains("controller") { try await benchController() }
     for part in ["a", "c", "d", "e"] where chosen.contains("controller-\(part)") { try await benchController(parts: [part]) }
     if all || chosen.contains("cli") { try await benchCLIList() }
+    // Not in "all": a GiB each way, and the AWS CLI installed.
+    if chosen.contains("s3") { try benchS3() }
     // Not in "all": minutes of real pods. SKEIN_CHAOS_KILLS (100) and SKEIN_CHAOS_WORKFLOWS (40).
     if chosen.contains("chaos") {
         let env = ProcessInfo.processInfo.environment

@@ -105,3 +105,29 @@ import Testing
         #expect(AWSConfiguration.resolve(environment: env, fetchingCredentials: false).credentials == nil)
     }
 }
+
+/// A directory artifact through S3 as a step passes it (tar.gz up, unpacked down): modes and
+/// symbolic links come back as they were.
+@Suite struct S3DirectoryRoundTripTests {
+    @Test func modesAndSymlinksSurviveTheRoundTrip() throws {
+        let server = try S3TestServer.shared()
+        let client = S3ClientTests.client(server)
+        try client.createBucket("dir-round-trip")
+        let store = S3Store(client: client, bucket: "dir-round-trip", prefix: "runs")
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        try scratch.write("tree/run.sh", "#!/bin/sh\necho hi\n")
+        try scratch.write("tree/data/table.csv", "a,b\n1,2\n")
+        let fm = FileManager.default
+        try fm.setAttributes([.posixPermissions: 0o750], ofItemAtPath: scratch.path + "/tree/run.sh")
+        try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: scratch.path + "/tree/data/table.csv")
+        try fm.createSymbolicLink(atPath: scratch.path + "/tree/latest.csv", withDestinationPath: "data/table.csv")
+        try ArtifactUploader.upload(path: scratch.path + "/tree", format: .tarGzip(level: nil), key: "wf/pod/tree.tgz", to: store)
+        #expect(try client.head(bucket: "dir-round-trip", key: "runs/wf/pod/tree.tgz") != nil)
+        try ArtifactFetcher.fetch(.store(key: "wf/pod/tree.tgz"), from: store, to: scratch.path + "/back", unpack: true)
+        func mode(_ p: String) throws -> Int { (try fm.attributesOfItem(atPath: scratch.path + "/back/" + p)[.posixPermissions] as? Int ?? 0) & 0o777 }
+        #expect(try mode("run.sh") == 0o750 && mode("data/table.csv") == 0o600)
+        #expect(try fm.destinationOfSymbolicLink(atPath: scratch.path + "/back/latest.csv") == "data/table.csv")
+        #expect(try String(contentsOfFile: scratch.path + "/back/latest.csv", encoding: .utf8) == "a,b\n1,2\n")
+    }
+}

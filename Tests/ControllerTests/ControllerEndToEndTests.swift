@@ -29,6 +29,12 @@ import WorkflowModel
         for file in Self.exampleFiles {
             let text = try String(contentsOfFile: "\(Self.examplesDirectory)/\(file)", encoding: .utf8)
             let docs = try DocumentLoader.load(text: text, file: file)
+            // What the file holds besides (a claim), created first as `kubectl apply -f` would.
+            for d in try YAMLLoader.load(text, file: file) where d.value["kind"]?.stringValue == "PersistentVolumeClaim" {
+                do {
+                    _ = try await h.client.create(.persistentVolumeClaims, d.value, namespace: "default")
+                } catch KubeError.alreadyExists {}
+            }
             if let cron = docs.first(where: { $0.kind == .cronWorkflow }) {
                 // Its first scheduled workflow stands for it.
                 crons[file] = try await h.client.create(h.settings.cronWorkflows, cron.raw, namespace: "default").name

@@ -486,3 +486,30 @@ import WorkflowModel
         #expect(message.contains("s3://untrusted/") && message.lowercased().contains("certificate"), "\(nodeSummary(wf))")
     }
 }
+
+/// The controller's repository with Argo's `keyFormat`: artifacts stored under the keys it
+/// gives (by date, workflow and pod) and read back from there by the next step.
+@Suite(.serialized) struct KeyFormatE2ETests {
+    @Test func theArtifactsExampleStoresWhereTheFormatSays() async throws {
+        let server = try S3TestServer.shared()
+        let s3 = OwnS3LocationE2ETests.client(server)
+        try s3.createBucket("formatted")
+        var repository = S3Repository(bucket: "formatted", endpoint: "127.0.0.1:\(server.port)", insecure: true,
+                                      accessKeySecret: .init(name: "s3-keys", key: "a"), secretKeySecret: .init(name: "s3-keys", key: "s"))
+        repository.keyFormat = "by-date/{{workflow.creationTimestamp.Y}}/{{workflow.name}}/{{pod.name}}"
+        let h = try await ControllerHarness.start { $0.s3Repository = repository }
+        defer { Task { await h.stop() } }
+        _ = try await h.client.create(.secrets, [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s3-keys"],
+            "stringData": ["a": .string(S3TestServer.accessKey), "s": .string(S3TestServer.secretKey)],
+        ], namespace: "default")
+        let yaml = try String(contentsOfFile: Binaries.packageRoot + "/examples/artifacts.yaml", encoding: .utf8)
+        let name = try await h.submit(yaml: yaml)
+        let wf = try await h.waitForCompletion(name, timeout: 90)
+        #expect(phase(wf) == "Succeeded", "\(nodeSummary(wf))")
+        let year = String(wf["metadata"]?["creationTimestamp"]?.stringValue?.prefix(4) ?? "?")
+        let keys = try s3.list(bucket: "formatted", prefix: "by-date/\(year)/\(name)/").map(\.key)
+        #expect(keys.contains { $0.hasSuffix("/report.tgz") } && keys.contains { $0.hasSuffix("/data.tgz") }, "\(keys)")
+        #expect(wf["status"]?["artifactRepositoryRef"]?["artifactRepository"]?["s3"]?["keyFormat"]?.stringValue == repository.keyFormat)
+    }
+}

@@ -25,6 +25,7 @@ import SkeinTestSupport
         "suspend.yaml": ["after: after the pause"],
         "workflow-template.yaml": ["greetings, template user"],
         "cron.yaml": [": heartbeat\n"],
+        "volumes.yaml": ["read: summary: rows: 42", "read: data: raw data", "read: runs so far: 1"],
         "fail-fast.yaml": ["check(2:broken): checking broken", ": template has failed or errored children and failFast enabled"],
     ]
 

@@ -86,3 +86,47 @@ import SkeinTestSupport
         #expect(ArtifactGC.problem(spec: never, templates: []) == "spec.artifactGC.strategy 'Sometimes' is not one of OnWorkflowCompletion, OnWorkflowDeletion, Never")
     }
 }
+
+/// The repository's `keyFormat`: each step's artifacts and log under the key it gives.
+@Suite struct KeyFormatTests {
+    @Test func theKeysFollowTheFormat() throws {
+        let h = try EngineHarness(yaml: """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: wf, namespace: team, creationTimestamp: "2026-03-04T05:06:07Z"}
+            spec:
+              entrypoint: main
+              archiveLogs: true
+              templates:
+              - name: main
+                container: {image: alpine, command: [echo]}
+                outputs:
+                  artifacts: [{name: out, path: /tmp/out}, {name: raw, path: /tmp/raw, archive: {none: {}}}]
+            """)
+        h.execution.recordArtifactRepository(["artifactRepository": ["s3": [
+            "bucket": "b", "keyFormat": "runs/{{workflow.creationTimestamp.Y}}/{{workflow.creationTimestamp.m}}/{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}/",
+        ]]])
+        _ = h.run { _ in .success }
+        let l = try #require(h.launches.first?.launch)
+        #expect(l.outputArtifacts.map(\.key) == ["runs/2026/03/team/wf/wf/out.tgz", "runs/2026/03/team/wf/wf/raw"])
+        #expect(l.logKey == "runs/2026/03/team/wf/wf/main.log")
+    }
+
+    @Test func aFormatThatLeavesTheRepositoryIsTheStepsError() throws {
+        let h = try EngineHarness(yaml: """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: wf}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                container: {image: alpine, command: [echo]}
+                outputs: {artifacts: [{name: out, path: /tmp/out}]}
+            """)
+        h.execution.recordArtifactRepository(["artifactRepository": ["s3": ["bucket": "b", "keyFormat": "../{{workflow.name}}"]]])
+        _ = h.run { _ in .success }
+        #expect(h.execution.node(named: "wf")?.message?.contains("keyFormat '../{{workflow.name}}' gives the key '../wf'") == true,
+                "\(String(describing: h.execution.node(named: "wf")?.message))")
+    }
+}

@@ -21,6 +21,10 @@ public enum InputFetcher {
             switch a.source {
             case .none:
                 continue
+            case .stored(let key) where a.unzip:
+                try fetchZip(.store(key: key), name: a.name, store: stores.store(for: a.location), to: dest)
+            case .http(let url, let headers) where a.unzip:
+                try fetchZip(.http(url: url, headers: headers.map { (name: $0.name, value: $0.value) }), name: a.name, store: nil, to: dest)
             case .stored(let key):
                 let store = stores.store(for: a.location)
                 if let sub = a.subPath, !sub.isEmpty {
@@ -40,10 +44,37 @@ public enum InputFetcher {
             }
             if let mode = a.mode {
                 try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: dest)
+                // recurseMode: everything inside a directory too (links are left alone).
+                if a.recurseMode, let inside = FileManager.default.enumerator(atPath: dest) {
+                    for case let relative as String in inside {
+                        let p = dest + "/" + relative
+                        if (try? FileManager.default.destinationOfSymbolicLink(atPath: p)) != nil { continue }
+                        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: p)
+                    }
+                }
             }
             staged.append(Staged(path: a.path, hostPath: dest))
         }
         return staged
+    }
+
+    /// `archive: {zip: {}}`: the artifact as it is, then unpacked as a zip into `dest`.
+    static func fetchZip(_ source: ArtifactSource, name: String, store: (any ArtifactStore)?, to dest: String) throws {
+        let zip = dest + ".zip"
+        defer { try? FileManager.default.removeItem(atPath: zip) }
+        do {
+            try ArtifactFetcher.fetch(source, from: store, to: zip, unpack: false)
+        } catch {
+            throw ArtifactError("input artifact '\(name)': \(error)")
+        }
+        guard Zip.isZip(zip) else {
+            throw ArtifactError("input artifact '\(name)' is not a zip archive, but says `archive: {zip: {}}`; leave archive out for a tar.gz or a plain file")
+        }
+        do {
+            try Zip.extract(zip, to: dest)
+        } catch {
+            throw ArtifactError("input artifact '\(name)': \(error)")
+        }
     }
 
     /// Fetches the whole artifact beside `dest`, then keeps only `subPath` of it.

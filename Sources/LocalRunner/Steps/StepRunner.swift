@@ -70,7 +70,13 @@ struct StepRunner: Sendable {
             guard ["emptyDir", "persistentVolumeClaim", "claim"].contains(kind) else {
                 throw StepFailure(message: "step '\(launch.displayName)': volume '\(m.name)' is a \(kind), which needs a cluster; skein run supports emptyDir volumes and volumeClaimTemplates")
             }
+            // A claim made for the run is a directory of the run; an existing claim, a
+            // directory kept between runs (.skein/volumes/CLAIM), as the claim outlives workflows.
             var host = "\(settings.runDirectory)/volumes/\(m.name)"
+            if kind == "persistentVolumeClaim", let claim = vol["persistentVolumeClaim"]?["claimName"]?.stringValue, !claim.isEmpty,
+               !claim.contains("/"), claim != "..", claim != "." {
+                host = "\(settings.workingDirectory)/.skein/volumes/\(claim)"
+            }
             if let sub = m.subPath, !sub.isEmpty { host += "/\(sub)" }
             try fm.createDirectory(atPath: host, withIntermediateDirectories: true)
             if isolate {

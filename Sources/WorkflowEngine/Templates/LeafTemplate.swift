@@ -127,6 +127,8 @@ extension WorkflowExecution {
             }
             var input = InputArtifact(name: a.name, path: path, source: source, mode: a.mode)
             input.location = location
+            input.unzip = a.archive?.zip != nil
+            input.recurseMode = a.recurseMode ?? false
             if let sub = a.subPath {
                 input.subPath = try substitute(sub, scope: scope, field: "inputs.artifacts.\(a.name).subPath")
             }
@@ -141,7 +143,7 @@ extension WorkflowExecution {
             let path = try substitute(rawPath, scope: scope, field: "outputs.artifacts.\(a.name).path")
             let archive = a.archive?.none == nil
             // The namespace first: same-named workflows of two namespaces keep apart.
-            var key = "\(workflow.metadata.namespace ?? "default")/\(name)/\(podName)/\(a.name)" + (archive ? ".tgz" : "")
+            var key = try keyBase(podName: podName, scope: scope) + "/\(a.name)" + (archive ? ".tgz" : "")
             var location: S3Location?
             if let raw = a.s3 {
                 // `s3: {key}` stores under that key of the repository, as given; with a
@@ -190,8 +192,27 @@ extension WorkflowExecution {
                                 template: t, inputArtifacts: inputArtifacts, outputArtifacts: outputArtifacts,
                                 outputParameters: outputParameters, deadline: deadline, captureResult: resultMayBeRead)
         launch.avoidNodes = req.avoidNodes
-        if archivesLogs(t) { launch.logKey = "\(workflow.metadata.namespace ?? "default")/\(name)/\(podName)/main.log" }
+        if archivesLogs(t) { launch.logKey = try keyBase(podName: podName, scope: scope) + "/main.log" }
         return launch
+    }
+
+    /// Where a step's artifacts go in the repository: its `keyFormat` resolved (Argo's
+    /// variables, `pod.name` and `workflow.creationTimestamp.*` among them), else
+    /// `NAMESPACE/WORKFLOW/POD`, the namespace first so that same-named workflows of two
+    /// namespaces keep apart.
+    func keyBase(podName: String, scope: Scope) throws(EngineFailure) -> String {
+        guard let format = wfStatus.artifactRepositoryRef?["artifactRepository"]?["s3"]?["keyFormat"]?.stringValue, !format.isEmpty else {
+            return "\(workflow.metadata.namespace ?? "default")/\(name)/\(podName)"
+        }
+        var withPod = scope
+        withPod.vars["pod.name"] = podName
+        var key = try substitute(format, scope: withPod, field: "the artifact repository's keyFormat")
+        while key.hasSuffix("/") { key.removeLast() }
+        while key.hasPrefix("/") { key.removeFirst() }
+        guard !key.isEmpty, !key.split(separator: "/").contains("..") else {
+            throw EngineFailure("the artifact repository's keyFormat '\(format)' gives the key '\(key)', which is not a relative path")
+        }
+        return key
     }
 
     /// Argo's rule: the repository's `archiveLogs: true` always; otherwise the template's

@@ -33,7 +33,6 @@ public enum IgnoredFields {
     ]
 
     static let artifact: [Entry] = [
-        Entry(field: "recurseMode", effect: "directories are always copied whole"),
         Entry(field: "archiveLogs", effect: "logs are not archived"),
     ]
 
@@ -58,11 +57,12 @@ public enum IgnoredFields {
                     out.append(d.diagnostic(path / e.field, "'\(e.field)' has no effect in Skein yet: \(e.effect)"))
                 }
             }
-            func artifacts(_ list: JSONValue?, at path: FieldPath) {
+            func artifacts(_ list: JSONValue?, at path: FieldPath, outputs: Bool) {
                 for (i, a) in (list?.arrayValue ?? []).enumerated() {
                     let p = path / i
                     warn(artifact, in: a, at: p)
-                    if a["archive"]?["zip"] != nil {
+                    // On an input, zip unpacks the artifact; on an output it would store a zip.
+                    if outputs, a["archive"]?["zip"] != nil {
                         out.append(d.diagnostic(p / "archive" / "zip", "'zip' has no effect in Skein yet: artifacts are stored as tar.gz"))
                     }
                     if a["archive"]?["tar"]?["compressionLevel"] != nil {
@@ -80,7 +80,7 @@ public enum IgnoredFields {
                     out.append(d.diagnostic(tp / "archiveLocation" / k,
                                             "'\(k)' has no effect in Skein yet: artifacts go to the repository the run or the controller was given"))
                 }
-                for side in ["inputs", "outputs"] { artifacts(t[side]?["artifacts"], at: tp / side / "artifacts") }
+                for side in ["inputs", "outputs"] { artifacts(t[side]?["artifacts"], at: tp / side / "artifacts", outputs: side == "outputs") }
                 if t["resource"]?["flags"] != nil {
                     out.append(d.diagnostic(tp / "resource" / "flags", "'flags' has no effect in Skein yet: the resource is acted on without kubectl flags"))
                 }
