@@ -113,3 +113,33 @@ import WorkflowModel
         #expect((r.stdout + r.stderr).contains("artifactGC: deleted 1 of 1 artifacts (OnWorkflowCompletion)"))
     }
 }
+
+/// Argo's `artifact-gc-workflow.yaml` with the controller's repository in S3: the gc pods
+/// delete the objects with the keys from the repository's Secret.
+@Suite(.serialized) struct ArtifactGCS3E2ETests {
+    @Test(.enabled(if: ArgoExamples.available, "../shared/argo-examples is absent"))
+    func theObjectsGoAtCompletionAndAtDeletion() async throws {
+        let server = try S3TestServer.shared()
+        let s3 = OwnS3LocationE2ETests.client(server)
+        try s3.createBucket("gc-repo")
+        let h = try await ControllerHarness.start {
+            $0.s3Repository = S3Repository(bucket: "gc-repo", endpoint: "127.0.0.1:\(server.port)", insecure: true, keyPrefix: "r",
+                                           accessKeySecret: .init(name: "s3-keys", key: "a"), secretKeySecret: .init(name: "s3-keys", key: "s"))
+        }
+        defer { Task { await h.stop() } }
+        _ = try await h.client.create(.secrets, [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s3-keys"],
+            "stringData": ["a": .string(S3TestServer.accessKey), "s": .string(S3TestServer.secretKey)],
+        ], namespace: "default")
+        let name = try await h.submit(yaml: try ArtifactGCE2ETests.example, file: "artifact-gc-workflow.yaml")
+        let wf = try await h.waitForCompletion(name)
+        #expect(phase(wf) == "Succeeded", "\(nodeSummary(wf))")
+        #expect(try await h.eventually { try s3.head(bucket: "gc-repo", key: "r/on-completion.txt") == nil }, "collected at completion")
+        #expect(try s3.head(bucket: "gc-repo", key: "r/on-deletion.txt") != nil)
+        _ = try await h.client.delete(h.settings.workflows, name, namespace: "default")
+        #expect(try await h.eventually(timeout: 30) { try s3.head(bucket: "gc-repo", key: "r/on-deletion.txt") == nil })
+        #expect(try await h.eventually(timeout: 30) {
+            do { _ = try await h.workflow(name); return false } catch KubeError.notFound { return true }
+        })
+    }
+}

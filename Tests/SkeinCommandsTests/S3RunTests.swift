@@ -174,3 +174,24 @@ import Testing
         #expect(trusted.status == 0, "\(trusted.stderr)")
     }
 }
+
+/// An S3 endpoint nothing listens on: the step's message names the artifact, where it was to
+/// go, and what failed, after the retries.
+@Suite(.serialized) struct S3UnreachableTests {
+    @Test func theNodeMessageNamesTheArtifactTheObjectAndTheFailure() throws {
+        let cli = try SkeinCLI()
+        var env = cli.environment
+        env["AWS_ACCESS_KEY_ID"] = "a"
+        env["AWS_SECRET_ACCESS_KEY"] = "b"
+        env["AWS_EC2_METADATA_DISABLED"] = "true"
+        env["HOME"] = cli.workDirectory
+        let r = try Command.run(cli.binary, ["run", Binaries.packageRoot + "/examples/artifacts.yaml", "--artifacts", "s3://nowhere/runs",
+                                             "--s3-endpoint", "http://127.0.0.1:1", "-o", "json"],
+                                environment: env, currentDirectory: cli.workDirectory, timeout: 120)
+        #expect(r.status == 1, "\(r.stderr)")
+        let nodes = ((finalWorkflow(r.stdout)?["status"] as? [String: Any])?["nodes"] as? [String: [String: Any]]) ?? [:]
+        let message = nodes.values.first { $0["displayName"] as? String == "produce" }?["message"] as? String ?? ""
+        #expect(message.contains("output artifact '") && message.contains("s3://nowhere/runs/") && message.contains("127.0.0.1:1")
+                && message.contains("tries"), "\(message)")
+    }
+}

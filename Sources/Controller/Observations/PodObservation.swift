@@ -1,3 +1,4 @@
+import Foundation
 public import SkeinJSON
 public import WorkflowEngine
 import WorkflowModel
@@ -98,7 +99,7 @@ public enum PodObservation {
     {
         if code == 0 { return step(.succeeded, nil) }
         let reason = terminated?["reason"]?.stringValue
-        let message = terminated?["message"]?.stringValue
+        let message = terminated?["message"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines)
         if reason == "OOMKilled" { return step(.failed, "OOMKilled (exit code \(code))") }
         if let m = message, !m.isEmpty { return step(.failed, m) }
         return step(.failed, "Error (exit code \(code))")

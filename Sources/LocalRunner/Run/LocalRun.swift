@@ -273,7 +273,7 @@ public actor LocalRun {
                 message = collected.error
             } else {
                 phase = .failed
-                message = collected.startError ?? "Error (exit code \(code))"
+                message = collected.startError ?? runner.terminationMessage ?? "Error (exit code \(code))"
             }
         case .signaled(let sig):
             phase = .failed

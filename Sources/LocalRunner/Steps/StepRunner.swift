@@ -19,6 +19,17 @@ struct StepRunner: Sendable {
 
     /// The host path of the step's ARGO_PROGRESS_FILE.
     var progressFile: String { "\(stepDirectory)/\(StepProgress.fileName)" }
+    /// What the step writes to /dev/termination-log, as a container's termination message
+    /// (the node's message when it fails, as on a cluster).
+    var terminationFile: String { "\(stepDirectory)/termination-log" }
+
+    /// The termination message the step left, if any (at most 4 KiB, as the kubelet reads it).
+    var terminationMessage: String? {
+        guard let h = FileHandle(forReadingAtPath: terminationFile) else { return nil }
+        defer { try? h.close() }
+        let text = String(decoding: (try? h.read(upToCount: 4096)) ?? Data(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
 
     /// The in-sandbox directory the step's control files appear at (as in a pod).
     static let skeinDir = "/var/run/skein"
@@ -52,6 +63,12 @@ struct StepRunner: Sendable {
         }
 
         var binds: [BindMount] = []
+        // The container's /dev/termination-log, as the kubelet gives one. Its mount point is
+        // made on the host first, which only root may do in /dev.
+        if isolate, fm.fileExists(atPath: "/dev/termination-log") || geteuid() == 0 {
+            _ = fm.createFile(atPath: terminationFile, contents: nil)
+            binds.append(BindMount(source: terminationFile, target: "/dev/termination-log", readOnly: false))
+        }
         let staged = try InputFetcher.fetch(launch.inputArtifacts, stores: settings.stores, stagingDirectory: "\(dir)/inputs")
         if isolate {
             for s in staged { binds.append(BindMount(source: s.hostPath, target: s.path, readOnly: false)) }
