@@ -75,6 +75,8 @@ public struct InputArtifact: Sendable, Hashable {
     public var unzip = false
     /// `recurseMode`: `mode` applies to everything inside a directory artifact too.
     public var recurseMode = false
+    /// `optional`: a stored artifact that is not there is left out (its path does not exist).
+    public var optional = false
 
     public init(name: String, path: String, source: Source, mode: Int? = nil) {
         self.name = name

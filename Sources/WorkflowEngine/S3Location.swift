@@ -54,11 +54,7 @@ public struct S3Location: Sendable, Hashable {
     }
 
     /// The endpoint as a URL: `http://` when `insecure`, else `https://`.
-    public var endpointURL: String? {
-        guard let e = endpoint, !e.isEmpty else { return nil }
-        if e.hasPrefix("http://") || e.hasPrefix("https://") { return e }
-        return (insecure ? "http://" : "https://") + e
-    }
+    public var endpointURL: String? { Self.endpointURL(endpoint, insecure: insecure) }
 
     public var secrets: [SecretKeyRef] { [accessKeySecret, secretKeySecret, sessionTokenSecret].compactMap { $0 } + options.secrets }
 
@@ -79,20 +75,7 @@ public struct S3Location: Sendable, Hashable {
         guard let bucket = bucketValue.scalarText, !bucket.isEmpty else {
             throw Problem(description: "\(field).bucket must be the bucket's name")
         }
-        func secret(_ name: String) throws(Problem) -> SecretKeyRef? {
-            guard let s = o[name] else { return nil }
-            guard let n = s["name"]?.stringValue, !n.isEmpty, let k = s["key"]?.stringValue, !k.isEmpty else {
-                throw Problem(description: "\(field).\(name) needs `name` and `key` (a Secret in the workflow's namespace and its key)")
-            }
-            return SecretKeyRef(name: n, key: k)
-        }
-        let insecure: Bool
-        switch o["insecure"] {
-        case nil: insecure = false
-        case .bool(let b)?: insecure = b
-        case .string(let s)? where s == "true" || s == "false": insecure = s == "true"
-        default: throw Problem(description: "\(field).insecure must be true or false")
-        }
+        let insecure = try insecureFlag(o, field: field)
         if o["roleARN"] != nil {
             throw Problem(description: "\(field).roleARN is not supported yet; leave it out (the keys come from accessKeySecret and secretKeySecret, or the pod's web identity)")
         }
@@ -103,8 +86,35 @@ public struct S3Location: Sendable, Hashable {
             throw Problem(description: error.description)
         }
         return S3Location(bucket: bucket, endpoint: o["endpoint"]?.scalarText, region: o["region"]?.scalarText, insecure: insecure,
-                          accessKeySecret: try secret("accessKeySecret"), secretKeySecret: try secret("secretKeySecret"),
-                          sessionTokenSecret: try secret("sessionTokenSecret"), options: options)
+                          accessKeySecret: try secretRef(o["accessKeySecret"], "accessKeySecret", field: field),
+                          secretKeySecret: try secretRef(o["secretKeySecret"], "secretKeySecret", field: field),
+                          sessionTokenSecret: try secretRef(o["sessionTokenSecret"], "sessionTokenSecret", field: field), options: options)
+    }
+
+    /// `{name, key}` of a Secret, the value of the field `name` (nil when absent).
+    static func secretRef(_ v: JSONValue?, _ name: String, field: String) throws(Problem) -> SecretKeyRef? {
+        guard let s = v else { return nil }
+        guard let n = s["name"]?.stringValue, !n.isEmpty, let k = s["key"]?.stringValue, !k.isEmpty else {
+            throw Problem(description: "\(field).\(name) needs `name` and `key` (a Secret in the workflow's namespace and its key)")
+        }
+        return SecretKeyRef(name: n, key: k)
+    }
+
+    /// `insecure`: true, false, or the same as text.
+    static func insecureFlag(_ o: [String: JSONValue], field: String) throws(Problem) -> Bool {
+        switch o["insecure"] {
+        case nil: return false
+        case .bool(let b)?: return b
+        case .string(let s)? where s == "true" || s == "false": return s == "true"
+        default: throw Problem(description: "\(field).insecure must be true or false")
+        }
+    }
+
+    /// An endpoint as a URL: `http://` when insecure, else `https://`; nil for AWS itself.
+    static func endpointURL(_ endpoint: String?, insecure: Bool) -> String? {
+        guard let e = endpoint, !e.isEmpty else { return nil }
+        if e.hasPrefix("http://") || e.hasPrefix("https://") { return e }
+        return (insecure ? "http://" : "https://") + e
     }
 
     /// Argo's `s3:` object for this location and `key`, as recorded in a node's outputs.

@@ -38,11 +38,11 @@ public struct S3Options: Sendable, Hashable {
     public static func parse(_ o: [String: JSONValue], field: String) throws(Problem) -> S3Options {
         var options = S3Options()
         func ref(_ v: JSONValue?, _ name: String) throws(Problem) -> S3Location.SecretKeyRef? {
-            guard let v else { return nil }
-            guard let n = v["name"]?.stringValue, !n.isEmpty, let k = v["key"]?.stringValue, !k.isEmpty else {
-                throw Problem(description: "\(field).\(name) needs `name` and `key` (a Secret in the workflow's namespace and its key)")
+            do {
+                return try S3Location.secretRef(v, name, field: field)
+            } catch {
+                throw Problem(description: error.description)
             }
-            return S3Location.SecretKeyRef(name: n, key: k)
         }
         if let c = o["createBucketIfNotPresent"] {
             guard c.objectValue != nil || c == .bool(true) else {

@@ -33,11 +33,7 @@ public struct S3Repository: Sendable, Equatable {
     }
 
     /// The endpoint as a URL: `http://` when `insecure`, else `https://`; nil for AWS itself.
-    public var endpointURL: String? {
-        guard let e = endpoint, !e.isEmpty else { return nil }
-        if e.hasPrefix("http://") || e.hasPrefix("https://") { return e }
-        return (insecure ? "http://" : "https://") + e
-    }
+    public var endpointURL: String? { S3Location.endpointURL(endpoint, insecure: insecure) }
 
     /// Argo's `s3:` object; problems name the field and the fix.
     public static func parse(_ v: JSONValue, field: String = "artifactRepository.s3") throws(ParseError) -> S3Repository {
@@ -50,23 +46,16 @@ public struct S3Repository: Sendable, Equatable {
         guard let bucket = o["bucket"]?.stringValue, !bucket.isEmpty else {
             throw ParseError("\(field).bucket is missing", fix: "name the bucket artifacts go to, e.g. bucket: my-artifacts")
         }
-        func secret(_ name: String) throws(ParseError) -> SecretKey? {
-            guard let s = o[name] else { return nil }
-            guard let n = s["name"]?.stringValue, let k = s["key"]?.stringValue else {
-                throw ParseError("\(field).\(name) needs `name` and `key` (a Secret in the workflow's namespace and its key)")
-            }
-            return SecretKey(name: n, key: k)
+        var repo: S3Repository
+        do {
+            repo = S3Repository(bucket: bucket, endpoint: o["endpoint"]?.stringValue, region: o["region"]?.stringValue,
+                                insecure: try S3Location.insecureFlag(o, field: field), keyPrefix: o["keyPrefix"]?.stringValue,
+                                accessKeySecret: try S3Location.secretRef(o["accessKeySecret"], "accessKeySecret", field: field),
+                                secretKeySecret: try S3Location.secretRef(o["secretKeySecret"], "secretKeySecret", field: field),
+                                sessionTokenSecret: try S3Location.secretRef(o["sessionTokenSecret"], "sessionTokenSecret", field: field))
+        } catch {
+            throw ParseError(error.description)
         }
-        let insecure: Bool
-        switch o["insecure"] {
-        case nil: insecure = false
-        case .bool(let b)?: insecure = b
-        case .string(let s)? where s == "true" || s == "false": insecure = s == "true"
-        default: throw ParseError("\(field).insecure must be true or false")
-        }
-        var repo = S3Repository(bucket: bucket, endpoint: o["endpoint"]?.stringValue, region: o["region"]?.stringValue, insecure: insecure,
-                                keyPrefix: o["keyPrefix"]?.stringValue, accessKeySecret: try secret("accessKeySecret"),
-                                secretKeySecret: try secret("secretKeySecret"), sessionTokenSecret: try secret("sessionTokenSecret"))
         repo.keyFormat = o["keyFormat"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         do {
             repo.options = try S3Options.parse(o, field: field)

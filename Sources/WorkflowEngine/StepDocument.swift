@@ -68,6 +68,7 @@ public struct StepDocument: Sendable, Hashable {
             if let l = a.location, case .stored(let key) = a.source { v["s3"] = l.json(key: key) }
             if a.unzip { v["unzip"] = true }
             if a.recurseMode { v["recurseMode"] = true }
+            if a.optional { v["optional"] = true }
             return .object(v)
         })
         o["outputArtifacts"] = .array(outputArtifacts.map { a in
@@ -134,6 +135,7 @@ public struct StepDocument: Sendable, Hashable {
             input.location = try location(a["s3"], "inputArtifacts[\(i)].s3")
             input.unzip = a["unzip"] == .bool(true)
             input.recurseMode = a["recurseMode"] == .bool(true)
+            input.optional = a["optional"] == .bool(true)
             inputs.append(input)
         }
         inputArtifacts = inputs

@@ -91,10 +91,7 @@ extension CLITests {
             $0.archiveLogs = true
         }
         defer { Task { await h.stop() } }
-        _ = try await h.client.create(.secrets, [
-            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s3-keys"],
-            "stringData": ["a": .string(S3TestServer.accessKey), "s": .string(S3TestServer.secretKey)],
-        ], namespace: "default")
+        try await h.createS3KeySecret("s3-keys", accessKey: "a", secretKey: "s")
         let cli = try CLI(h)
         // No spec.archiveLogs: the repository's setting archives every step, the `false` of
         // a template's archiveLocation included (Argo's rule).

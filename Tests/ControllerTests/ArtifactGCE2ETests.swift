@@ -58,10 +58,7 @@ import WorkflowModel
         defer { proxy.stop() }
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }
-        _ = try await h.client.create(.secrets, [
-            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "gc-keys"],
-            "stringData": ["a": .string(S3TestServer.accessKey), "s": .string(S3TestServer.secretKey)],
-        ], namespace: "default")
+        try await h.createS3KeySecret("gc-keys", accessKey: "a", secretKey: "s")
         let name = try await h.submit(yaml: """
             apiVersion: argoproj.io/v1alpha1
             kind: Workflow
@@ -127,10 +124,7 @@ import WorkflowModel
                                            accessKeySecret: .init(name: "s3-keys", key: "a"), secretKeySecret: .init(name: "s3-keys", key: "s"))
         }
         defer { Task { await h.stop() } }
-        _ = try await h.client.create(.secrets, [
-            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s3-keys"],
-            "stringData": ["a": .string(S3TestServer.accessKey), "s": .string(S3TestServer.secretKey)],
-        ], namespace: "default")
+        try await h.createS3KeySecret("s3-keys", accessKey: "a", secretKey: "s")
         let name = try await h.submit(yaml: try ArtifactGCE2ETests.example, file: "artifact-gc-workflow.yaml")
         let wf = try await h.waitForCompletion(name)
         #expect(phase(wf) == "Succeeded", "\(nodeSummary(wf))")

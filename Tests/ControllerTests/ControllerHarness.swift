@@ -150,3 +150,13 @@ func nodeSummary(_ wf: JSONValue) -> [String] {
     }
     return out.sorted()
 }
+
+extension ControllerHarness {
+    /// A Secret in `default` holding the S3 test server's keys under the names given.
+    func createS3KeySecret(_ name: String, accessKey: String, secretKey: String) async throws {
+        _ = try await client.create(.secrets, [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": .string(name)],
+            "stringData": .object([accessKey: .string(S3TestServer.accessKey), secretKey: .string(S3TestServer.secretKey)]),
+        ], namespace: "default")
+    }
+}

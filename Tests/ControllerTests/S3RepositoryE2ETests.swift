@@ -161,10 +161,7 @@ import WorkflowModel
         try s3.createBucket("own-cluster")
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }
-        _ = try await h.client.create(.secrets, [
-            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "own-keys"],
-            "stringData": ["id": .string(S3TestServer.accessKey), "secret": .string(S3TestServer.secretKey)],
-        ], namespace: "default")
+        try await h.createS3KeySecret("own-keys", accessKey: "id", secretKey: "secret")
         let name = try await h.submit(yaml: Self.yaml(port: server.port, bucket: "own-cluster"))
         let wf = try await h.waitForCompletion(name, timeout: 90)
         #expect(phase(wf) == "Succeeded", "\(nodeSummary(wf))")
@@ -258,10 +255,7 @@ import WorkflowModel
         try s3.createBucket("referenced")
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }
-        _ = try await h.client.create(.secrets, [
-            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "ref-keys"],
-            "stringData": ["a": .string(S3TestServer.accessKey), "s": .string(S3TestServer.secretKey)],
-        ], namespace: "default")
+        try await h.createS3KeySecret("ref-keys", accessKey: "a", secretKey: "s")
         // A ref to a ConfigMap that is not there: the workflow ends in Error saying so.
         let early = try await h.submit(yaml: Self.workflow)
         let failed = try await h.waitForCompletion(early)
@@ -288,10 +282,7 @@ import WorkflowModel
         try s3.createBucket("ns-default")
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }
-        _ = try await h.client.create(.secrets, [
-            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "ref-keys"],
-            "stringData": ["a": .string(S3TestServer.accessKey), "s": .string(S3TestServer.secretKey)],
-        ], namespace: "default")
+        try await h.createS3KeySecret("ref-keys", accessKey: "a", secretKey: "s")
         let cm = try #require(try YAMLLoader.load(Self.configMap(port: server.port, bucket: "ns-default", annotated: true), file: "cm.yaml").first?.value)
         _ = try await h.client.create(.configMaps, cm, namespace: "default")
         let name = try await h.submit(yaml: Self.workflow.replacingOccurrences(of: "  artifactRepositoryRef: {key: my-key}\n", with: ""))
@@ -363,10 +354,7 @@ import WorkflowModel
                                            accessKeySecret: .init(name: "s3-keys", key: "a"), secretKeySecret: .init(name: "s3-keys", key: "s"))
         }
         defer { Task { await h.stop() } }
-        _ = try await h.client.create(.secrets, [
-            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s3-keys"],
-            "stringData": ["a": .string(S3TestServer.accessKey), "s": .string(S3TestServer.secretKey)],
-        ], namespace: "default")
+        try await h.createS3KeySecret("s3-keys", accessKey: "a", secretKey: "s")
         for d in try YAMLLoader.load(Self.configMap(server.port, bucket: "argo-examples"), file: "cm.yaml") {
             _ = try await h.client.create(.configMaps, d.value, namespace: "default")
         }
@@ -445,10 +433,7 @@ import WorkflowModel
             """))
         let h = try await ControllerHarness.start { $0.s3Repository = repository }
         defer { Task { await h.stop() } }
-        _ = try await h.client.create(.secrets, [
-            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s3-keys"],
-            "stringData": ["a": .string(S3TestServer.accessKey), "s": .string(S3TestServer.secretKey)],
-        ], namespace: "default")
+        try await h.createS3KeySecret("s3-keys", accessKey: "a", secretKey: "s")
         _ = try await h.client.create(.secrets, [
             "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s3-ca"], "stringData": ["ca.crt": .string(pki.caPEM)],
         ], namespace: "default")
@@ -499,10 +484,7 @@ import WorkflowModel
         repository.keyFormat = "by-date/{{workflow.creationTimestamp.Y}}/{{workflow.name}}/{{pod.name}}"
         let h = try await ControllerHarness.start { $0.s3Repository = repository }
         defer { Task { await h.stop() } }
-        _ = try await h.client.create(.secrets, [
-            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s3-keys"],
-            "stringData": ["a": .string(S3TestServer.accessKey), "s": .string(S3TestServer.secretKey)],
-        ], namespace: "default")
+        try await h.createS3KeySecret("s3-keys", accessKey: "a", secretKey: "s")
         let yaml = try String(contentsOfFile: Binaries.packageRoot + "/examples/artifacts.yaml", encoding: .utf8)
         let name = try await h.submit(yaml: yaml)
         let wf = try await h.waitForCompletion(name, timeout: 90)

@@ -18,6 +18,13 @@ public enum InputFetcher {
         if !inputs.isEmpty { try FileManager.default.createDirectory(atPath: stagingDirectory, withIntermediateDirectories: true) }
         for (i, a) in inputs.enumerated() {
             let dest = "\(stagingDirectory)/\(i)-\(a.name)"
+            if a.optional, case .stored(let key) = a.source, let store = stores.store(for: a.location), try !store.exists(key: key) {
+                // Optional and not stored: an empty directory at its path, as a pod's volume
+                // subPath of something never fetched is (on a cluster, in Argo too).
+                try FileManager.default.createDirectory(atPath: dest, withIntermediateDirectories: true)
+                staged.append(Staged(path: a.path, hostPath: dest))
+                continue
+            }
             switch a.source {
             case .none:
                 continue

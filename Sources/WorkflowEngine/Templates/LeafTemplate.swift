@@ -109,8 +109,6 @@ extension WorkflowExecution {
             } else if let http = a.http {
                 source = .http(url: try substitute(http.url, scope: scope, field: "inputs.artifacts.\(a.name).http.url"),
                                headers: http.headers ?? [])
-            } else if a.optional == true {
-                source = .none
             } else if let raw = a.s3 {
                 // `s3: {key}` reads that key of the artifact repository; with a `bucket`, the
                 // object of that bucket.
@@ -120,6 +118,8 @@ extension WorkflowExecution {
                 }
                 source = .stored(key: k)
                 location = try s3Location(s3, field: "inputs.artifacts.\(a.name).s3")
+            } else if a.optional == true {
+                source = .none
             } else if a.gcs != nil || a.git != nil || a.hdfs != nil || a.oss != nil || a.azure != nil || a.artifactory != nil {
                 throw EngineFailure("inputs.artifacts.\(a.name): this artifact repository kind is not supported yet; use raw, http or an artifact from an earlier step")
             } else {
@@ -128,6 +128,7 @@ extension WorkflowExecution {
             var input = InputArtifact(name: a.name, path: path, source: source, mode: a.mode)
             input.location = location
             input.unzip = a.archive?.zip != nil
+            input.optional = a.optional ?? false
             input.recurseMode = a.recurseMode ?? false
             if let sub = a.subPath {
                 input.subPath = try substitute(sub, scope: scope, field: "inputs.artifacts.\(a.name).subPath")
