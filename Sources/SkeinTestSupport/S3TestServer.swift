@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KubeSim
 import Sandbox
 import Synchronization
 
@@ -13,49 +14,43 @@ public final class S3TestServer: Sendable {
     /// moto accepts any key pair unless IAM checks are on.
     public static let accessKey = "skein-test-access", secretKey = "skein-test-secret"
 
-    static let script = """
-    import os, signal, sys, threading, time
-    # The test process blocks most signals and children inherit that mask: let SIGTERM through again.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
-    parent = os.getppid()
-    def watch():
-        # Gone with the test process, even when it could not stop the server.
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-    threading.Thread(target=watch, daemon=True).start()
-    try:
-        from moto.server import ThreadedMotoServer
-    except ImportError as e:
-        print("missing: " + str(e), flush=True)
-        sys.exit(3)
-    s = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    s.start()
-    print(s.get_host_and_port()[1], flush=True)
+    /// The start of both servers' scripts: signals let through, gone with the test process,
+    /// moto started on a free port of 127.0.0.1 (`port`). `environment` goes first: moto
+    /// reads its settings when it is imported.
+    static func startingMoto(environment: String = "", imports: String = "") -> String {
+        """
+        import os, signal, sys, threading, time
+        # The test process blocks most signals and children inherit that mask: let SIGTERM through again.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
+        \(environment)
+        parent = os.getppid()
+        def watch():
+            # Gone with the test process, even when it could not stop the server.
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(0)
+        threading.Thread(target=watch, daemon=True).start()
+        try:
+            from moto.server import ThreadedMotoServer
+            \(imports)
+        except ImportError as e:
+            print("missing: " + str(e), flush=True)
+            sys.exit(3)
+        s = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        s.start()
+        port = s.get_host_and_port()[1]
+
+        """
+    }
+
+    static let script = startingMoto() + """
+    print(port, flush=True)
     threading.Event().wait()
     """
 
     /// With IAM checks on: moto lets three requests through unchecked (the user, its access
     /// key and its policy, made here with boto3), then checks every signature.
-    static let checkingScript = """
-    import os, signal, sys, threading, time
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
-    os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
-    parent = os.getppid()
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-    threading.Thread(target=watch, daemon=True).start()
-    try:
-        from moto.server import ThreadedMotoServer
-        import boto3
-    except ImportError as e:
-        print("missing: " + str(e), flush=True)
-        sys.exit(3)
-    s = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    s.start()
-    port = s.get_host_and_port()[1]
+    static let checkingScript = startingMoto(environment: "os.environ[\"INITIAL_NO_AUTH_ACTION_COUNT\"] = \"3\"", imports: "import boto3") + """
     iam = boto3.client("iam", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
                        aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
     iam.create_user(UserName="skein")
@@ -243,5 +238,15 @@ public final class FaultyS3Proxy: Sendable {
     public func stop() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+
+    /// A proxy serving HTTPS with a certificate of a fresh private CA (for 127.0.0.1), and
+    /// that CA's certificate (PEM) for the client to trust.
+    public static func tls(upstream: S3TestServer, rules: [String] = []) throws -> (proxy: FaultyS3Proxy, caPEM: String) {
+        let pki = try TestPKI.serverCertificate()
+        let dir = try TemporaryDirectory.make(prefix: "skein-tls")
+        try pki.certificatePEM.write(toFile: dir + "/cert.pem", atomically: true, encoding: .utf8)
+        try pki.keyPEM.write(toFile: dir + "/key.pem", atomically: true, encoding: .utf8)
+        return (try FaultyS3Proxy(upstream: upstream, rules: rules + ["tls=\(dir)/cert.pem,\(dir)/key.pem"]), pki.caPEM)
     }
 }

@@ -41,7 +41,8 @@ import WorkflowModel
             try await h.workflow(name).annotations["workflows.\(h.settings.group)/artifact-gc-completed"] == "true"
         })
         let held = try await h.workflow(name)
-        #expect((held["metadata"]?["finalizers"]?.arrayValue ?? []).contains(.string("workflows.\(h.settings.group)/artifact-gc")))
+        let finalizers = (held["metadata"]?["finalizers"]?.arrayValue ?? []).compactMap(\.stringValue)
+        #expect(finalizers.contains("workflows.\(h.settings.group)/artifact-gc"), "\(finalizers)")
         let pod = try await h.client.get(.pods, "\(name)-artgc-completion", namespace: "default")
         #expect(pod["status"]?["phase"] == "Succeeded")
 

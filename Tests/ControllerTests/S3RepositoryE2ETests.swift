@@ -418,12 +418,7 @@ import WorkflowModel
 @Suite(.serialized) struct S3RepositoryOptionsE2ETests {
     @Test func aPrivateCAANewBucketAndEncryption() async throws {
         let server = try S3TestServer.shared()
-        let pki = try TestPKI.serverCertificate()
-        let dir = try TemporaryDirectory.make(prefix: "skein-tls")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try pki.certificatePEM.write(toFile: dir + "/cert.pem", atomically: true, encoding: .utf8)
-        try pki.keyPEM.write(toFile: dir + "/key.pem", atomically: true, encoding: .utf8)
-        let tls = try FaultyS3Proxy(upstream: server, rules: ["tls=\(dir)/cert.pem,\(dir)/key.pem"])
+        let (tls, caPEM) = try FaultyS3Proxy.tls(upstream: server)
         defer { tls.stop() }
         let repository = try S3Repository.parse(JSONValue.parseJSON("""
             {"bucket": "made-by-skein", "endpoint": "127.0.0.1:\(tls.port)", "keyPrefix": "tls",
@@ -435,7 +430,7 @@ import WorkflowModel
         defer { Task { await h.stop() } }
         try await h.createS3KeySecret("s3-keys", accessKey: "a", secretKey: "s")
         _ = try await h.client.create(.secrets, [
-            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s3-ca"], "stringData": ["ca.crt": .string(pki.caPEM)],
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s3-ca"], "stringData": ["ca.crt": .string(caPEM)],
         ], namespace: "default")
         let yaml = try String(contentsOfFile: Binaries.packageRoot + "/examples/artifacts.yaml", encoding: .utf8)
         let name = try await h.submit(yaml: yaml)
@@ -451,12 +446,7 @@ import WorkflowModel
 
     @Test func withoutTheCATheHandshakeFailsAndTheNodeSaysSo() async throws {
         let server = try S3TestServer.shared()
-        let pki = try TestPKI.serverCertificate()
-        let dir = try TemporaryDirectory.make(prefix: "skein-tls")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try pki.certificatePEM.write(toFile: dir + "/cert.pem", atomically: true, encoding: .utf8)
-        try pki.keyPEM.write(toFile: dir + "/key.pem", atomically: true, encoding: .utf8)
-        let tls = try FaultyS3Proxy(upstream: server, rules: ["tls=\(dir)/cert.pem,\(dir)/key.pem"])
+        let tls = try FaultyS3Proxy.tls(upstream: server).proxy
         defer { tls.stop() }
         let h = try await ControllerHarness.start {
             $0.s3Repository = S3Repository(bucket: "untrusted", endpoint: "127.0.0.1:\(tls.port)")

@@ -154,11 +154,10 @@ import Testing
 @Suite(.serialized) struct S3RunTLSTests {
     @Test func aPrivateCAIsTrustedThroughAWSCABundle() throws {
         let server = try S3TestServer.shared()
-        let pki = try TestPKI.serverCertificate()
         let cli = try SkeinCLI()
-        let cert = try cli.write("cert.pem", pki.certificatePEM), key = try cli.write("key.pem", pki.keyPEM), ca = try cli.write("ca.pem", pki.caPEM)
-        let tls = try FaultyS3Proxy(upstream: server, rules: ["tls=\(cert),\(key)"])
+        let (tls, caPEM) = try FaultyS3Proxy.tls(upstream: server)
         defer { tls.stop() }
+        let ca = try cli.write("ca.pem", caPEM)
         try S3Client(endpoint: S3Endpoint(url: server.endpoint, credentials: AWSCredentials(accessKeyID: S3TestServer.accessKey,
                                                                                           secretAccessKey: S3TestServer.secretKey)))
             .createBucket("local-tls")

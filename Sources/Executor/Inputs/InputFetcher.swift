@@ -1,6 +1,6 @@
 import Foundation
 public import WorkflowEngine
-public import Artifacts
+import Artifacts
 import WorkflowModel
 
 /// Before a step runs: put each input artifact into a staging directory, ready to be

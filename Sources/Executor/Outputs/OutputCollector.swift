@@ -1,7 +1,7 @@
 import Foundation
 public import WorkflowModel
 public import WorkflowEngine
-public import Artifacts
+import Artifacts
 
 /// After a step's command exits: read the exit code and stdout the emissary wrote, the
 /// output parameters from their files, and store the output artifacts. The result is the
@@ -89,7 +89,7 @@ public enum OutputCollector {
             let log = "\(controlDirectory)/log"
             if let store = stores.repository {
                 do {
-                    if !fm.fileExists(atPath: log) { fm.createFile(atPath: log, contents: nil) }
+                    if !fm.fileExists(atPath: log) { _ = fm.createFile(atPath: log, contents: nil) }
                     try ArtifactUploader.upload(path: log, format: .none, key: logKey, to: store)
                     var stored = Artifact(name: "main-logs", path: nil)
                     stored.key = logKey
