@@ -241,7 +241,7 @@ extension CLITests {
         let doc = try String(contentsOfFile: Binaries.packageRoot + "/docs/cli.md", encoding: .utf8)
         #expect(doc == generated.stdout, "docs/cli.md is stale: run `skein help-reference > docs/cli.md`")
         for command in ["submit", "list", "get", "logs", "watch", "wait", "delete", "retry", "resubmit", "suspend", "resume",
-                        "stop", "terminate", "artifacts list", "artifacts get", "template create", "cluster-template list", "cron suspend", "completion"] {
+                        "stop", "terminate", "artifacts list", "artifacts get", "template create", "cluster-template list", "cron suspend", "cron backfill", "cron trigger", "completion"] {
             #expect(doc.contains("## skein \(command)\n"), "\(command)")
         }
     }

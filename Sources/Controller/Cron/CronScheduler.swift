@@ -4,7 +4,8 @@ import KubeClient
 import Logging
 import Synchronization
 import WorkflowExpressions
-import WorkflowModel
+public import WorkflowModel
+public import SkeinJSON
 
 /// Starts CronWorkflows' workflows on schedule and keeps each CronWorkflow's status: the
 /// workflows it has running (`active`), `lastScheduledTime`, how many of its workflows
@@ -249,26 +250,9 @@ final class CronScheduler: Sendable {
     }
 
     func start(_ cron: JSONValue, spec: CronWorkflowSpec, at time: Double) async -> StartResult {
-        guard let name = cron.name, let namespace = cron.namespace else { return .failed("the CronWorkflow has no name", retry: false) }
+        guard let name = cron.name, let namespace = cron.namespace,
+              let workflow = CronRuns.scheduledWorkflow(cron, at: time, settings: settings) else { return .failed("the CronWorkflow has no name", retry: false) }
         let wfName = "\(name)-\(Int(time))"
-        var labels = cron["spec"]?["workflowMetadata"]?["labels"]?.objectValue ?? [:]
-        labels[settings.cronWorkflowLabel] = .string(name)
-        labels["workflows.argoproj.io/cron-workflow"] = .string(name)   // what Argo's CLI and UI filter on
-        if let id = settings.instanceID { labels[settings.instanceLabel] = .string(id) }
-        var annotations = cron["spec"]?["workflowMetadata"]?["annotations"]?.objectValue ?? [:]
-        annotations[settings.scheduledTimeAnnotation] = .string(Timestamp(seconds: time).description)
-        let workflow: JSONValue = [
-            "apiVersion": .string("\(settings.group)/v1alpha1"), "kind": "Workflow",
-            "metadata": [
-                "name": .string(wfName), "namespace": .string(namespace),
-                "labels": .object(labels), "annotations": .object(annotations),
-                "ownerReferences": [[
-                    "apiVersion": .string("\(settings.group)/v1alpha1"), "kind": "CronWorkflow", "name": .string(name),
-                    "uid": .string(cron.uid ?? ""), "controller": true, "blockOwnerDeletion": true,
-                ]],
-            ],
-            "spec": cron["spec"]?["workflowSpec"] ?? [:],
-        ]
         do {
             let created = try await client.create(settings.workflows, workflow, namespace: namespace)
             logger.info("cron workflow started a workflow", metadata: [
@@ -374,5 +358,48 @@ final class CronScheduler: Sendable {
         } catch {
             logger.warning("cannot write the status of cron workflow \(key): \(error)")
         }
+    }
+}
+
+/// The runs of a CronWorkflow, as the scheduler and `skein cron backfill`/`trigger` make them.
+public enum CronRuns {
+    /// The workflow a CronWorkflow starts for the time `time`: named `NAME-UNIXSECONDS` (so a
+    /// slot is run once, whoever starts it: the schedule or `skein cron backfill`), owned by
+    /// the CronWorkflow, labelled with it and annotated with the scheduled time
+    /// (`{{workflow.scheduledTime}}`). `suffix` names a run outside the schedule.
+    public static func scheduledWorkflow(_ cron: JSONValue, at time: Double, settings: ControllerSettings, suffix: String = "") -> JSONValue? {
+        guard let name = cron.name, let namespace = cron.namespace else { return nil }
+        var labels = cron["spec"]?["workflowMetadata"]?["labels"]?.objectValue ?? [:]
+        labels[settings.cronWorkflowLabel] = .string(name)
+        labels["workflows.argoproj.io/cron-workflow"] = .string(name)   // what Argo's CLI and UI filter on
+        if let id = settings.instanceID { labels[settings.instanceLabel] = .string(id) }
+        var annotations = cron["spec"]?["workflowMetadata"]?["annotations"]?.objectValue ?? [:]
+        annotations[settings.scheduledTimeAnnotation] = .string(Timestamp(seconds: time).description)
+        return [
+            "apiVersion": .string("\(settings.group)/v1alpha1"), "kind": "Workflow",
+            "metadata": [
+                "name": .string("\(name)-\(Int(time))\(suffix)"), "namespace": .string(namespace),
+                "labels": .object(labels), "annotations": .object(annotations),
+                "ownerReferences": [[
+                    "apiVersion": .string("\(settings.group)/v1alpha1"), "kind": "CronWorkflow", "name": .string(name),
+                    "uid": .string(cron.uid ?? ""), "controller": true, "blockOwnerDeletion": true,
+                ]],
+            ],
+            "spec": cron["spec"]?["workflowSpec"] ?? [:],
+        ]
+    }
+
+    /// The times the schedules run in `[from, to]`, in order, each once (`@every` counts
+    /// from `from`).
+    public static func slots(_ schedules: [CronSchedule], from: Double, to: Double, limit: Int = 100_000) -> [Double] {
+        var times: Set<Double> = []
+        for s in schedules {
+            var t = s.next(after: from - 1, anchor: from - 1)
+            while let v = t, v <= to, times.count < limit {
+                if v >= from { times.insert(v) }
+                t = s.next(after: v, anchor: v)
+            }
+        }
+        return times.sorted()
     }
 }

@@ -54,7 +54,7 @@ struct CronCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cron", abstract: "Manage CronWorkflows.",
         subcommands: [KindCreate<CronKind>.self, KindList<CronKind>.self, KindGet<CronKind>.self, KindDelete<CronKind>.self,
-                      CronSuspend.self, CronResume.self, KindLint<CronKind>.self])
+                      CronSuspend.self, CronResume.self, CronTrigger.self, CronBackfill.self, KindLint<CronKind>.self])
 }
 
 /// The documents of kind `K` in the files, linted together with the rest of the files.
