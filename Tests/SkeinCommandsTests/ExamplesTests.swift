@@ -25,6 +25,8 @@ import SkeinTestSupport
         "suspend.yaml": ["after: after the pause"],
         "workflow-template.yaml": ["greetings, template user"],
         "cron.yaml": [": heartbeat\n"],
+        "ml-pipeline.yaml": ["validate: 200 rows, none missing", "train(1): trained on 160 rows", "deploy: deployed the model y = 3.04 x + 1.95 (r2 0.754 >= 0.7)",
+                             "ended Succeeded; r2: 0.754"],
         "volumes.yaml": ["read: summary: rows: 42", "read: data: raw data", "read: runs so far: 1"],
         "fail-fast.yaml": ["check(2:broken): checking broken", ": template has failed or errored children and failFast enabled"],
     ]
@@ -32,6 +34,33 @@ import SkeinTestSupport
     @Test func everyExampleHasExpectations() {
         #expect(Self.files.count >= 12)
         for f in Self.files { #expect(Self.expectedOutput[f] != nil, "add the expected output of \(f)") }
+    }
+
+    /// The CronWorkflow docs/from-airflow.md shows runs as the page says (XCom as an output
+    /// parameter, all_done as `depends`).
+    @Test func theAirflowPagesWorkflowRuns() throws {
+        let page = try String(contentsOfFile: Binaries.packageRoot + "/docs/from-airflow.md", encoding: .utf8)
+        let yaml = try #require(page.components(separatedBy: "```yaml\n").dropFirst().first?.components(separatedBy: "```").first)
+        let cli = try SkeinCLI()
+        let f = try cli.write("etl.yaml", yaml)
+        let r = try cli.run(["run", f])
+        #expect(r.status == 0, "\(r.stderr)")
+        let out = r.stdout + r.stderr
+        #expect(out.contains("transform: transforming 42 rows for ") && out.contains("load: loaded"), "\(out)")
+    }
+
+    /// The ML pipeline on bad data: validation stops the DAG with its message, nothing after it
+    /// runs, and the exit handler reports the failure.
+    @Test func theMLPipelineStopsOnBadData() throws {
+        let cli = try SkeinCLI()
+        let r = try cli.run(["run", "\(Self.directory)/ml-pipeline.yaml", "-p", "bad-data=true", "-o", "json"])
+        #expect(r.status == 1)
+        let nodes = ((finalWorkflow(r.stdout)?["status"] as? [String: Any])?["nodes"] as? [String: [String: Any]]) ?? [:]
+        let validate = nodes.values.first { $0["displayName"] as? String == "validate" }
+        #expect(validate?["phase"] as? String == "Failed")
+        #expect(validate?["message"] as? String == "bad data: 4 of 200 rows have no value (first at row 7)", "\(String(describing: validate))")
+        #expect(!nodes.values.contains { ["train", "evaluate", "deploy"].contains($0["displayName"] as? String ?? "") && $0["phase"] as? String == "Succeeded" })
+        #expect(r.stderr.contains("ended Failed; r2: not measured"), "\(r.stderr)")
     }
 
     @Test(arguments: files)
