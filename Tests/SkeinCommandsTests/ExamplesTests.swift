@@ -27,9 +27,18 @@ import SkeinTestSupport
         "cron.yaml": [": heartbeat\n"],
         "ml-pipeline.yaml": ["validate: 200 rows, none missing", "train(1): trained on 160 rows", "deploy: deployed the model y = 3.04 x + 1.95 (r2 0.754 >= 0.7)",
                              "ended Succeeded; r2: 0.754"],
+        // Given first, the CronWorkflow runs, though ml-pipeline.yaml beside it has a Workflow.
+        "ml-pipeline-nightly.yaml": ["extract: extracted 200 rows for 20", "deploy: deployed the model", "nightly run ml-pipeline-nightly-",
+                                     "ended Succeeded; r2: 0.754"],
         "volumes.yaml": ["read: summary: rows: 42", "read: data: raw data", "read: runs so far: 1"],
         "fail-fast.yaml": ["check(2:broken): checking broken", ": template has failed or errored children and failFast enabled"],
     ]
+
+    /// The files an example's `# With:` line names, which it needs beside it.
+    static func companions(_ text: String) -> [String] {
+        text.split(separator: "\n").filter { $0.hasPrefix("# With:") }
+            .flatMap { $0.dropFirst("# With:".count).split(separator: " ").map { "\(directory)/\($0)" } }
+    }
 
     @Test func everyExampleHasExpectations() {
         #expect(Self.files.count >= 12)
@@ -70,7 +79,7 @@ import SkeinTestSupport
         let expected = try #require(text.split(separator: "\n").first { $0.hasPrefix("# Expected phase:") }?
             .split(separator: ":").last?.trimmingCharacters(in: .whitespaces), "\(file) documents no expected phase")
         let cli = try SkeinCLI()
-        let r = try cli.run(["run", path, "-o", "json"])
+        let r = try cli.run(["run", path] + Self.companions(text) + ["-o", "json"])
         let wf = finalWorkflow(r.stdout)
         #expect(phase(wf) == expected, "\(file): \(r.stderr)")
         #expect(r.status == (expected == "Succeeded" ? 0 : 1))

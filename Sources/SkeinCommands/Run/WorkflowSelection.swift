@@ -9,10 +9,14 @@ struct WorkflowSelection {
     /// The first Workflow; else a lone WorkflowTemplate or CronWorkflow, run as a workflow.
     static func choose(_ docs: [SourceDocument]) throws(Diagnostics) -> WorkflowSelection {
         let templates = docs.filter { $0.kind == .workflowTemplate || $0.kind == .clusterWorkflowTemplate }
-        if let wf = docs.first(where: { $0.kind == .workflow }) {
+        // What runs is in the first file; the others bring templates and ConfigMaps: a
+        // CronWorkflow given first runs even when a later file has a Workflow.
+        let first = docs.first?.file
+        let cronFirst = docs.first { $0.file == first && $0.kind == .cronWorkflow }
+        if let wf = docs.first(where: { $0.kind == .workflow }), cronFirst == nil || wf.file == first {
             return WorkflowSelection(document: wf, templates: templates)
         }
-        if let cron = docs.first(where: { $0.kind == .cronWorkflow }) {
+        if let cron = cronFirst ?? docs.first(where: { $0.kind == .cronWorkflow }) {
             var d = cron
             d.kind = .workflow
             var meta = cron.raw["metadata"]?.objectValue ?? [:]
