@@ -97,9 +97,8 @@ struct WorkflowLogs: @unchecked Sendable {
     }
 
     /// The workflow's pods with the name of the step each runs.
-    func pods(_ object: JSONValue) async throws -> [StepPod] {
+    func pods(_ object: JSONValue, _ wf: Workflow) async throws -> [StepPod] {
         let name = object.name ?? workflow
-        let wf = try Cluster.decode(object)
         let nodes = wf.status?.nodes ?? [:]
         let list = try await cluster.call("listing the pods of workflow \(name)", resource: .pods, verb: "list") {
             try await cluster.client.listAll(.pods, namespace: cluster.namespace,
@@ -126,14 +125,15 @@ struct WorkflowLogs: @unchecked Sendable {
         let name = object.name ?? workflow
         // A completed workflow has nothing more to stream: its logs are printed whole.
         if !follow || WorkflowFollower.completed(object) {
-            let list = try await pods(object)
-            let archived = try archivedSteps(object, except: Set(list.map(\.pod)))
+            let wf = try Cluster.decode(object)
+            let list = try await pods(object, wf)
+            let archived = try archivedSteps(object, wf, except: Set(list.map(\.pod)))
             if list.isEmpty && archived.isEmpty, let only {
                 throw CLIFailure("workflow \(name) has no pod or step named '\(only)'", fix: "`skein get \(name)` lists its steps and pods")
             }
             let access = WorkflowArtifactAccess(cluster: cluster, workflow: object)
             // In the order the steps started (within a second, as they stand in the tree).
-            let order = Self.treeOrder(try Cluster.decode(object))
+            let order = Self.treeOrder(wf)
             let all = list.map { (started: $0.started, order: $0.order, step: $0.step, pod: Optional($0), archive: Optional<WorkflowArtifactAccess.Entry>.none) }
                 + archived.map { (started: $0.node.startedAt?.seconds ?? 0, order: order[$0.node.id] ?? .max, step: $0.node.displayName,
                                   pod: nil, archive: Optional($0)) }
@@ -173,9 +173,8 @@ struct WorkflowLogs: @unchecked Sendable {
     }
 
     /// Steps whose pod is gone but whose log was archived (`archiveLogs`: the artifact `main-logs`).
-    func archivedSteps(_ object: JSONValue, except pods: Set<String>) throws -> [WorkflowArtifactAccess.Entry] {
+    func archivedSteps(_ object: JSONValue, _ wf: Workflow, except pods: Set<String>) throws -> [WorkflowArtifactAccess.Entry] {
         guard options.container == "main" else { return [] }
-        let wf = try Cluster.decode(object)
         let access = WorkflowArtifactAccess(cluster: cluster, workflow: object)
         return access.entries(wf, node: nil).filter { e in
             guard e.artifact.name == "main-logs" else { return false }
@@ -214,7 +213,7 @@ struct WorkflowLogs: @unchecked Sendable {
                 // Steps that already ended print whole, in the order they started; running
                 // ones stream side by side.
                 var ended: [StepPod] = []
-                for p in try await pods(object) where (p.running || p.finished) && (p.known || done) {
+                for p in try await pods(object, try Cluster.decode(object)) where (p.running || p.finished) && (p.known || done) {
                     guard started.withLock({ $0.insert(p.pod).inserted }) else { continue }
                     if p.finished {
                         ended.append(p)
